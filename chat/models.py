@@ -1,0 +1,258 @@
+"""Customers, their identities per channel, conversations, messages and attachments."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from desk.choices import Priority
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web widget")
+    APP = "app", _("Mobile app")
+    WECHAT = "wechat", _("WeChat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    EMAIL = "email", _("Email")
+
+
+class IdentityKind(models.TextChoices):
+    WEB_VISITOR = "web_visitor", _("Web visitor ID")
+    APP_USER = "app_user", _("App user ID")
+    SITE_USER = "site_user", _("Site user ID")
+    WECHAT_OPENID = "wechat_openid", _("WeChat OpenID")
+    WECHAT_UNIONID = "wechat_unionid", _("WeChat UnionID")
+    WHATSAPP = "whatsapp", _("WhatsApp number")
+    TELEGRAM = "telegram", _("Telegram user ID")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+
+
+class Customer(models.Model):
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    vip_level = models.PositiveSmallIntegerField(
+        _("VIP level"), default=0, validators=[MaxValueValidator(9)]
+    )
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.display_name or f"#{self.pk}"
+
+
+class CustomerIdentity(models.Model):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentityKind.choices)
+    external_id = models.CharField(_("external ID"), max_length=255)
+    verified = models.BooleanField(_("verified"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "external_id"]
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "external_id"], name="identity_kind_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.external_id}"
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting")
+    CLOSED = "closed", _("Closed")
+
+
+class Conversation(models.Model):
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        verbose_name=_("customer"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ConversationStatus.choices,
+        default=ConversationStatus.WAITING,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        "routing.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("team"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.P2
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    last_seq = models.PositiveBigIntegerField(_("last sequence number"), default=0)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    unread_by_agent = models.PositiveIntegerField(_("unread by agent"), default=0)
+    unread_by_customer = models.PositiveIntegerField(_("unread by customer"), default=0)
+    # Context captured when the conversation starts.
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    os = models.CharField(_("operating system"), max_length=100, blank=True)
+    browser = models.CharField(_("browser"), max_length=100, blank=True)
+    app_version = models.CharField(_("app version"), max_length=50, blank=True)
+    network_type = models.CharField(_("network type"), max_length=30, blank=True)
+    page_url = models.URLField(_("page URL"), max_length=2000, blank=True)
+    page_title = models.CharField(_("page title"), max_length=300, blank=True)
+    referrer = models.URLField(_("referrer"), max_length=2000, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        indexes = [
+            models.Index(fields=["status", "-last_message_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["team", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_channel_display()} · {self.customer}"
+
+
+class SenderType(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class ContentType(models.TextChoices):
+    TEXT = "text", _("Text")
+    IMAGE = "image", _("Image")
+    FILE = "file", _("File")
+    VIDEO = "video", _("Video")
+    AUDIO = "audio", _("Audio")
+    CARD = "card", _("Rich card")
+    EVENT = "event", _("System event")
+
+
+class DeliveryState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
+    )
+    seq = models.PositiveBigIntegerField(_("sequence number"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    sender_type = models.CharField(_("sender"), max_length=10, choices=SenderType.choices)
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    content_type = models.CharField(
+        _("content type"), max_length=10, choices=ContentType.choices, default=ContentType.TEXT
+    )
+    body = models.TextField(_("body"), blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    is_internal = models.BooleanField(_("internal note"), default=False)
+    client_msg_id = models.CharField(_("client message ID"), max_length=64, blank=True)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=191, blank=True)
+    delivery_state = models.CharField(
+        _("delivery state"),
+        max_length=10,
+        choices=DeliveryState.choices,
+        default=DeliveryState.SENT,
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], name="message_conversation_seq"
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "client_msg_id"],
+                condition=~Q(client_msg_id=""),
+                name="message_conversation_client_msg_id",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="message_channel_provider_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.seq} {self.sender_type}"
+
+
+class Attachment(models.Model):
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("conversation"),
+    )
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("message"),
+    )
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    original_name = models.CharField(_("original name"), max_length=255)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,170 @@
+"""Every write to customers, conversations and messages.
+
+`message_create` is the one way a message is stored: it takes the conversation's row lock, drops
+resends by `client_msg_id` or provider message id, hands out the next `seq`, and returns whether a
+new row was written, all in one transaction.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chat.models import (
+    Channel,
+    ContentType,
+    Conversation,
+    ConversationStatus,
+    Customer,
+    CustomerIdentity,
+    Message,
+    SenderType,
+)
+
+
+@dataclass(frozen=True)
+class ConversationContext:
+    """What the client tells about itself when a conversation starts."""
+
+    device: str = ""
+    os: str = ""
+    browser: str = ""
+    app_version: str = ""
+    network_type: str = ""
+    page_url: str = ""
+    page_title: str = ""
+    referrer: str = ""
+    ip_address: str | None = None
+
+
+@dataclass(frozen=True)
+class IdentityRef:
+    kind: str
+    external_id: str
+    verified: bool = False
+
+
+@dataclass
+class CustomerData:
+    display_name: str = ""
+    language: str = ""
+    vip_level: int = 0
+    attributes: dict = field(default_factory=dict)
+
+
+@transaction.atomic
+def customer_create(*, data: CustomerData, identities: list[IdentityRef] | None = None) -> Customer:
+    customer = Customer.objects.create(
+        display_name=data.display_name,
+        language=data.language,
+        vip_level=data.vip_level,
+        attributes=data.attributes,
+    )
+    for ref in identities or []:
+        CustomerIdentity.objects.create(
+            customer=customer, kind=ref.kind, external_id=ref.external_id, verified=ref.verified
+        )
+    return customer
+
+
+def customer_get_or_create_for_identity(
+    *, identity: IdentityRef, data: CustomerData | None = None
+) -> tuple[Customer, bool]:
+    """The customer behind a channel identity, created on first contact. Safe under races."""
+    existing = CustomerIdentity.objects.select_related("customer").filter(
+        kind=identity.kind, external_id=identity.external_id
+    )
+    found = existing.first()
+    if found:
+        return found.customer, False
+    try:
+        with transaction.atomic():
+            return customer_create(data=data or CustomerData(), identities=[identity]), True
+    except IntegrityError:
+        return existing.get().customer, False
+
+
+@transaction.atomic
+def conversation_start(
+    *,
+    customer: Customer,
+    channel: str,
+    context: ConversationContext | None = None,
+    subject: str = "",
+) -> Conversation:
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    ctx = context or ConversationContext()
+    return Conversation.objects.create(
+        customer=customer,
+        channel=channel,
+        subject=subject,
+        status=ConversationStatus.WAITING,
+        **ctx.__dict__,
+    )
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    message: Message
+    created: bool
+
+
+@transaction.atomic
+def message_create(
+    *,
+    conversation: Conversation,
+    sender_type: str,
+    body: str = "",
+    content_type: str = ContentType.TEXT,
+    sender_user: AbstractBaseUser | None = None,
+    payload: dict | None = None,
+    is_internal: bool = False,
+    client_msg_id: str = "",
+    provider_message_id: str = "",
+) -> MessageResult:
+    """Store one message exactly once and give it the conversation's next `seq`."""
+    conv = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    duplicate = _existing_message(conv, client_msg_id, provider_message_id)
+    if duplicate is not None:
+        return MessageResult(duplicate, False)
+    now = timezone.now()
+    seq = conv.last_seq + 1
+    message = Message.objects.create(
+        conversation=conv,
+        seq=seq,
+        channel=conv.channel,
+        sender_type=sender_type,
+        sender_user=sender_user,
+        content_type=content_type,
+        body=body,
+        payload=payload or {},
+        is_internal=is_internal,
+        client_msg_id=client_msg_id,
+        provider_message_id=provider_message_id,
+    )
+    counters: dict = {"last_seq": seq}
+    if not is_internal:
+        counters["last_message_at"] = now
+        if sender_type == SenderType.CUSTOMER:
+            counters["unread_by_agent"] = F("unread_by_agent") + 1
+        elif sender_type in (SenderType.AGENT, SenderType.BOT):
+            counters["unread_by_customer"] = F("unread_by_customer") + 1
+    Conversation.objects.filter(pk=conv.pk).update(**counters)
+    return MessageResult(message, True)
+
+
+def _existing_message(
+    conv: Conversation, client_msg_id: str, provider_message_id: str
+) -> Message | None:
+    if client_msg_id:
+        found = Message.objects.filter(conversation=conv, client_msg_id=client_msg_id).first()
+        if found:
+            return found
+    if provider_message_id:
+        return Message.objects.filter(
+            channel=conv.channel, provider_message_id=provider_message_id
+        ).first()
+    return None

@@ -1,0 +1,66 @@
+import factory
+from django.core.files.base import ContentFile
+
+from chat.models import (
+    Attachment,
+    Channel,
+    Conversation,
+    Customer,
+    CustomerIdentity,
+    IdentityKind,
+    Message,
+    SenderType,
+)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    display_name = factory.Sequence(lambda n: f"Customer {n}")
+    language = "zh-hans"
+
+
+class CustomerIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerIdentity
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = IdentityKind.WEB_VISITOR
+    external_id = factory.Sequence(lambda n: f"visitor-{n}")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    customer = factory.SubFactory(CustomerFactory)
+    channel = Channel.WEB
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A message with the conversation's next seq (bypasses the service, for fixtures only)."""
+
+    class Meta:
+        model = Message
+
+    conversation = factory.SubFactory(ConversationFactory)
+    channel = factory.SelfAttribute("conversation.channel")
+    sender_type = SenderType.CUSTOMER
+    body = factory.Sequence(lambda n: f"message {n}")
+
+    @factory.lazy_attribute
+    def seq(self):
+        last = Message.objects.filter(conversation=self.conversation).order_by("-seq").first()
+        return (last.seq if last else 0) + 1
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attachment
+
+    conversation = factory.SubFactory(ConversationFactory)
+    file = factory.LazyFunction(lambda: ContentFile(b"hello", name="hello.txt"))
+    content_type = "text/plain"
+    size = 5
+    original_name = "hello.txt"

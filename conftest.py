@@ -1,0 +1,44 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+
+from routing.tests.factories import PASSWORD, AgentProfileFactory, SupervisorProfileFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def agent(db):
+    """An agent's profile (`agent.user` logs in)."""
+    return AgentProfileFactory()
+
+
+@pytest.fixture
+def supervisor(db):
+    """A supervisor's profile: staff, in the Supervisors group, can use the admin."""
+    return SupervisorProfileFactory()
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent.user)
+    return client
+
+
+@pytest.fixture
+def supervisor_client(client, supervisor):
+    client.force_login(supervisor.user)
+    return client

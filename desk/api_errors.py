@@ -1,0 +1,22 @@
+"""One error shape for the whole API: `{"error": {"code", "message", "fields"?}}`."""
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = {
+            "code": "invalid",
+            "message": "The request has invalid fields.",
+            "fields": response.data,
+        }
+    else:
+        detail = getattr(exc, "detail", None)
+        code = detail.code if hasattr(detail, "code") else getattr(exc, "default_code", "error")
+        body = {"code": str(code), "message": str(detail or exc)}
+    return Response({"error": body}, status=response.status_code, headers=response.headers)

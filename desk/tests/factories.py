@@ -1,0 +1,29 @@
+import factory
+
+from desk.models import CannedReply, KbArticle, KbCategory
+
+
+class KbCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KbCategory
+
+    name = factory.Sequence(lambda n: f"KB category {n}")
+
+
+class KbArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KbArticle
+
+    category = factory.SubFactory(KbCategoryFactory)
+    title = factory.Sequence(lambda n: f"Article {n}")
+    body = "How to do it."
+    status = "published"
+
+
+class CannedReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CannedReply
+
+    shortcut = factory.Sequence(lambda n: f"reply{n}")
+    title = factory.Sequence(lambda n: f"Reply {n}")
+    body = "Thank you for waiting."

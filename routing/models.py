@@ -1,0 +1,134 @@
+"""Teams, skills and the agents who answer conversations."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Presence(models.TextChoices):
+    ONLINE = "online", _("Online")
+    BUSY = "busy", _("Busy")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
+class AgentProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_profile",
+        verbose_name=_("user"),
+    )
+    display_name = models.CharField(_("display name"), max_length=100)
+    avatar_url = models.URLField(_("avatar URL"), blank=True)
+    teams = models.ManyToManyField(Team, related_name="agents", blank=True, verbose_name=_("teams"))
+    skills = models.ManyToManyField(
+        Skill, through="AgentSkill", related_name="agents", blank=True, verbose_name=_("skills")
+    )
+    max_concurrent_chats = models.PositiveSmallIntegerField(
+        _("max concurrent chats"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    presence = models.CharField(
+        _("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE
+    )
+    presence_changed_at = models.DateTimeField(_("presence changed at"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+        indexes = [models.Index(fields=["presence", "last_seen_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_concurrent_chats__gte=1),
+                name="agent_max_chats_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class AgentSkill(models.Model):
+    agent = models.ForeignKey(
+        AgentProfile, on_delete=models.CASCADE, related_name="skill_levels", verbose_name=_("agent")
+    )
+    skill = models.ForeignKey(
+        Skill, on_delete=models.CASCADE, related_name="agent_levels", verbose_name=_("skill")
+    )
+    level = models.PositiveSmallIntegerField(
+        _("level"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        verbose_name = _("agent skill")
+        verbose_name_plural = _("agent skills")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "skill"], name="agent_skill_unique"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="agent_skill_level_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.skill} ({self.level})"
+
+
+class PresenceLog(models.Model):
+    """Audit row for every presence change (reports count online time from it)."""
+
+    agent = models.ForeignKey(
+        AgentProfile, on_delete=models.CASCADE, related_name="presence_log", verbose_name=_("agent")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    old_value = models.CharField(_("old presence"), max_length=10, choices=Presence.choices)
+    new_value = models.CharField(_("new presence"), max_length=10, choices=Presence.choices)
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("presence change")
+        verbose_name_plural = _("presence changes")
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.old_value} → {self.new_value}"

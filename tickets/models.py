@@ -1,0 +1,327 @@
+"""Tickets, their append-only timeline, SLA policies and business-hours calendars."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from desk.choices import Priority
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING = "pending", _("Pending customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("ticket category")
+        verbose_name_plural = _("ticket categories")
+
+    def __str__(self) -> str:
+        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessHours(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business hours calendar")
+        verbose_name_plural = _("business hours calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError({"timezone": _("Unknown time zone.")}) from exc
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessHoursInterval(models.Model):
+    calendar = models.ForeignKey(
+        BusinessHours,
+        on_delete=models.CASCADE,
+        related_name="intervals",
+        verbose_name=_("calendar"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name = _("working interval")
+        verbose_name_plural = _("working intervals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="interval_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(
+        BusinessHours, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("calendar")
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    priority = models.PositiveSmallIntegerField(
+        _("applies to priority"),
+        choices=Priority.choices,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to apply to every priority without a policy of its own."),
+    )
+    first_response_minutes = models.PositiveIntegerField(_("first response within (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"))
+    business_hours = models.ForeignKey(
+        BusinessHours,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sla_policies",
+        verbose_name=_("business hours"),
+        help_text=_("Leave empty to count around the clock."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["priority", "name"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__gt=0) & Q(resolution_minutes__gt=0),
+                name="sla_positive_targets",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.P2
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("category"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
+    requester = models.ForeignKey(
+        "chat.Customer",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("requester"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        "routing.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
+    conversation = models.ForeignKey(
+        "chat.Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("source conversation"),
+    )
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    sla_policy = models.ForeignKey(
+        SlaPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("SLA policy"),
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["status", "priority"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["resolution_due_at"]),
+            models.Index(fields=["first_response_due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+
+class TicketNumberSequence(models.Model):
+    """One row per day; a conditional `UPDATE … SET last = last + 1` hands out numbers."""
+
+    day = models.DateField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket number sequence")
+        verbose_name_plural = _("ticket number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class TicketEventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    COMMENT = "comment", _("Public reply")
+    NOTE = "note", _("Internal note")
+    STATUS = "status", _("Status changed")
+    ASSIGNMENT = "assignment", _("Assignment changed")
+    PRIORITY = "priority", _("Priority changed")
+    SLA = "sla", _("SLA event")
+    SYSTEM = "system", _("System")
+
+
+class TicketEvent(models.Model):
+    """The ticket's append-only timeline: rows are written once and never changed."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=TicketEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_customer = models.ForeignKey(
+        "chat.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer actor"),
+    )
+    body = models.TextField(_("body"), blank=True)
+    old_value = models.CharField(_("old value"), max_length=200, blank=True)
+    new_value = models.CharField(_("new value"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError(_("Ticket events are append-only."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Ticket events are append-only."))

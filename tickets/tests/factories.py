@@ -1,0 +1,87 @@
+import datetime
+
+import factory
+
+from chat.tests.factories import CustomerFactory
+from tickets.models import (
+    BusinessHours,
+    BusinessHoursInterval,
+    Category,
+    Holiday,
+    SlaPolicy,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag{n}")
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    number = factory.Sequence(lambda n: f"T-TEST-{n:05d}")
+    subject = factory.Sequence(lambda n: f"Ticket {n}")
+    requester = factory.SubFactory(CustomerFactory)
+
+
+class TicketEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketEvent
+
+    ticket = factory.SubFactory(TicketFactory)
+    kind = TicketEventKind.NOTE
+    body = "note"
+
+
+class BusinessHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessHours
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+
+
+class BusinessHoursIntervalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessHoursInterval
+
+    calendar = factory.SubFactory(BusinessHoursFactory)
+    weekday = 0
+    start = datetime.time(9, 0)
+    end = datetime.time(18, 0)
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    calendar = factory.SubFactory(BusinessHoursFactory)
+    date = datetime.date(2026, 10, 1)
+    name = "National Day"
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SlaPolicy
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"SLA {n}")
+    first_response_minutes = 30
+    resolution_minutes = 480
