@@ -5,17 +5,19 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from desk.choices import Priority
 
 
 class TicketStatus(models.TextChoices):
-    NEW = "new", _("New")
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    PENDING = "pending", _("Pending customer")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    # 新建/已受理/处理中/待反馈/已解决/已关闭: the context keeps them apart from chat's words.
+    NEW = "new", pgettext_lazy("ticket status", "New")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("ticket status", "In progress")
+    PENDING = "pending", pgettext_lazy("ticket status", "Pending customer")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 class Category(models.Model):

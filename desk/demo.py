@@ -1,0 +1,193 @@
+"""Demo data: two teams, a supervisor, four agents, customers with conversations and tickets.
+
+Loading twice changes nothing: every object is found by a natural key before it is created.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from chat import services as chat_services
+from chat.models import Channel, CustomerIdentity, IdentityKind, SenderType
+from desk.choices import Priority
+from desk.models import ArticleStatus, CannedReply, KbArticle, KbCategory
+from routing import services as routing_services
+from routing.models import Skill, Team
+from tickets import services as ticket_services
+from tickets.models import BusinessHours, BusinessHoursInterval, Category, Holiday, SlaPolicy
+
+DEMO_PASSWORD = "unidesk-demo"  # noqa: S105  (published demo logins, loaded only on request)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    team: str
+    supervisor: bool = False
+
+
+TEAMS = {"售前 Sales": "Questions before buying", "售后 Support": "Orders, returns and repairs"}
+ACCOUNTS = [
+    DemoAccount("supervisor", "主管 Mei", "售后 Support", supervisor=True),
+    DemoAccount("alice", "Alice 王", "售前 Sales"),
+    DemoAccount("bob", "Bob 李", "售前 Sales"),
+    DemoAccount("carol", "Carol 张", "售后 Support"),
+    DemoAccount("dave", "Dave 陈", "售后 Support"),
+]
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    name: str
+    kind: str
+    external_id: str
+    channel: str
+    vip_level: int
+    attributes: dict
+    lines: tuple[tuple[str, str], ...]
+    ticket: str = ""
+
+
+CUSTOMERS = [
+    DemoCustomer(
+        "林晓 Lin Xiao", IdentityKind.WEB_VISITOR, "demo-visitor-1", Channel.WEB, 2,
+        {"order_number": "SO-20261120-0042", "membership": "Gold"},
+        (("customer", "你好，我的订单还没有发货。"), ("agent", "您好！我来帮您查一下订单。")),
+        ticket="订单 SO-20261120-0042 未发货",
+    ),
+    DemoCustomer(
+        "Tom Baker", IdentityKind.EMAIL, "tom.baker@example.com", Channel.EMAIL, 0,
+        {"plan": "Starter"},
+        (("customer", "Hi, how do I reset my password?"),),
+    ),
+    DemoCustomer(
+        "王芳 Wang Fang", IdentityKind.WECHAT_OPENID, "o6_demo_openid_wangfang", Channel.WECHAT, 1,
+        {"order_number": "SO-20261118-0007"},
+        (("customer", "耳机左边没有声音，可以换货吗？"),),
+        ticket="耳机故障换货",
+    ),
+]  # fmt: skip
+
+CATEGORIES = ["售后 After-sales", "物流 Shipping", "账户 Account", "发票 Invoice"]
+CANNED = [
+    ("greet", "问候 Greeting", "您好，很高兴为您服务！请问有什么可以帮您？"),
+    ("wait", "请稍等 Please wait", "请稍等，我正在为您查询。Please wait while I check."),
+    ("thanks", "结束语 Closing", "感谢您的耐心，祝您生活愉快！Thank you, have a nice day!"),
+]
+
+
+def demo_load() -> dict[str, int]:
+    """Create whatever of the demo data is missing; returns how many objects were created."""
+    created = {"accounts": 0, "customers": 0}
+    with transaction.atomic():
+        teams = {name: Team.objects.get_or_create(name=name, defaults={"description": d})[0]
+                 for name, d in TEAMS.items()}  # fmt: skip
+        skills = {name: Skill.objects.get_or_create(name=name)[0]
+                  for name in ("中文 Chinese", "English", "退换货 Returns")}  # fmt: skip
+        for account in ACCOUNTS:
+            if get_user_model().objects.filter(username=account.username).exists():
+                continue
+            routing_services.agent_create(
+                username=account.username,
+                password=DEMO_PASSWORD,
+                display_name=account.display_name,
+                email=f"{account.username}@demo.unidesk.invalid",
+                teams=[teams[account.team]],
+                skills={skills["中文 Chinese"]: 5, skills["English"]: 4},
+                supervisor=account.supervisor,
+            )
+            created["accounts"] += 1
+        _load_configuration()
+    for spec in CUSTOMERS:
+        if CustomerIdentity.objects.filter(kind=spec.kind, external_id=spec.external_id).exists():
+            continue
+        _load_customer(spec, teams["售后 Support"])
+        created["customers"] += 1
+    return created
+
+
+def _load_configuration() -> None:
+    calendar, made = BusinessHours.objects.get_or_create(name="工作日 Weekdays 9-18")
+    if made:
+        for weekday in range(5):
+            BusinessHoursInterval.objects.create(
+                calendar=calendar, weekday=weekday,
+                start=datetime.time(9, 0), end=datetime.time(18, 0),
+            )  # fmt: skip
+        Holiday.objects.create(calendar=calendar, date=datetime.date(2026, 10, 1), name="国庆节")
+    targets = {Priority.P0: (15, 240), Priority.P1: (60, 480), Priority.P2: (240, 1440),
+               Priority.P3: (480, 4320)}  # fmt: skip
+    for priority, (first, resolve) in targets.items():
+        SlaPolicy.objects.get_or_create(
+            name=f"SLA {priority.label}",
+            defaults={"priority": priority, "first_response_minutes": first,
+                      "resolution_minutes": resolve, "business_hours": calendar},
+        )  # fmt: skip
+    for name in CATEGORIES:
+        Category.objects.get_or_create(name=name)
+    faq, _ = KbCategory.objects.get_or_create(name="常见问题 FAQ", parent=None)
+    KbArticle.objects.get_or_create(
+        category=faq, title="如何申请退换货",
+        defaults={"language": "zh-hans", "status": ArticleStatus.PUBLISHED,
+                  "body": "签收 7 天内可在“我的订单”中申请退换货，客服审核后会短信通知您。",
+                  "keywords": "退货 换货 退款"},
+    )  # fmt: skip
+    KbArticle.objects.get_or_create(
+        category=faq, title="How to reset your password",
+        defaults={"language": "en", "status": ArticleStatus.PUBLISHED,
+                  "body": "Open Sign in, choose Forgot password and follow the email link.",
+                  "keywords": "password login reset"},
+    )  # fmt: skip
+    for shortcut, title, body in CANNED:
+        CannedReply.objects.get_or_create(
+            shortcut=shortcut, language="zh-hans", team=None,
+            defaults={"title": title, "body": body},
+        )  # fmt: skip
+
+
+@transaction.atomic
+def _load_customer(spec: DemoCustomer, team: Team) -> None:
+    customer = chat_services.customer_create(
+        data=chat_services.CustomerData(
+            display_name=spec.name, vip_level=spec.vip_level, attributes=spec.attributes,
+            language="zh-hans",
+        ),
+        identities=[chat_services.IdentityRef(spec.kind, spec.external_id, verified=True)],
+    )  # fmt: skip
+    conversation = chat_services.conversation_start(
+        customer=customer,
+        channel=spec.channel,
+        context=chat_services.ConversationContext(
+            device="iPhone 15" if spec.channel == Channel.WEB else "",
+            os="iOS 18" if spec.channel == Channel.WEB else "",
+            browser="Safari 18" if spec.channel == Channel.WEB else "",
+            page_url="https://shop.example.com/orders" if spec.channel == Channel.WEB else "",
+        ),
+    )
+    agent = get_user_model().objects.get(username="carol")
+    for index, (sender, body) in enumerate(spec.lines, start=1):
+        chat_services.message_create(
+            conversation=conversation,
+            sender_type=SenderType.CUSTOMER if sender == "customer" else SenderType.AGENT,
+            sender_user=agent if sender == "agent" else None,
+            body=body,
+            client_msg_id=f"demo-{index}",
+        )
+    if spec.ticket:
+        ticket_services.ticket_create(
+            actor=agent,
+            requester=customer,
+            conversation=conversation,
+            data=ticket_services.TicketData(
+                subject=spec.ticket,
+                description="\n".join(body for _, body in spec.lines),
+                priority=Priority.P1 if spec.vip_level else Priority.P2,
+                category=Category.objects.get(name=CATEGORIES[0]),
+                team=team,
+                assignee=agent,
+                tags=["demo"],
+            ),
+        )

@@ -1,0 +1,90 @@
+"""`manage.py up`: run Unidesk with everything it needs, on one terminal; Ctrl-C stops it all."""
+
+import os
+import signal
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from desk import demo
+from desk.launcher import Supervisor, manage, redis_env
+from desk.management.commands.compile_translations import compile_translations
+
+
+class Command(BaseCommand):
+    help = "Migrate, load demo data and run daphne, a Celery worker and Celery beat."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("UNIDESK_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("UNIDESK_PORT", "8000")))
+        parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
+
+    def handle(self, *args, host, port, no_demo, **options):
+        compile_translations()
+        (settings.VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+        with redis_env(dict(os.environ), echo=self.stdout.write) as env:
+            manage("migrate", "--noinput", "-v", "0", env=env)
+            if not no_demo:
+                manage("load_demo", env=env)
+            self._run(env, host, port, with_demo=not no_demo)
+
+    def _run(self, env, host, port, with_demo):
+        python = sys.executable
+        beat_schedule = str(settings.VAR_DIR / "celerybeat-schedule")
+        supervisor = Supervisor()
+        stop = {"asked": False}
+
+        def ask_stop(signum, frame):
+            stop["asked"] = True
+
+        signal.signal(signal.SIGINT, ask_stop)
+        signal.signal(signal.SIGTERM, ask_stop)
+        try:
+            supervisor.start(
+                "daphne",
+                [python, "-m", "daphne", "-b", host, "-p", str(port), "desk.asgi:application"],
+                env,
+            )
+            supervisor.start(
+                "worker",
+                [python, "-m", "celery", "-A", "desk.celery", "worker", "-l", "info",
+                 "--concurrency", "2"],
+                env,
+            )  # fmt: skip
+            supervisor.start(
+                "beat",
+                [python, "-m", "celery", "-A", "desk.celery", "beat", "-l", "info",
+                 "-s", beat_schedule],
+                env,
+            )  # fmt: skip
+            base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+            if not supervisor.wait_http(f"{base}/healthz"):
+                raise CommandError(f"Unidesk did not come up: {supervisor.first_exit()}")
+            self._banner(base, with_demo)
+            while not stop["asked"]:
+                exited = supervisor.first_exit()
+                if exited:
+                    raise CommandError(f"{exited[0]} stopped (exit code {exited[1]})")
+                time.sleep(0.5)
+            self.stdout.write("\nStopping Unidesk …")
+        finally:
+            supervisor.stop_all()
+
+    def _banner(self, base, with_demo):
+        lines = [
+            "",
+            "Unidesk is running  ·  Unidesk 已启动",
+            f"  Agent workspace  坐席工作台   {base}/desk/",
+            f"  Admin            管理后台     {base}/admin/",
+            f"  API docs         接口文档     {base}/api/docs/",
+            f"  Widget demo      挂件演示页   {base}/demo/",
+        ]
+        if with_demo:
+            lines.append(f"Demo logins  演示账号 (password 密码: {demo.DEMO_PASSWORD})")
+            for account in demo.ACCOUNTS:
+                role = "supervisor 主管" if account.supervisor else "agent 坐席"
+                lines.append(f"  {account.username:<12} {role:<16} {account.team}")
+        lines.append("Press Ctrl-C to stop.  按 Ctrl-C 停止。")
+        self.stdout.write("\n".join(lines), self.style.SUCCESS)
