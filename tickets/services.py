@@ -1,7 +1,9 @@
 """Every write to tickets. Each state change adds a TicketEvent in the same transaction."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -18,6 +20,7 @@ from tickets.models import (
     TicketEvent,
     TicketEventKind,
     TicketNumberSequence,
+    TicketStatus,
 )
 
 
@@ -97,3 +100,83 @@ def ticket_event_add(
         old_value=old_value,
         new_value=new_value,
     )
+
+
+# Fields a person may change directly; status, priority and assignee changes go on the timeline.
+TICKET_EDITABLE_FIELDS = frozenset(
+    {
+        "subject",
+        "description",
+        "status",
+        "priority",
+        "category",
+        "team",
+        "assignee",
+        "requester",
+        "custom_fields",
+    }
+)
+TICKET_TRACKED_FIELDS = {
+    "status": TicketEventKind.STATUS,
+    "priority": TicketEventKind.PRIORITY,
+    "assignee": TicketEventKind.ASSIGNMENT,
+}
+
+
+def _event_value(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "assignee":
+        return value.get_username()
+    return str(value)
+
+
+@transaction.atomic
+def ticket_update_fields(
+    *, actor: AbstractBaseUser | None, ticket: Ticket, changes: Mapping[str, Any]
+) -> Ticket:
+    """Apply plain field changes; every status, priority or assignee change adds a TicketEvent.
+
+    Values compare against the locked database row, so a field that did not really change writes
+    nothing. Entering `resolved`/`closed` stamps `resolved_at`/`closed_at`; reopening clears them.
+    """
+    unknown = set(changes) - TICKET_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"fields not editable: {sorted(unknown)}")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    updated: list[str] = []
+    events: list[tuple[str, str, str]] = []
+    for name, value in changes.items():
+        old = getattr(locked, name)
+        if old == value:
+            continue
+        setattr(locked, name, value)
+        updated.append(name)
+        if name in TICKET_TRACKED_FIELDS:
+            events.append(
+                (TICKET_TRACKED_FIELDS[name], _event_value(name, old), _event_value(name, value))
+            )
+    if "status" in updated:
+        updated += _status_timestamps(locked)
+    if not updated:
+        return locked
+    locked.save(update_fields=[*updated, "updated_at"])
+    for kind, old_value, new_value in events:
+        ticket_event_add(
+            ticket=locked, kind=kind, actor=actor, old_value=old_value, new_value=new_value
+        )
+    return locked
+
+
+def _status_timestamps(ticket: Ticket) -> list[str]:
+    now = timezone.now()
+    if ticket.status == TicketStatus.RESOLVED:
+        ticket.resolved_at = ticket.resolved_at or now
+        ticket.closed_at = None
+    elif ticket.status == TicketStatus.CLOSED:
+        ticket.resolved_at = ticket.resolved_at or now
+        ticket.closed_at = now
+    else:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    return ["resolved_at", "closed_at"]

@@ -1,0 +1,230 @@
+"""Supervisor's admin for tickets, their timeline, categories, SLA policies and calendars.
+
+Tickets are written only through `tickets.services`: the add form calls `ticket_create` (number
+and `created` event), the change form calls `ticket_update_fields` (timeline rows for status,
+priority and assignee). The timeline itself is read-only here.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from tickets import services
+from tickets.models import (
+    BusinessHours,
+    BusinessHoursInterval,
+    Category,
+    Holiday,
+    SlaPolicy,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
+
+
+class ReadOnlyAdminMixin:
+    """View only: rows are written by services, never by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "is_active"]
+    list_filter = ["is_active", "parent"]
+    search_fields = ["name"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class BusinessHoursIntervalInline(admin.TabularInline):
+    model = BusinessHoursInterval
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone"]
+    search_fields = ["name"]
+    inlines = [BusinessHoursIntervalInline, HolidayInline]
+
+
+@admin.register(BusinessHoursInterval)
+class BusinessHoursIntervalAdmin(admin.ModelAdmin):
+    list_display = ["calendar", "weekday", "start", "end"]
+    list_filter = ["calendar", "weekday"]
+    search_fields = ["calendar__name"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar"]
+    list_filter = ["calendar"]
+    search_fields = ["name", "calendar__name"]
+    date_hierarchy = "date"
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "priority",
+        "first_response_minutes",
+        "resolution_minutes",
+        "business_hours",
+        "is_active",
+    ]
+    list_filter = ["is_active", "priority", "business_hours"]
+    search_fields = ["name"]
+
+
+class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The timeline, append-only: shown on the ticket, never edited or deleted."""
+
+    model = TicketEvent
+    fk_name = "ticket"
+    fields = ["created_at", "kind", "actor", "actor_customer", "old_value", "new_value", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+# Set by the system (number sequence, SLA clocks, timestamps), never typed in.
+TICKET_SYSTEM_FIELDS = [
+    "number",
+    "sla_policy",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "subject",
+        "status",
+        "priority",
+        "team",
+        "assignee",
+        "category",
+        "requester",
+        "resolution_due_at",
+        "created_at",
+    ]
+    list_display_links = ["number", "subject"]
+    list_filter = [
+        "status",
+        "priority",
+        "team",
+        "category",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        "sla_policy",
+        "created_at",
+    ]
+    list_select_related = ["team", "assignee", "category", "requester"]
+    search_fields = [
+        "number",
+        "subject",
+        "description",
+        "requester__display_name",
+        "requester__identities__external_id",
+    ]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["requester", "assignee", "team", "category", "tags"]
+    raw_id_fields = ["conversation"]
+    inlines = [TicketEventInline]
+    fieldsets = [
+        (None, {"fields": ["number", "subject", "description", "custom_fields"]}),
+        (
+            _("Handling"),
+            {"fields": ["status", "priority", "category", "tags", "team", "assignee"]},
+        ),
+        (_("Customer"), {"fields": ["requester", "conversation"]}),
+        (
+            _("SLA"),
+            {
+                "fields": [
+                    "sla_policy",
+                    "first_response_due_at",
+                    "resolution_due_at",
+                    "first_responded_at",
+                    "resolved_at",
+                    "closed_at",
+                ]
+            },
+        ),
+        (_("History"), {"fields": ["created_by", "created_at", "updated_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            # A new ticket starts as `new`; its number and SLA come from ticket_create.
+            return [*TICKET_SYSTEM_FIELDS, "status"]
+        return [*TICKET_SYSTEM_FIELDS, "conversation"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            changes = {
+                name: data[name]
+                for name in form.changed_data
+                if name in services.TICKET_EDITABLE_FIELDS
+            }
+            services.ticket_update_fields(actor=request.user, ticket=obj, changes=changes)
+            return
+        ticket = services.ticket_create(
+            actor=request.user,
+            requester=data["requester"],
+            conversation=data.get("conversation"),
+            data=services.TicketData(
+                subject=data["subject"],
+                description=data.get("description", ""),
+                priority=data["priority"],
+                category=data.get("category"),
+                tags=[tag.name for tag in data.get("tags", [])],
+                team=data.get("team"),
+                assignee=data.get("assignee"),
+                custom_fields=data.get("custom_fields") or {},
+            ),
+        )
+        # The admin goes on with `obj` (tags, log entry, redirect): make it the stored ticket.
+        obj.__dict__.update(
+            {k: v for k, v in ticket.__dict__.items() if k != "_prefetched_objects_cache"}
+        )
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "ticket", "kind", "actor", "old_value", "new_value"]
+    list_filter = ["kind", "created_at"]
+    list_select_related = ["ticket", "actor"]
+    search_fields = ["ticket__number", "body"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["ticket"]
