@@ -4,6 +4,8 @@ import pytest
 
 from routing.tests.factories import PASSWORD, AgentProfileFactory, SupervisorProfileFactory
 
+pytest_plugins = ["desk.tests.live_server"]  # the `daphne_server` fixture (a real ASGI server)
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

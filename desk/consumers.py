@@ -16,6 +16,9 @@ class AgentConsumer(JsonFrameConsumer):
         user = self.scope.get("user")
         self.profile = await database_sync_to_async(routing_selectors.agent_profile_for_user)(user)
         if self.profile is None:
+            # Accept, then close with 4403: a refused handshake reaches the browser as a bare
+            # 1006, which a client cannot tell from a network failure, so it would retry forever.
+            await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.groups_joined = [realtime.agent_group(user.pk), realtime.agents_group()]

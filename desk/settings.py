@@ -1,5 +1,6 @@
 """Django settings for Unidesk. Every value comes from the environment with a safe default."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # Tests use a file, not memory, so a real daphne subprocess can share the test database.
+    # The process id keeps concurrent test runs in one checkout apart; Django deletes the file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-unidesk-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: channel layer, Celery broker, cache. `manage.py up` and `manage.py test` start an

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from routing import selectors as routing_selectors
@@ -20,8 +22,30 @@ def workspace(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/workspace.html",
-        {"profile": profile, "presence_choices": Presence.choices},
+        {
+            "profile": profile,
+            "presence_choices": Presence.choices,
+            "desk_config": {
+                "agentId": profile.user_id,
+                "socketPath": "/ws/desk/",
+                "presenceUrl": reverse("api:me-presence"),
+                "loginUrl": reverse("login"),
+            },
+            "desk_i18n": WORKSPACE_STRINGS,
+        },
     )
+
+
+# Every string the workspace scripts show (rendered with json_script; the JS holds no English).
+WORKSPACE_STRINGS = {
+    "connecting": _("Connecting…"),
+    "connected": _("Connected"),
+    "reconnecting": _("Reconnecting…"),
+    "offline": _("Offline"),
+    "sessionEnded": _("Your session has ended. Sign in again to keep working."),
+    "signIn": _("Sign in"),
+    "presenceFailed": _("Your status could not be changed. Please try again."),
+}
 
 
 def demo_site(request: HttpRequest) -> HttpResponse:

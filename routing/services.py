@@ -77,9 +77,8 @@ def agent_set_presence(
     PresenceLog.objects.create(
         agent=profile, actor=actor, old_value=old, new_value=presence, reason=reason
     )
-    realtime.publish(
-        [realtime.agent_group(profile.user_id), realtime.agents_group()], presence_event(profile)
-    )
+    # Every tab of every agent, this agent's own tabs included, is in the agents group.
+    realtime.publish([realtime.agents_group()], presence_event(profile))
     return profile
 
 

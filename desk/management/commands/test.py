@@ -16,19 +16,24 @@ from django.core.management.base import BaseCommand
 from desk.launcher import ROOT, redis_env
 from desk.management.commands.compile_translations import compile_translations
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian packages the browser tests need, and a file each one installs.
+BROWSER_PACKAGES = {
+    "chromium": Path("/usr/bin/chromium"),
+    "fonts-wqy-zenhei": Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),  # Chinese glyphs
+}
 
 
 def ensure_chromium(echo=print) -> None:
-    if CHROMIUM.exists() or os.environ.get("UNIDESK_SKIP_BROWSER_INSTALL") == "1":
+    missing = [name for name, path in BROWSER_PACKAGES.items() if not path.exists()]
+    if not missing or os.environ.get("UNIDESK_SKIP_BROWSER_INSTALL") == "1":
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        echo("chromium is missing and cannot be installed here: browser tests will be skipped.")
+        echo(f"{', '.join(missing)} missing and not installable here: browser tests may skip.")
         return
-    echo("Installing Debian's chromium for the browser tests …")
+    echo(f"Installing {', '.join(missing)} for the browser tests …")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False, env=env)
 
 
 class Command(BaseCommand):

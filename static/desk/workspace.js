@@ -1,0 +1,150 @@
+// The agent workspace shell: live connection, presence, tabs. Text comes from #desk-i18n.
+import { DeskSocket, socketUrl } from "./socket.js";
+
+const config = JSON.parse(document.getElementById("desk-config").textContent);
+const t = JSON.parse(document.getElementById("desk-i18n").textContent);
+
+const app = document.getElementById("app");
+const connection = document.getElementById("connection");
+const connectionLabel = document.getElementById("connection-label");
+const presenceWrap = document.getElementById("presence-wrap");
+const presenceSelect = document.getElementById("presence");
+const banner = document.getElementById("banner");
+const toast = document.getElementById("toast");
+
+// ---- connection indicator -------------------------------------------------------------------
+
+function showConnection(state) {
+  connection.dataset.state = state;
+  connectionLabel.textContent = t[state];
+  connection.title = t[state];
+}
+
+function showSessionEnded() {
+  banner.replaceChildren(document.createTextNode(t.sessionEnded));
+  const link = document.createElement("a");
+  link.href = `${config.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
+  link.textContent = t.signIn;
+  banner.append(link);
+  banner.hidden = false;
+}
+
+let toastTimer = null;
+function showToast(text, { error = false } = {}) {
+  toast.textContent = text;
+  toast.classList.toggle("is-error", error);
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    toast.hidden = true;
+  }, 5000);
+}
+
+// ---- presence -------------------------------------------------------------------------------
+
+// The value the server last confirmed; the selector falls back to it when a change fails.
+let confirmedPresence = presenceSelect.value;
+
+function showPresence(value) {
+  confirmedPresence = value;
+  presenceSelect.value = value;
+  presenceWrap.dataset.presence = value;
+}
+
+function csrfToken() {
+  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
+
+async function savePresenceOverHttp(presence) {
+  const response = await fetch(config.presenceUrl, {
+    method: "PUT",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify({ presence }),
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return (await response.json()).presence;
+}
+
+async function changePresence(presence) {
+  presenceWrap.classList.add("is-saving");
+  presenceWrap.dataset.presence = presence;
+  try {
+    const saved = socket.connected
+      ? (await socket.request({ type: "presence.set", presence })).presence
+      : await savePresenceOverHttp(presence);
+    showPresence(saved);
+  } catch {
+    showPresence(confirmedPresence);
+    showToast(t.presenceFailed, { error: true });
+  } finally {
+    presenceWrap.classList.remove("is-saving");
+  }
+}
+
+presenceSelect.addEventListener("change", () => changePresence(presenceSelect.value));
+
+// ---- socket ---------------------------------------------------------------------------------
+
+function onFrame(frame) {
+  if (frame.type === "hello") {
+    showPresence(frame.agent.presence);
+  } else if (frame.type === "agent.presence" && frame.agent_id === config.agentId) {
+    // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
+    showPresence(frame.presence);
+  }
+}
+
+const socket = new DeskSocket(socketUrl(config.socketPath), {
+  onState: showConnection,
+  onFrame,
+  onForbidden: showSessionEnded,
+});
+socket.start();
+
+// ---- tabs (filter tabs and side panel tabs) -------------------------------------------------
+
+function selectTab(tab) {
+  const list = tab.closest("[role=tablist]");
+  for (const other of list.querySelectorAll("[role=tab]")) {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", String(selected));
+    other.tabIndex = selected ? 0 : -1;
+    const panelId = other.getAttribute("aria-controls");
+    if (panelId) document.getElementById(panelId).hidden = !selected;
+  }
+}
+
+for (const list of document.querySelectorAll("[role=tablist]")) {
+  list.addEventListener("click", (event) => {
+    const tab = event.target.closest("[role=tab]");
+    if (tab) selectTab(tab);
+  });
+  list.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    const tabs = [...list.querySelectorAll("[role=tab]")];
+    const index = tabs.indexOf(document.activeElement);
+    if (index < 0) return;
+    const step = event.key === "ArrowRight" ? 1 : -1;
+    const next = tabs[(index + step + tabs.length) % tabs.length];
+    selectTab(next);
+    next.focus();
+    event.preventDefault();
+  });
+}
+
+// ---- side panel on narrow screens -----------------------------------------------------------
+
+const sideToggle = document.getElementById("side-toggle");
+
+function showSidePanel(open) {
+  app.classList.toggle("side-open", open);
+  sideToggle.setAttribute("aria-expanded", String(open));
+}
+
+sideToggle.addEventListener("click", () => showSidePanel(!app.classList.contains("side-open")));
+document.getElementById("side-close").addEventListener("click", () => {
+  showSidePanel(false);
+  sideToggle.focus();
+});
