@@ -7,6 +7,13 @@ from routing.tests.factories import PASSWORD, AgentProfileFactory, SupervisorPro
 pytest_plugins = ["desk.tests.live_server"]  # the `daphne_server` fixture (a real ASGI server)
 
 
+def pytest_sessionstart(session):
+    """Plain `pytest` gets the same compiled translations as `manage.py test`."""
+    from desk.management.commands.compile_translations import compile_translations
+
+    compile_translations()
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,5 +1,6 @@
 """One error shape for the whole API: `{"error": {"code", "message", "fields"?}}`."""
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -12,7 +13,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         body = {
             "code": "invalid",
-            "message": "The request has invalid fields.",
+            "message": _("The request has invalid fields."),
             "fields": response.data,
         }
     else:

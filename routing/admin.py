@@ -136,6 +136,12 @@ class UnideskUserAdmin(UserAdmin):
             readonly += ["is_superuser", "user_permissions"]
         return readonly
 
+    def get_queryset(self, request):
+        # A supervisor must not reach a superuser's account (its password form included):
+        # resetting that password would hand out every permission there is.
+        users = super().get_queryset(request)
+        return users if request.user.is_superuser else users.filter(is_superuser=False)
+
 
 if admin.site.is_registered(User):
     admin.site.unregister(User)

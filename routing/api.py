@@ -1,5 +1,6 @@
 """The signed-in agent: who am I, and set my presence."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -14,7 +15,7 @@ from routing.serializers import AgentProfileSerializer, PresenceSerializer
 def _own_profile(request: Request) -> AgentProfile:
     profile = selectors.agent_profile_for_user(request.user)
     if profile is None:
-        raise exceptions.PermissionDenied("Only agents have a workspace profile.")
+        raise exceptions.PermissionDenied(_("Only agents have a workspace profile."))
     return profile
 
 
