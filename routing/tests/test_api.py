@@ -44,7 +44,9 @@ def test_put_presence_saves_it_and_logs_the_change(agent_client, agent):
 
 @pytest.mark.parametrize("payload", [{"presence": "sleeping"}, {}, {"presence": None}])
 def test_put_invalid_presence_is_rejected_and_changes_nothing(agent_client, agent, payload):
-    response = agent_client.put("/api/v1/me/presence/", payload, content_type="application/json")
+    response = agent_client.put(
+        "/api/v1/me/presence/", payload, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
@@ -104,3 +106,12 @@ def test_put_presence_needs_the_csrf_token_in_a_browser_session(agent, password)
     assert "CSRF" in response.json()["error"]["message"]
     agent.refresh_from_db()
     assert agent.presence == "offline"
+
+
+def test_errors_follow_the_language(agent_client):
+    response = agent_client.put(
+        "/api/v1/me/presence/", {"presence": "x"}, content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "请求中有字段无效。"
