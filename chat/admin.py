@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from chat import services
 from chat.models import Attachment, Conversation, Customer, CustomerIdentity, Message
 
 RECENT_MESSAGES = 10
@@ -44,7 +45,7 @@ class CustomerIdentityAdmin(admin.ModelAdmin):
 
 
 # Everything a supervisor may change on a conversation; the rest is what the channel reported.
-CONVERSATION_EDITABLE = ("status", "assignee", "team", "priority")
+CONVERSATION_EDITABLE = services.CONVERSATION_EDITABLE_FIELDS
 
 
 @admin.register(Conversation)
@@ -107,6 +108,10 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.conversation_update_fields(actor=request.user, conversation=obj, changes=changes)
 
     @admin.display(description=_("all messages"))
     def messages_link(self, obj: Conversation) -> str:
@@ -191,3 +196,10 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def delete_model(self, request, obj):
+        services.attachment_delete(attachment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for attachment in queryset:
+            services.attachment_delete(attachment=attachment)

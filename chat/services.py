@@ -5,7 +5,9 @@ resends by `client_msg_id` or provider message id, hands out the next `seq`, and
 new row was written, all in one transaction.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -13,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat.models import (
+    Attachment,
     Channel,
     ContentType,
     Conversation,
@@ -168,3 +171,60 @@ def _existing_message(
             channel=conv.channel, provider_message_id=provider_message_id
         ).first()
     return None
+
+
+CONVERSATION_EDITABLE_FIELDS = ("status", "assignee", "team", "priority")
+
+
+def _display(value: object) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "username", value))
+
+
+@transaction.atomic
+def conversation_update_fields(
+    *, actor: AbstractBaseUser | None, conversation: Conversation, changes: Mapping[str, Any]
+) -> Conversation:
+    """Change status, assignee, team or priority; each real change adds an activity message.
+
+    The activity message (system sender, `event` content, internal) is the conversation's audit
+    row and takes the next `seq`, so every open workspace sees the change in the timeline.
+    """
+    unknown = set(changes) - set(CONVERSATION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"fields not editable: {sorted(unknown)}")
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    changed: list[tuple[str, object, object]] = []
+    for name, value in changes.items():
+        old = getattr(locked, name)
+        if old != value:
+            setattr(locked, name, value)
+            changed.append((name, old, value))
+    if not changed:
+        return locked
+    fields = [name for name, _, _ in changed]
+    if "status" in fields:
+        locked.closed_at = timezone.now() if locked.status == ConversationStatus.CLOSED else None
+        fields.append("closed_at")
+    locked.save(update_fields=fields)
+    for name, old, new in changed:
+        message_create(
+            conversation=locked,
+            sender_type=SenderType.SYSTEM,
+            sender_user=actor,
+            content_type=ContentType.EVENT,
+            is_internal=True,
+            body=f"{name}: {_display(old) or '-'} → {_display(new) or '-'}",
+            payload={"event": f"conversation.{name}", "old": _display(old), "new": _display(new)},
+        )
+    locked.refresh_from_db()
+    return locked
+
+
+def attachment_delete(*, attachment: Attachment) -> None:
+    """Remove the row, and the stored file once the deletion has committed."""
+    storage, name = attachment.file.storage, attachment.file.name
+    with transaction.atomic():
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(name) if name else None)

@@ -6,8 +6,8 @@ from django.db.models import Q
 AGENT_GROUP = "Agents"
 SUPERVISOR_GROUP = "Supervisors"
 SUPERVISED_APPS = ("desk", "chat", "tickets", "routing")
-# Supervisors manage people too, but never raw permissions or sessions.
-SUPERVISED_AUTH_MODELS = ("user", "group")
+# Supervisors manage people and put them in groups, but never edit what a group may do
+# (that would let them raise their own rights) nor raw permissions or sessions.
 AGENT_VIEW_MODELS = ("kbarticle", "kbcategory", "cannedreply")
 
 
@@ -18,7 +18,8 @@ def roles_sync() -> None:
     supervisors.permissions.set(
         Permission.objects.filter(
             Q(content_type__app_label__in=SUPERVISED_APPS)
-            | Q(content_type__app_label="auth", content_type__model__in=SUPERVISED_AUTH_MODELS)
+            | Q(content_type__app_label="auth", content_type__model="user")
+            | Q(content_type__app_label="auth", codename="view_group")
         ).exclude(content_type__model="ticketnumbersequence")
     )
     agents.permissions.set(

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from desk import realtime
@@ -90,7 +91,9 @@ def agent_touch(*, profile_id: int) -> None:
 def presence_sweep(*, stale_after: timedelta) -> int:
     """Set agents offline whose workspace has gone silent; returns how many changed."""
     cutoff = timezone.now() - stale_after
-    stale = AgentProfile.objects.exclude(presence=Presence.OFFLINE).filter(last_seen_at__lt=cutoff)
+    stale = AgentProfile.objects.exclude(presence=Presence.OFFLINE).filter(
+        Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True)
+    )
     changed = 0
     for profile in stale:
         agent_set_presence(

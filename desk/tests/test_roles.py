@@ -60,3 +60,16 @@ def test_roles_sync_is_idempotent_and_repairs_tampering():
     assert Group.objects.filter(name__in=[AGENT_GROUP, SUPERVISOR_GROUP]).count() == 2
     assert _codenames(SUPERVISOR_GROUP) == before
     assert len(_codenames(AGENT_GROUP)) == 3
+
+
+@pytest.mark.django_db
+def test_supervisors_cannot_edit_what_a_group_may_do(supervisor_client):
+    perms = _codenames(SUPERVISOR_GROUP)
+    assert "auth.view_group" in perms
+    assert not {"auth.add_group", "auth.change_group", "auth.delete_group"} & perms
+    group = Group.objects.get(name=SUPERVISOR_GROUP)
+    response = supervisor_client.post(
+        f"/admin/auth/group/{group.pk}/change/", {"name": group.name, "permissions": []}
+    )
+    assert response.status_code == 403
+    assert _codenames(SUPERVISOR_GROUP) == perms
