@@ -53,6 +53,7 @@ NO_ADD = {
     "chat.attachment",
     "tickets.ticketevent",
     "routing.presencelog",
+    "auth.group",  # supervisors view groups; only a superuser defines what a group may do
 }
 
 
