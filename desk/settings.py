@@ -81,6 +81,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The process id keeps concurrent test runs in one checkout apart; Django deletes the file.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-unidesk-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, opted into now
 
 # Redis: channel layer, Celery broker, cache. `manage.py up` and `manage.py test` start an
 # embedded Redis and set REDIS_URL when it is not given.
