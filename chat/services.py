@@ -5,7 +5,7 @@ resends by `client_msg_id` or provider message id, hands out the next `seq`, and
 new row was written, all in one transaction.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from chat import events
 from chat.models import (
     Attachment,
     Channel,
@@ -109,6 +110,10 @@ def conversation_start(
     )
 
 
+class InvalidAttachment(ValueError):
+    """A message names an attachment it may not use."""
+
+
 @dataclass(frozen=True)
 class MessageResult:
     message: Message
@@ -127,12 +132,18 @@ def message_create(
     is_internal: bool = False,
     client_msg_id: str = "",
     provider_message_id: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> MessageResult:
-    """Store one message exactly once and give it the conversation's next `seq`."""
+    """Store one message exactly once, give it the conversation's next `seq`, and announce it
+    after commit. `attachments` must be uploads of this conversation not yet in a message."""
     conv = Conversation.objects.select_for_update().get(pk=conversation.pk)
     duplicate = _existing_message(conv, client_msg_id, provider_message_id)
     if duplicate is not None:
         return MessageResult(duplicate, False)
+    attachment_ids = [a.pk for a in attachments]
+    free = Attachment.objects.filter(pk__in=attachment_ids, conversation=conv, message=None)
+    if free.count() != len(set(attachment_ids)):
+        raise InvalidAttachment("An attachment is unknown, of another conversation, or used.")
     now = timezone.now()
     seq = conv.last_seq + 1
     message = Message.objects.create(
@@ -155,7 +166,12 @@ def message_create(
             counters["unread_by_agent"] = F("unread_by_agent") + 1
         elif sender_type in (SenderType.AGENT, SenderType.BOT):
             counters["unread_by_customer"] = F("unread_by_customer") + 1
+            if conv.status == ConversationStatus.WAITING:
+                counters["status"] = ConversationStatus.OPEN  # an agent has answered
     Conversation.objects.filter(pk=conv.pk).update(**counters)
+    if attachment_ids:
+        free.update(message=message)
+    events.publish_message(message)
     return MessageResult(message, True)
 
 
@@ -207,6 +223,7 @@ def conversation_update_fields(
     if "status" in fields:
         locked.closed_at = timezone.now() if locked.status == ConversationStatus.CLOSED else None
         fields.append("closed_at")
+    left = events.inbox_groups(Conversation.objects.get(pk=locked.pk))
     locked.save(update_fields=fields)
     for name, old, new in changed:
         message_create(
@@ -219,6 +236,7 @@ def conversation_update_fields(
             payload={"event": f"conversation.{name}", "old": _display(old), "new": _display(new)},
         )
     locked.refresh_from_db()
+    events.publish_conversation(locked, also_groups=left)
     return locked
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from chat import views as chat_views
 from desk import views
 from routing import api as routing_api
 
@@ -32,4 +33,9 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("demo/", views.demo_site, name="demo"),
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "attachments/<int:attachment_id>/<str:signature>/",
+        chat_views.attachment_download,
+        name="attachment",
+    ),
 ]

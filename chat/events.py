@@ -1,0 +1,175 @@
+"""What the realtime layer says about conversations and messages, and to whom.
+
+Services call `publish_message` / `publish_conversation` inside their transaction; `desk.realtime`
+sends after commit. Groups:
+
+- `inbox.all`: supervisors' tabs; `inbox.team.<id>`, `inbox.unowned`: agents by team scope;
+  `inbox.agent.<user id>`: the assignee's tabs. Each gets conversation summaries and every message
+  (internal notes included) of the conversations it may see (desk/access.py draws the same lines).
+- `conv.<id>.customer`: the customer's widget sockets; never internal notes.
+- `conv.<id>.agents`: the agents who have this conversation open (typing, viewers).
+A client may hear the same event through two groups; events carry `conversation_id` and `seq`, so
+clients apply them idempotently.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from chat.models import Conversation, Message
+from desk import realtime
+
+INBOX_ALL = "inbox.all"
+INBOX_UNOWNED = "inbox.unowned"
+
+
+def inbox_team(team_id: int) -> str:
+    return f"inbox.team.{team_id}"
+
+
+def inbox_agent(user_id: int) -> str:
+    return f"inbox.agent.{user_id}"
+
+
+def conversation_customer(conversation_id: int) -> str:
+    return f"conv.{conversation_id}.customer"
+
+
+def conversation_agents(conversation_id: int) -> str:
+    return f"conv.{conversation_id}.agents"
+
+
+def inbox_groups(conversation: Conversation) -> list[str]:
+    """Every inbox group that may see the conversation as it is now."""
+    team = inbox_team(conversation.team_id) if conversation.team_id else INBOX_UNOWNED
+    groups = [INBOX_ALL, team]
+    if conversation.assignee_id:
+        groups.append(inbox_agent(conversation.assignee_id))
+    return groups
+
+
+def sender_json(message: Message) -> dict[str, Any] | None:
+    user = message.sender_user
+    if user is None:
+        return None
+    profile = getattr(user, "agent_profile", None)
+    return {
+        "id": user.pk,
+        "name": profile.display_name if profile else user.get_username(),
+        "avatar_url": profile.avatar_url if profile else "",
+    }
+
+
+def attachment_json(attachment) -> dict[str, Any]:
+    from chat.attachments import attachment_url
+
+    return {
+        "id": attachment.pk,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": attachment_url(attachment),
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "sender_type": message.sender_type,
+        "sender": sender_json(message),
+        "content_type": message.content_type,
+        "body": message.body,
+        "payload": message.payload,
+        "is_internal": message.is_internal,
+        "client_msg_id": message.client_msg_id,
+        "attachments": [attachment_json(a) for a in message.attachments.all()],
+        "delivery_state": message.delivery_state,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def customer_message_json(message: Message) -> dict[str, Any]:
+    """What the customer may see: no internal fields, agents by display name only."""
+    data = message_json(message)
+    del data["is_internal"]
+    if data["sender"]:
+        data["sender"].pop("id")
+    return data
+
+
+def conversation_json(conversation: Conversation) -> dict[str, Any]:
+    customer = conversation.customer
+    assignee = conversation.assignee
+    return {
+        "id": conversation.pk,
+        "channel": conversation.channel,
+        "status": conversation.status,
+        "priority": conversation.priority,
+        "subject": conversation.subject,
+        "customer": {
+            "id": customer.pk,
+            "name": customer.display_name,
+            "vip_level": customer.vip_level,
+        },
+        "assignee": {"id": assignee.pk, "name": _agent_name(assignee)} if assignee else None,
+        "team": {"id": conversation.team_id, "name": conversation.team.name}
+        if conversation.team_id
+        else None,
+        "last_seq": conversation.last_seq,
+        "last_message_at": _iso(conversation.last_message_at),
+        "unread_by_agent": conversation.unread_by_agent,
+        "unread_by_customer": conversation.unread_by_customer,
+        "created_at": _iso(conversation.created_at),
+        "closed_at": _iso(conversation.closed_at),
+    }
+
+
+def _agent_name(user) -> str:
+    profile = getattr(user, "agent_profile", None)
+    return profile.display_name if profile else user.get_username()
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def publish_message(message: Message) -> None:
+    """A stored message: to the inbox groups, and (unless internal) to the customer."""
+    conversation = Conversation.objects.select_related("customer", "assignee", "team").get(
+        pk=message.conversation_id
+    )
+    event = {
+        "type": "message.new",
+        "conversation_id": conversation.pk,
+        "seq": message.seq,
+        "message": message_json(message),
+        "conversation": conversation_json(conversation),
+    }
+    realtime.publish(inbox_groups(conversation), event)
+    if not message.is_internal:
+        realtime.publish(
+            [conversation_customer(conversation.pk)],
+            {
+                "type": "message.new",
+                "conversation_id": conversation.pk,
+                "seq": message.seq,
+                "message": customer_message_json(message),
+            },
+        )
+
+
+def publish_conversation(conversation: Conversation, also_groups: Iterable[str] = ()) -> None:
+    """Status, assignee, team, priority or counters changed: every inbox that sees it, and the
+    inboxes it just left (`also_groups`, computed before the change), get the new summary."""
+    conversation = Conversation.objects.select_related("customer", "assignee", "team").get(
+        pk=conversation.pk
+    )
+    realtime.publish(
+        [*inbox_groups(conversation), *also_groups],
+        {
+            "type": "conversation.update",
+            "conversation_id": conversation.pk,
+            "conversation": conversation_json(conversation),
+        },
+    )
