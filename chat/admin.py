@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from chat import services
-from chat.models import Attachment, Conversation, Customer, CustomerIdentity, Message
+from chat.models import (
+    Attachment,
+    Conversation,
+    Customer,
+    CustomerIdentity,
+    Message,
+    WidgetSite,
+    WidgetVisitor,
+)
 
 RECENT_MESSAGES = 10
 
@@ -203,3 +211,82 @@ class AttachmentAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for attachment in queryset:
             services.attachment_delete(attachment=attachment)
+
+
+@admin.register(WidgetSite)
+class WidgetSiteAdmin(admin.ModelAdmin):
+    """Sites that embed the widget; the secret is generated and shown, never typed."""
+
+    list_display = ["name", "key", "is_active", "team", "language", "require_identity"]
+    list_filter = ["is_active", "language", "require_identity", "prechat_enabled"]
+    list_select_related = ["team"]
+    search_fields = ["name", "key"]
+    autocomplete_fields = ["team"]
+    readonly_fields = ["secret", "snippet", "created_at"]
+    actions = ["rotate_secret"]
+    fieldsets = [
+        (None, {"fields": ["name", "key", "is_active", "team", "snippet"]}),
+        (
+            _("Identity and embedding"),
+            {"fields": ["require_identity", "secret", "allowed_origins"]},
+        ),
+        (
+            _("Look and language"),
+            {"fields": ["language", "theme_color", "welcome_zh", "welcome_en"]},
+        ),
+        (
+            _("Pre-chat form"),
+            {
+                "fields": [
+                    "prechat_enabled",
+                    "prechat_name",
+                    "prechat_email",
+                    "prechat_phone",
+                    "prechat_topic",
+                    "prechat_topics",
+                ]
+            },
+        ),
+        (None, {"fields": ["created_at"]}),
+    ]
+
+    @admin.action(description=_("Generate a new identity secret"), permissions=["change"])
+    def rotate_secret(self, request, queryset):
+        from chat.widget_sessions import widget_site_rotate_secret
+
+        for site in queryset:
+            widget_site_rotate_secret(actor=request.user, site=site)
+            self.log_change(request, site, [{"changed": {"fields": ["secret"]}}])
+        self.message_user(
+            request,
+            _("New secrets made. Give them to the sites' servers: old user hashes fail now."),
+        )
+
+    @admin.display(description=_("snippet"))
+    def snippet(self, obj: WidgetSite) -> str:
+        if not obj.pk:
+            return "-"
+        code = f'<script src="/static/widget/loader.js" data-site="{obj.key}" async></script>'
+        return format_html(
+            "<code>{}</code><br>{}",
+            code,
+            _("Put it on every page, with this server's address before /static/."),
+        )
+
+
+@admin.register(WidgetVisitor)
+class WidgetVisitorAdmin(admin.ModelAdmin):
+    """Who came through which site, with the latest page context. Written by the widget."""
+
+    list_display = ["customer", "site", "ip_address", "created_at", "last_seen_at"]
+    list_filter = ["site", "last_seen_at"]
+    list_select_related = ["customer", "site"]
+    search_fields = ["customer__display_name", "customer__identities__external_id"]
+    date_hierarchy = "last_seen_at"
+    raw_id_fields = ["customer"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -173,3 +173,46 @@ def publish_conversation(conversation: Conversation, also_groups: Iterable[str] 
             "conversation": conversation_json(conversation),
         },
     )
+    publish_conversation_to_customer(conversation)
+
+
+def customer_conversation_json(conversation: Conversation) -> dict[str, Any]:
+    """What the customer's widget may know about its conversation (no ids of agents)."""
+    assignee = conversation.assignee
+    profile = getattr(assignee, "agent_profile", None) if assignee else None
+    return {
+        "id": conversation.pk,
+        "status": conversation.status,
+        "subject": conversation.subject,
+        "last_seq": conversation.last_seq,
+        "assignee": {
+            "name": _agent_name(assignee),
+            "avatar_url": profile.avatar_url if profile else "",
+        }
+        if assignee
+        else None,
+        "created_at": _iso(conversation.created_at),
+        "closed_at": _iso(conversation.closed_at),
+    }
+
+
+def publish_conversation_to_customer(conversation: Conversation) -> None:
+    """The widget's copy of `conversation.update`: status and who is answering."""
+    data = customer_conversation_json(conversation)
+    realtime.publish(
+        [conversation_customer(conversation.pk)],
+        {
+            "type": "conversation.update",
+            "conversation_id": conversation.pk,
+            "status": data["status"],
+            "assignee_name": data["assignee"]["name"] if data["assignee"] else "",
+            "conversation": data,
+        },
+    )
+
+
+def publish_read(conversation_id: int, *, by: str, seq: int) -> None:
+    """`by` ("agent" or "customer") has read up to `seq`: the other side hears it."""
+    event = {"type": "read", "conversation_id": conversation_id, "by": by, "seq": seq}
+    target = conversation_customer if by == "agent" else conversation_agents
+    realtime.publish([target(conversation_id)], event)

@@ -127,6 +127,14 @@ class Conversation(models.Model):
     page_title = models.CharField(_("page title"), max_length=300, blank=True)
     referrer = models.URLField(_("referrer"), max_length=2000, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    widget_site = models.ForeignKey(
+        "chat.WidgetSite",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("widget site"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -256,3 +264,34 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# The embeddable widget's sites and visitors live in their own module.
+from chat.widget_models import (  # noqa: E402
+    PRECHAT_FIELDS,
+    PrechatField,
+    WidgetLanguage,
+    WidgetSite,
+    WidgetVisitor,
+    new_widget_secret,
+)
+
+__all__ = [
+    "PRECHAT_FIELDS",
+    "Attachment",
+    "Channel",
+    "ContentType",
+    "Conversation",
+    "ConversationStatus",
+    "Customer",
+    "CustomerIdentity",
+    "DeliveryState",
+    "IdentityKind",
+    "Message",
+    "PrechatField",
+    "SenderType",
+    "WidgetLanguage",
+    "WidgetSite",
+    "WidgetVisitor",
+    "new_widget_secret",
+]

@@ -1,9 +1,19 @@
 """Reads of customers, conversations and messages, scoped to what the reader may see."""
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime
 
-from chat.models import Conversation, Message
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from chat.models import (
+    Conversation,
+    ConversationStatus,
+    CustomerIdentity,
+    Message,
+    SenderType,
+)
 from desk.access import team_scope
 
 REPLAY_LIMIT = 500
@@ -50,3 +60,113 @@ def messages_before(
     if before_seq is not None:
         queryset = queryset.filter(seq__lt=before_seq)
     return list(reversed(queryset.order_by("-seq")[:limit]))
+
+
+# ---- the workspace inbox ------------------------------------------------------------------
+
+INBOX_FILTERS = ("mine", "unassigned", "all")
+ACTIVE = "active"  # a status filter value: open or waiting
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    filter: str = "all"
+    team_id: int | None = None
+    channel: str = ""
+    status: str = ""  # "", "active", or a ConversationStatus value
+    q: str = ""
+
+
+def _public_last(field: str) -> Subquery:
+    latest = Message.objects.filter(conversation=OuterRef("pk"), is_internal=False)
+    return Subquery(latest.order_by("-seq").values(field)[:1])
+
+
+def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[Conversation]:
+    """The agent's conversations matching the workspace filters, newest activity first.
+
+    Each row carries its last public message (`last_body`, `last_content_type`,
+    `last_sender_type`) and `waiting_since`: when the oldest customer message that no agent has
+    answered yet was sent. Everything is one query, whatever the page size.
+    """
+    queryset = conversations_for_agent(user)
+    if query.filter == "mine":
+        queryset = queryset.filter(assignee=user)
+    elif query.filter == "unassigned":
+        queryset = queryset.filter(assignee__isnull=True)
+    if query.team_id is not None:
+        queryset = queryset.filter(team_id=query.team_id)
+    if query.channel:
+        queryset = queryset.filter(channel=query.channel)
+    if query.status == ACTIVE:
+        queryset = queryset.exclude(status=ConversationStatus.CLOSED)
+    elif query.status:
+        queryset = queryset.filter(status=query.status)
+    if query.q:
+        identities = CustomerIdentity.objects.filter(
+            customer=OuterRef("customer"), external_id__icontains=query.q
+        )
+        bodies = Message.objects.filter(conversation=OuterRef("pk"), body__icontains=query.q)
+        match = (
+            Q(customer__display_name__icontains=query.q)
+            | Q(subject__icontains=query.q)
+            | Exists(identities)
+            | Exists(bodies)
+        )
+        if query.q.lstrip("#").isdigit():
+            match |= Q(pk=int(query.q.lstrip("#")))
+        queryset = queryset.filter(match)
+    last_reply = Message.objects.filter(
+        conversation=OuterRef(OuterRef("pk")),
+        is_internal=False,
+        sender_type__in=[SenderType.AGENT, SenderType.BOT],
+    ).order_by("-seq")
+    unanswered = Message.objects.filter(
+        conversation=OuterRef("pk"),
+        is_internal=False,
+        sender_type=SenderType.CUSTOMER,
+        seq__gt=Coalesce(Subquery(last_reply.values("seq")[:1]), Value(0)),
+    ).order_by("seq")
+    return queryset.annotate(
+        activity_at=Coalesce(F("last_message_at"), F("created_at")),
+        last_body=_public_last("body"),
+        last_content_type=_public_last("content_type"),
+        last_sender_type=_public_last("sender_type"),
+        waiting_since=Subquery(unanswered.values("created_at")[:1]),
+    ).order_by("-activity_at", "-id")
+
+
+def conversations_page(
+    queryset: QuerySet[Conversation], *, after: tuple[datetime, int] | None, limit: int
+) -> tuple[list[Conversation], tuple[datetime, int] | None]:
+    """One keyset page of `conversations_inbox` after the `(activity_at, id)` of the last row
+    seen; returns the rows and the key to continue from (None on the last page)."""
+    if after is not None:
+        at, pk = after
+        queryset = queryset.filter(Q(activity_at__lt=at) | Q(activity_at=at, id__lt=pk))
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, (rows[-1].activity_at, rows[-1].pk)
+
+
+HISTORY_LIMIT = 10
+
+
+def customer_history_for_agent(user: AbstractBaseUser, conversation: Conversation):
+    """The customer's other conversations and tickets the agent may see, newest first."""
+    from tickets.selectors import tickets_for_agent
+
+    conversations = (
+        conversations_for_agent(user)
+        .filter(customer_id=conversation.customer_id)
+        .exclude(pk=conversation.pk)
+        .order_by("-created_at", "-id")[:HISTORY_LIMIT]
+    )
+    tickets = (
+        tickets_for_agent(user)
+        .filter(requester_id=conversation.customer_id)
+        .order_by("-created_at", "-id")[:HISTORY_LIMIT]
+    )
+    return list(conversations), list(tickets)

@@ -23,6 +23,7 @@ from chat.models import (
     ConversationStatus,
     Customer,
     CustomerIdentity,
+    DeliveryState,
     Message,
     SenderType,
 )
@@ -246,3 +247,75 @@ def attachment_delete(*, attachment: Attachment) -> None:
     with transaction.atomic():
         attachment.delete()
         transaction.on_commit(lambda: storage.delete(name) if name else None)
+
+
+# ---- agent workspace writes ---------------------------------------------------------------
+
+
+class ConversationClosed(ValueError):
+    """A reply to a closed conversation (internal notes are still allowed)."""
+
+
+@transaction.atomic
+def message_send_as_agent(
+    *,
+    actor: AbstractBaseUser,
+    conversation: Conversation,
+    body: str,
+    client_msg_id: str,
+    is_internal: bool = False,
+    attachment_ids: Sequence[int] = (),
+) -> MessageResult:
+    """An agent's reply or internal note. A resend (same `client_msg_id`) returns the stored
+    row, even after the conversation has closed; a new reply to a closed one is refused."""
+    from chat.attachments import attachment_kind
+
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    duplicate = _existing_message(locked, client_msg_id, "")
+    if duplicate is not None:
+        return MessageResult(duplicate, False)
+    if locked.status == ConversationStatus.CLOSED and not is_internal:
+        raise ConversationClosed("The conversation is closed; reopen it to reply.")
+    wanted = set(attachment_ids)
+    attachments = list(
+        Attachment.objects.filter(pk__in=wanted, conversation=locked, message=None).order_by("pk")
+    )
+    if len(attachments) != len(wanted):
+        raise InvalidAttachment("An attachment is unknown, of another conversation, or used.")
+    content_type = ContentType.TEXT
+    if attachments and not body.strip():
+        content_type = attachment_kind(attachments[0])
+    return message_create(
+        conversation=locked,
+        sender_type=SenderType.AGENT,
+        sender_user=actor,
+        body=body,
+        content_type=content_type,
+        is_internal=is_internal,
+        client_msg_id=client_msg_id,
+        attachments=attachments,
+    )
+
+
+@transaction.atomic
+def conversation_mark_read(
+    *, actor: AbstractBaseUser, conversation: Conversation, seq: int
+) -> Conversation:
+    """The agent has read the conversation up to `seq`: customer messages up to it become
+    `read`, the unread counter keeps only what came after, the customer hears `read` and the
+    agents' other tabs get the new counter. A read receipt is not audited (like a heartbeat)."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    seq = max(0, min(seq, locked.last_seq))
+    from_customer = Message.objects.filter(
+        conversation=locked, sender_type=SenderType.CUSTOMER, is_internal=False
+    )
+    from_customer.filter(seq__lte=seq).exclude(delivery_state=DeliveryState.READ).update(
+        delivery_state=DeliveryState.READ, read_at=timezone.now()
+    )
+    unread = from_customer.filter(seq__gt=seq).count()
+    if unread != locked.unread_by_agent:
+        locked.unread_by_agent = unread
+        locked.save(update_fields=["unread_by_agent"])
+        events.publish_conversation(locked)
+    events.publish_read(locked.pk, by=SenderType.AGENT, seq=seq)
+    return locked

@@ -21,3 +21,11 @@ def exception_handler(exc, context):
         code = detail.code if hasattr(detail, "code") else getattr(exc, "default_code", "error")
         body = {"code": str(code), "message": str(detail or exc)}
     return Response({"error": body}, status=response.status_code, headers=response.headers)
+
+
+class ApiError(exceptions.APIException):
+    """An error with its own status and code, e.g. `ApiError(400, "file_too_large", "…")`."""
+
+    def __init__(self, status_code: int, code: str, message: str):
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code

@@ -1,27 +1,50 @@
-"""The agent workspace socket: one per browser tab, at /ws/desk/."""
+"""The agent workspace socket: one per browser tab, at /ws/desk/.
+
+On connect the socket joins the inbox groups of the agent's scope (desk/access.py draws the same
+lines): supervisors hear every conversation, agents those of their teams, of no team, and those
+assigned to them. Conversation frames live in `desk.conversation_frames`.
+"""
 
 from channels.db import database_sync_to_async
 
-from desk import realtime
+from chat import events
+from desk import access, realtime
+from desk.conversation_frames import ConversationFrames
 from desk.socket import FrameError, JsonFrameConsumer
+from desk.viewers import ViewerRegistry
 from routing import selectors as routing_selectors
 from routing import services as routing_services
-from routing.models import Presence
+from routing.models import AgentProfile, Presence
 
 CLOSE_FORBIDDEN = 4403
 
 
-class AgentConsumer(JsonFrameConsumer):
+def inbox_groups_for(profile: AgentProfile) -> list[str]:
+    """The inbox groups whose conversations this agent may see."""
+    if access.is_supervisor(profile.user):
+        return [events.INBOX_ALL]
+    teams = [events.inbox_team(team.pk) for team in profile.teams.all()]
+    return [*teams, events.INBOX_UNOWNED, events.inbox_agent(profile.user_id)]
+
+
+class AgentConsumer(ConversationFrames, JsonFrameConsumer):
     async def connect(self):
-        user = self.scope.get("user")
-        self.profile = await database_sync_to_async(routing_selectors.agent_profile_for_user)(user)
+        self.user = self.scope.get("user")
+        self.profile = await database_sync_to_async(routing_selectors.agent_profile_for_user)(
+            self.user
+        )
         if self.profile is None:
             # Accept, then close with 4403: a refused handshake reaches the browser as a bare
             # 1006, which a client cannot tell from a network failure, so it would retry forever.
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.groups_joined = [realtime.agent_group(user.pk), realtime.agents_group()]
+        self.init_conversation_state()
+        self.viewers = ViewerRegistry(
+            self.channel_name, user_id=self.user.pk, name=self.profile.display_name
+        )
+        inboxes = await database_sync_to_async(inbox_groups_for)(self.profile)
+        self.groups_joined = [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -30,7 +53,7 @@ class AgentConsumer(JsonFrameConsumer):
             {
                 "type": "hello",
                 "agent": {
-                    "id": user.pk,
+                    "id": self.user.pk,
                     "display_name": self.profile.display_name,
                     "presence": self.profile.presence,
                 },
@@ -40,9 +63,15 @@ class AgentConsumer(JsonFrameConsumer):
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "viewers", None) is not None:
+            try:
+                await self.leave_all_conversations()
+            finally:
+                await self.viewers.close()
 
     async def frame_ping(self, content):
         await database_sync_to_async(routing_services.agent_touch)(profile_id=self.profile.pk)
+        await self.refresh_viewing()
         await self.send_json({"type": "pong", "ref": content.get("ref")})
 
     async def frame_presence_set(self, content):
@@ -50,7 +79,7 @@ class AgentConsumer(JsonFrameConsumer):
         if presence not in Presence.values:
             raise FrameError("invalid_presence", f"presence must be one of {Presence.values}.")
         self.profile = await database_sync_to_async(routing_services.agent_set_presence)(
-            actor=self.scope["user"], profile=self.profile, presence=presence
+            actor=self.user, profile=self.profile, presence=presence
         )
         await self.send_json(
             {"type": "ack", "ref": content.get("ref"), "presence": self.profile.presence}

@@ -101,6 +101,7 @@ def demo_load() -> dict[str, int]:
             )
             created["accounts"] += 1
         _load_configuration()
+        demo_widget_site()
     for spec in CUSTOMERS:
         if CustomerIdentity.objects.filter(kind=spec.kind, external_id=spec.external_id).exists():
             continue
@@ -191,3 +192,24 @@ def _load_customer(spec: DemoCustomer, team: Team) -> None:
                 tags=["demo"],
             ),
         )
+
+
+def demo_widget_site():
+    """The widget of the demo shop (/demo/): site key `demo`, routed to the sales team."""
+    from chat.models import PrechatField, WidgetSite
+
+    site, _ = WidgetSite.objects.get_or_create(
+        key="demo",
+        defaults={
+            "name": "演示商店 Demo shop",
+            "team": Team.objects.filter(name="售前 Sales").first(),
+            "welcome_zh": "您好！欢迎光临演示商店，有什么可以帮您？",
+            "welcome_en": "Hi! Welcome to the demo shop. How can we help?",
+            "prechat_enabled": True,
+            "prechat_name": PrechatField.REQUIRED,
+            "prechat_email": PrechatField.OPTIONAL,
+            "prechat_topic": PrechatField.OPTIONAL,
+            "prechat_topics": "订单 Orders\n退换货 Returns\n其他 Other",
+        },
+    )
+    return site

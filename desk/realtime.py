@@ -35,3 +35,18 @@ def send_now(groups: Iterable[str], event: dict[str, Any]) -> None:
         return
     for group in groups:
         async_to_sync(layer.group_send)(group, {"type": "event.push", "event": event})
+
+
+async def send_ephemeral(
+    groups: Iterable[str], event: dict[str, Any], *, skip_channel: str | None = None
+) -> None:
+    """From a consumer, now: events that change no row (typing, viewers). `skip_channel` (the
+    sender's own socket) does not get its copy."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "event.push", "event": event}
+    if skip_channel:
+        message["skip_channel"] = skip_channel
+    for group in dict.fromkeys(groups):
+        await layer.group_send(group, message)

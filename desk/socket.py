@@ -63,4 +63,6 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
 
     async def event_push(self, message: dict) -> None:
         """Channel-layer events published through `desk.realtime`."""
+        if message.get("skip_channel") == self.channel_name:
+            return
         await self.send_json(message["event"])

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from chat import api as chat_api
 from chat import views as chat_views
+from chat import widget_views
 from desk import views
 from routing import api as routing_api
 
@@ -18,6 +20,42 @@ desk_patterns = [path("", views.workspace, name="workspace")]
 api_patterns = [
     path("me/", routing_api.MeView.as_view(), name="me"),
     path("me/presence/", routing_api.MyPresenceView.as_view(), name="me-presence"),
+    path("conversations/", chat_api.ConversationListView.as_view(), name="conversations"),
+    path(
+        "conversations/<int:pk>/",
+        chat_api.ConversationDetailView.as_view(),
+        name="conversation",
+    ),
+    path(
+        "conversations/<int:pk>/messages/",
+        chat_api.ConversationMessagesView.as_view(),
+        name="conversation-messages",
+    ),
+    path(
+        "conversations/<int:pk>/attachments/",
+        chat_api.ConversationAttachmentsView.as_view(),
+        name="conversation-attachments",
+    ),
+    path(
+        "conversations/<int:pk>/assign/",
+        chat_api.ConversationAssignView.as_view(),
+        name="conversation-assign",
+    ),
+    path(
+        "conversations/<int:pk>/transfer/",
+        chat_api.ConversationTransferView.as_view(),
+        name="conversation-transfer",
+    ),
+    path(
+        "conversations/<int:pk>/close/",
+        chat_api.ConversationCloseView.as_view(),
+        name="conversation-close",
+    ),
+    path(
+        "conversations/<int:pk>/reopen/",
+        chat_api.ConversationReopenView.as_view(),
+        name="conversation-reopen",
+    ),
 ]
 
 urlpatterns = [
@@ -28,6 +66,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_patterns, "api"))),
+    path("api/widget/v1/", include(("chat.widget_urls", "widget-api"))),
+    path("widget/frame/", widget_views.widget_frame, name="widget-frame"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from chat.models import Channel, ContentType, ConversationStatus, DeliveryState
+from desk.access import is_supervisor
 from routing import selectors as routing_selectors
 from routing.models import Presence
 
@@ -19,24 +21,34 @@ def workspace(request: HttpRequest) -> HttpResponse:
     profile = routing_selectors.agent_profile_for_user(request.user)
     if profile is None:
         return render(request, "desk/not_agent.html", status=403)
+    teams = [{"id": team.pk, "name": team.name} for team in routing_selectors.teams_active()]
     return render(
         request,
         "desk/workspace.html",
         {
             "profile": profile,
             "presence_choices": Presence.choices,
+            "teams": teams,
+            "channel_choices": Channel.choices,
+            "status_choices": ConversationStatus.choices,
             "desk_config": {
                 "agentId": profile.user_id,
                 "socketPath": "/ws/desk/",
                 "presenceUrl": reverse("api:me-presence"),
                 "loginUrl": reverse("login"),
+                "conversationsUrl": reverse("api:conversations"),
+                "isSupervisor": is_supervisor(request.user),
+                "teamIds": [team.pk for team in profile.teams.all()],
+                "teams": teams,
+                "agents": routing_selectors.agents_directory(),
             },
-            "desk_i18n": WORKSPACE_STRINGS,
+            "desk_i18n": workspace_strings(),
         },
     )
 
 
 # Every string the workspace scripts show (rendered with json_script; the JS holds no English).
+# Placeholders are Python's `%(name)s`; desk/static/desk/dom.js `fmt` fills them.
 WORKSPACE_STRINGS = {
     "connecting": _("Connecting…"),
     "connected": _("Connected"),
@@ -45,7 +57,103 @@ WORKSPACE_STRINGS = {
     "sessionEnded": _("Your session has ended. Sign in again to keep working."),
     "signIn": _("Sign in"),
     "presenceFailed": _("Your status could not be changed. Please try again."),
+    # inbox
+    "youPrefix": _("You: %(text)s"),
+    "assignedToYou": _("You"),
+    "unassigned": _("Unassigned"),
+    "unreadCount": _("%(n)s unread"),
+    "waitingFor": _("waiting %(time)s"),
+    "waitingTitle": _("Time since the customer's first unanswered message"),
+    "customerNumber": _("Customer #%(id)s"),
+    "conversationNumber": _("Conversation #%(id)s"),
+    "durationSeconds": _("%(n)ss"),
+    "durationMinutes": _("%(n)sm"),
+    "durationHours": _("%(h)sh %(m)sm"),
+    "durationDays": _("%(d)sd %(h)sh"),
+    # conversation
+    "today": _("Today"),
+    "yesterday": _("Yesterday"),
+    "you": _("you"),
+    "meName": _("%(name)s (me)"),
+    "system": _("System"),
+    "bot": _("Bot"),
+    "noteBy": _("Internal note · %(name)s"),
+    "assignedTo": _("Assigned to %(name)s"),
+    "isTyping": _("%(name)s is typing…"),
+    "agentTyping": _("%(name)s is typing a reply…"),
+    "agentWritingNote": _("%(name)s is writing an internal note…"),
+    "alsoViewing": _("Also viewing: %(names)s"),
+    "eventStatus": _("%(actor)s changed the status from %(old)s to %(new)s"),
+    "eventAssigned": _("%(actor)s assigned the conversation to %(name)s"),
+    "eventUnassigned": _("%(actor)s unassigned the conversation"),
+    "eventTookOver": _("%(actor)s took the conversation"),
+    "eventTeam": _("%(actor)s moved the conversation to %(team)s"),
+    "eventNoTeam": _("%(actor)s removed the conversation from its team"),
+    "download": _("Download"),
+    "sending": _("Sending…"),
+    "retry": _("Retry"),
+    "discard": _("Discard"),
+    "sendFailed": _("Not sent."),
+    "sendErrors": {
+        "conversation_closed": _("Not sent: the conversation is closed."),
+        "not_found": _("Not sent: you no longer have this conversation."),
+        "invalid_message": _("Not sent: the message is empty or too long."),
+        "invalid_attachment": _("Not sent: an attachment could not be used."),
+    },
+    "conversationNotFound": _("That conversation does not exist or is not yours."),
+    "loadFailed": _("The conversation could not be loaded. Please try again."),
+    "movedAway": _("The conversation has moved out of your queues."),
+    "actionFailed": _("That did not work. Please try again."),
+    "chooseAgent": _("Choose an agent…"),
+    "chooseTeam": _("Choose a team…"),
+    # composer
+    "replyPlaceholder": _("Type a reply…"),
+    "notePlaceholder": _("Write an internal note (the customer does not see it)…"),
+    "send": _("Send"),
+    "addNote": _("Add note"),
+    "uploading": _("uploading…"),
+    "remove": _("Remove"),
+    "removeFile": _("Remove %(name)s"),
+    "uploadFailed": _("%(name)s was not uploaded: %(reason)s"),
+    "networkError": _("the network failed"),
+    # customer panel
+    "loading": _("Loading…"),
+    "nothingKnown": _("Nothing known yet."),
+    "vipLevel": _("VIP level %(level)s"),
+    "notVip": _("Not a VIP"),
+    "verified": _("Verified"),
+    "identities": _("Identities"),
+    "attributes": _("Attributes"),
+    "deviceAndPage": _("Device and page"),
+    "previousConversations": _("Previous conversations"),
+    "noPreviousConversations": _("No earlier conversations."),
+    "tickets": _("Tickets"),
+    "noTickets": _("No tickets."),
+    "ctx": {
+        "device": _("Device"),
+        "os": _("Operating system"),
+        "browser": _("Browser"),
+        "app_version": _("App version"),
+        "network_type": _("Network"),
+        "ip_address": _("IP address"),
+        "page": _("Page"),
+        "referrer": _("Referrer"),
+    },
 }
+
+
+def workspace_strings() -> dict:
+    """The strings above plus the labels of channels, statuses, presences and content types."""
+    return {
+        **WORKSPACE_STRINGS,
+        "channels": dict(Channel.choices),
+        "statuses": dict(ConversationStatus.choices),
+        "presences": dict(Presence.choices),
+        "deliveryStates": dict(DeliveryState.choices),
+        "contentTypes": {
+            value: f"[{label}]" for value, label in ContentType.choices if value != "text"
+        },
+    }
 
 
 def demo_site(request: HttpRequest) -> HttpResponse:

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from chat.consumers import WidgetConsumer
 from desk.consumers import AgentConsumer
 
 websocket_urlpatterns = [
     path("ws/desk/", AgentConsumer.as_asgi()),
+    path("ws/widget/", WidgetConsumer.as_asgi()),
 ]

@@ -10,6 +10,8 @@ from chat.models import (
     IdentityKind,
     Message,
     SenderType,
+    WidgetSite,
+    WidgetVisitor,
 )
 
 
@@ -64,3 +66,24 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     content_type = "text/plain"
     size = 5
     original_name = "hello.txt"
+
+
+class WidgetSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WidgetSite
+        django_get_or_create = ("key",)
+
+    name = factory.Sequence(lambda n: f"Shop {n}")
+    key = factory.Sequence(lambda n: f"shop-{n}")
+    welcome_zh = "您好！有什么可以帮您？"
+    welcome_en = "Hello! How can we help?"
+
+
+class WidgetVisitorFactory(factory.django.DjangoModelFactory):
+    """A visitor row; real visitors come from chat.widget_sessions.widget_session_open."""
+
+    class Meta:
+        model = WidgetVisitor
+
+    site = factory.SubFactory(WidgetSiteFactory)
+    customer = factory.SubFactory(CustomerFactory)

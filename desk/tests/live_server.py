@@ -63,6 +63,8 @@ class DaphneProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(tempfile.mkstemp(prefix="unidesk-daphne-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
+        # Its own prefix: the server's pushes and cache never mix with other test runs.
+        self.redis_prefix = f"{settings.REDIS_PREFIX}-live-{uuid.uuid4().hex[:8]}"
 
     def environment(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
@@ -70,8 +72,7 @@ class DaphneProcess:
             DJANGO_SETTINGS_MODULE="desk.settings",
             DATABASE_URL=database_url(),
             REDIS_URL=settings.REDIS_URL,
-            # Its own prefix: the server's pushes and cache never mix with other test runs.
-            REDIS_PREFIX=f"{settings.REDIS_PREFIX}-live-{uuid.uuid4().hex[:8]}",
+            REDIS_PREFIX=self.redis_prefix,
             SECRET_KEY=settings.SECRET_KEY,
             UNIDESK_NO_BOOTSTRAP="1",
             PYTHONUNBUFFERED="1",
@@ -145,3 +146,14 @@ def daphne_server(transactional_db, _daphne_process):
     new_lines = _daphne_process.read_log(offset)
     if new_lines:
         print(f"--- daphne log during this test ---\n{new_lines}")
+
+
+@pytest.fixture
+def daphne_pushes(settings, daphne_server, _daphne_process):
+    """Events published by this test (services, after commit) reach the daphne server's
+    sockets: the test uses the server's channel-layer prefix. Yields the base URL."""
+    layer = dict(settings.CHANNEL_LAYERS["default"])
+    layer["CONFIG"] = {**layer["CONFIG"], "prefix": f"{_daphne_process.redis_prefix}:ws"}
+    settings.CHANNEL_LAYERS = {"default": layer}
+    settings.REDIS_PREFIX = _daphne_process.redis_prefix
+    return daphne_server

@@ -30,6 +30,8 @@ FACTORIES = {
     "chat.conversation": chat_f.ConversationFactory,
     "chat.message": chat_f.MessageFactory,
     "chat.attachment": chat_f.AttachmentFactory,
+    "chat.widgetsite": chat_f.WidgetSiteFactory,
+    "chat.widgetvisitor": chat_f.WidgetVisitorFactory,
     "tickets.category": tickets_f.CategoryFactory,
     "tickets.tag": tickets_f.TagFactory,
     "tickets.businesshours": tickets_f.BusinessHoursFactory,
@@ -51,6 +53,7 @@ NO_ADD = {
     "chat.conversation",
     "chat.message",
     "chat.attachment",
+    "chat.widgetvisitor",
     "tickets.ticketevent",
     "routing.presencelog",
     "auth.group",  # supervisors view groups; only a superuser defines what a group may do

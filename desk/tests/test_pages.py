@@ -56,10 +56,26 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         "socketPath": "/ws/desk/",
         "presenceUrl": "/api/v1/me/presence/",
         "loginUrl": "/accounts/login/",
+        "conversationsUrl": "/api/v1/conversations/",
+        "isSupervisor": False,
+        "teamIds": [],
+        "teams": [],
+        "agents": [
+            {
+                "id": agent.user_id,
+                "name": agent.display_name,
+                "username": agent.user.username,
+                "presence": "offline",
+                "teams": [],
+            }
+        ],
     }
     strings = _json_script(html, "desk-i18n")
     assert strings["connected"] == "Connected"
     assert set(strings) >= {"connecting", "connected", "reconnecting", "offline"}
+    assert strings["channels"]["wechat"] == "WeChat"
+    assert strings["statuses"] == {"open": "Open", "waiting": "Waiting", "closed": "Closed"}
+    assert strings["isTyping"] == "%(name)s is typing…"
 
 
 def test_logged_in_non_agent_gets_403_page_with_logout(client):
@@ -150,13 +166,15 @@ def test_language_switcher_sets_the_cookie(client, settings):
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
 
 
-def test_demo_shop_has_products_and_no_widget_yet(client):
+def test_demo_shop_has_products_and_the_widget_snippet(client):
     response = client.get("/demo/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
     assert "<title>Demo shop</title>" in html
     assert html.count('<li class="product">') == 4
-    assert "<script" not in html  # the widget's script tag arrives with the widget itself
+    # The one script on the page is the widget's loader, exactly as a merchant would paste it.
+    assert html.count("<script") == 1
+    assert '<script src="/static/widget/loader.js" data-site="demo" async></script>' in html
 
 
 def test_healthz_reports_database_and_redis(client):

@@ -1,8 +1,12 @@
-// The agent workspace shell: live connection, presence, tabs. Text comes from #desk-i18n.
+// The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
+// (inbox.js, conversation.js, timeline.js, composer.js, customer.js). Text comes from #desk-i18n.
+import { Composer, Outbox } from "./composer.js";
+import { ConversationPane } from "./conversation.js";
+import { CustomerPanel } from "./customer.js";
+import { config, t } from "./dom.js";
+import { Inbox } from "./inbox.js";
 import { DeskSocket, socketUrl } from "./socket.js";
-
-const config = JSON.parse(document.getElementById("desk-config").textContent);
-const t = JSON.parse(document.getElementById("desk-i18n").textContent);
+import { Timeline } from "./timeline.js";
 
 const app = document.getElementById("app");
 const connection = document.getElementById("connection");
@@ -88,11 +92,36 @@ presenceSelect.addEventListener("change", () => changePresence(presenceSelect.va
 // ---- socket ---------------------------------------------------------------------------------
 
 function onFrame(frame) {
-  if (frame.type === "hello") {
-    showPresence(frame.agent.presence);
-  } else if (frame.type === "agent.presence" && frame.agent_id === config.agentId) {
-    // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
-    showPresence(frame.presence);
+  switch (frame.type) {
+    case "hello":
+      showPresence(frame.agent.presence);
+      inbox.reload(); // pushes sent before this socket joined its inboxes were not heard
+      pane.onConnected();
+      outbox.flush();
+      break;
+    case "agent.presence":
+      // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
+      if (frame.agent_id === config.agentId) showPresence(frame.presence);
+      pane.onPresence(frame.agent_id, frame.presence);
+      break;
+    case "message.new":
+      inbox.applySummary(frame.conversation, frame.message);
+      pane.onFrame(frame);
+      break;
+    case "conversation.update":
+      inbox.applySummary(frame.conversation);
+      pane.onFrame(frame);
+      break;
+    case "messages":
+    case "viewers":
+    case "typing":
+    case "read":
+      pane.onFrame(frame);
+      break;
+    default:
+      // `error` frames of requests (with `ref`) reach whoever asked through socket.request;
+      // the others (open, typing, read) concern a conversation the API already told us about.
+      break;
   }
 }
 
@@ -101,6 +130,37 @@ const socket = new DeskSocket(socketUrl(config.socketPath), {
   onFrame,
   onForbidden: showSessionEnded,
 });
+
+// ---- panes ----------------------------------------------------------------------------------
+
+const customerPanel = new CustomerPanel();
+let pane = null;
+const inbox = new Inbox({ onSelect: (id) => pane.open(id) });
+const outbox = new Outbox({
+  socket,
+  onAck: (ack) => pane.onAck(ack),
+  onChange: (item) => {
+    if (item.conversation_id === pane.id) timeline.showPending(item);
+  },
+});
+const timeline = new Timeline({
+  onRetry: (item) => outbox.retry(item),
+  onDiscard: (item) => {
+    outbox.remove(item.client_msg_id);
+    timeline.dropPending(item.client_msg_id);
+  },
+});
+const composer = new Composer({ socket, outbox, toast: showToast });
+pane = new ConversationPane({ socket, inbox, timeline, composer, customerPanel, outbox, toast: showToast });
+
+function openFromHash() {
+  const match = /^#c=(\d+)$/.exec(location.hash);
+  if (match) pane.open(Number(match[1]));
+}
+
+window.addEventListener("hashchange", openFromHash);
+inbox.start();
+openFromHash();
 socket.start();
 
 // ---- tabs (filter tabs and side panel tabs) -------------------------------------------------

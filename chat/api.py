@@ -1,0 +1,324 @@
+"""The workspace's conversation API under /api/v1/conversations/ (session auth, agents only).
+
+Views parse input, resolve the conversation through the agent's scope (not found and not yours
+look the same), call one selector or service, and serialise. Errors use the house shape.
+"""
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat import selectors, services
+from chat.attachments import ALLOWED, MB, UploadRejected, attachment_upload
+from chat.models import Channel, Conversation, ConversationStatus
+from chat.serializers import (
+    AssignSerializer,
+    AttachmentSerializer,
+    ConversationDetailSerializer,
+    ConversationSummarySerializer,
+    InboxPageSerializer,
+    InboxRowSerializer,
+    MessagePageSerializer,
+    MessageSerializer,
+    TransferSerializer,
+    UploadSerializer,
+)
+from desk.api_errors import ApiError
+from routing import selectors as routing_selectors
+
+PAGE_SIZE = 30
+MAX_PAGE_SIZE = 100
+
+
+class IsAgent(BasePermission):
+    """Signed in with a workspace profile (agents and supervisors)."""
+
+    message = "Only agents may use the conversation API."
+
+    def has_permission(self, request, view) -> bool:
+        if routing_selectors.agent_profile_for_user(request.user) is None:
+            raise exceptions.PermissionDenied(_("Only agents may use the conversation API."))
+        return True
+
+
+class AgentView(APIView):
+    permission_classes = [*APIView.permission_classes, IsAgent]
+
+    def conversation(self, pk: int) -> Conversation:
+        conversation = selectors.conversation_get_for_agent(self.request.user, pk)
+        if conversation is None:
+            raise exceptions.NotFound(_("No such conversation."))
+        return conversation
+
+
+# ---- cursors ------------------------------------------------------------------------------
+
+
+def encode_cursor(key: tuple[datetime, int]) -> str:
+    raw = json.dumps([key[0].isoformat(), key[1]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, pk = json.loads(raw)
+        moment = parse_datetime(at)
+    except (binascii.Error, ValueError, TypeError):
+        moment, pk = None, None
+    if moment is None or isinstance(pk, bool) or not isinstance(pk, int):
+        raise serializers.ValidationError(_("This cursor is not one the server gave out."))
+    return moment, pk
+
+
+class InboxQuerySerializer(serializers.Serializer):
+    filter = serializers.ChoiceField(choices=selectors.INBOX_FILTERS, default="all")
+    team = serializers.IntegerField(required=False, min_value=1)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=[selectors.ACTIVE, *ConversationStatus.values],
+        required=False,
+        help_text="`active` means open or waiting.",
+    )
+    q = serializers.CharField(required=False, max_length=200, help_text="Search text.")
+    cursor = serializers.CharField(required=False, help_text="`next_cursor` of the last page.")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
+    )
+
+    def validate_cursor(self, value: str) -> tuple[datetime, int]:
+        return decode_cursor(value)
+
+
+# ---- reads --------------------------------------------------------------------------------
+
+
+class ConversationListView(AgentView):
+    @extend_schema(
+        parameters=[InboxQuerySerializer],
+        responses=InboxPageSerializer,
+        operation_id="conversations_list",
+        summary="The agent's conversations, newest activity first (keyset pages)",
+    )
+    def get(self, request: Request) -> Response:
+        params = InboxQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        query = selectors.InboxQuery(
+            filter=data["filter"],
+            team_id=data.get("team"),
+            channel=data.get("channel", ""),
+            status=data.get("status", ""),
+            q=data.get("q", "").strip(),
+        )
+        rows, next_key = selectors.conversations_page(
+            selectors.conversations_inbox(request.user, query),
+            after=data.get("cursor"),
+            limit=data["limit"],
+        )
+        return Response(
+            {
+                "results": InboxRowSerializer(rows, many=True).data,
+                "next_cursor": encode_cursor(next_key) if next_key else None,
+            }
+        )
+
+
+def _ticket_url_for(user: AbstractBaseUser):
+    """Tickets open in the admin for supervisors; agents have no ticket page yet."""
+    if user.is_staff and user.has_perm("tickets.view_ticket"):
+        return lambda ticket: reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    return lambda ticket: None
+
+
+class ConversationDetailView(AgentView):
+    @extend_schema(
+        responses=ConversationDetailSerializer,
+        operation_id="conversations_detail",
+        summary="One conversation with the customer panel (identities, context, history)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        past, tickets = selectors.customer_history_for_agent(request.user, conversation)
+        payload = {
+            "conversation": conversation,
+            "previous_conversations": past,
+            "tickets": tickets,
+            "ticket_url": _ticket_url_for(request.user),
+        }
+        return Response(ConversationDetailSerializer(payload).data)
+
+
+class MessagePageQuerySerializer(serializers.Serializer):
+    before_seq = serializers.IntegerField(required=False, min_value=1)
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=selectors.PAGE_LIMIT
+    )
+
+
+class ConversationMessagesView(AgentView):
+    @extend_schema(
+        parameters=[MessagePageQuerySerializer],
+        responses=MessagePageSerializer,
+        operation_id="conversations_messages",
+        summary="A page of history (internal notes included), oldest first",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        params = MessagePageQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        limit = params.validated_data["limit"]
+        found = selectors.messages_before(
+            conversation.pk,
+            before_seq=params.validated_data.get("before_seq"),
+            include_internal=True,
+            limit=limit + 1,
+        )
+        has_more = len(found) > limit
+        page = found[1:] if has_more else found
+        return Response(
+            {
+                "results": MessageSerializer(page, many=True).data,
+                "has_more": has_more,
+                "last_seq": conversation.last_seq,
+            }
+        )
+
+
+# ---- writes -------------------------------------------------------------------------------
+
+
+def _upload_error(exc: UploadRejected, content_type: str) -> ApiError:
+    if exc.code == "file_too_large":
+        limit = ALLOWED[content_type].max_bytes // MB
+        message = _("Files of this type may be at most %(limit)d MB.") % {"limit": limit}
+    else:
+        message = {
+            "unsupported_type": _("Files of this type cannot be sent."),
+            "empty_file": _("The file is empty."),
+            "type_mismatch": _("The file's content does not match its type."),
+        }.get(exc.code, exc.message)
+    return ApiError(status.HTTP_400_BAD_REQUEST, exc.code, message)
+
+
+class ConversationAttachmentsView(AgentView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: AttachmentSerializer},
+        operation_id="conversations_attachments_create",
+        summary="Upload a file; send it with message.send's attachment_ids",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        payload = UploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["file"]
+        try:
+            attachment = attachment_upload(conversation=conversation, upload=upload)
+        except UploadRejected as exc:
+            content_type = (upload.content_type or "").split(";")[0].strip().lower()
+            raise _upload_error(exc, content_type) from exc
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class ConversationChangeView(AgentView):
+    """Base of the header actions: each is one `conversation_update_fields` call."""
+
+    def changes(self, request: Request, conversation: Conversation) -> dict:
+        raise NotImplementedError
+
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        updated = services.conversation_update_fields(
+            actor=request.user,
+            conversation=conversation,
+            changes=self.changes(request, conversation),
+        )
+        # The agent may no longer see it (transferred away); the answer still says how it ended.
+        return Response(ConversationSummarySerializer(updated).data)
+
+
+class ConversationAssignView(ConversationChangeView):
+    @extend_schema(
+        request=AssignSerializer,
+        responses=ConversationSummarySerializer,
+        operation_id="conversations_assign",
+        summary="Assign to an agent (yourself or a colleague), or unassign with null",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def changes(self, request, conversation):
+        payload = AssignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        assignee_id = payload.validated_data["assignee_id"]
+        if assignee_id is None:
+            return {"assignee": None}
+        profile = routing_selectors.agent_for_user_id(assignee_id)
+        if profile is None:
+            raise serializers.ValidationError({"assignee_id": [_("No such agent.")]})
+        return {"assignee": profile.user}
+
+
+class ConversationTransferView(ConversationChangeView):
+    @extend_schema(
+        request=TransferSerializer,
+        responses=ConversationSummarySerializer,
+        operation_id="conversations_transfer",
+        summary="Hand over to a team: the team takes it, and nobody is assigned any more",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def changes(self, request, conversation):
+        payload = TransferSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        team = routing_selectors.teams_active().filter(pk=payload.validated_data["team_id"]).first()
+        if team is None:
+            raise serializers.ValidationError({"team_id": [_("No such team.")]})
+        return {"team": team, "assignee": None}
+
+
+class ConversationCloseView(ConversationChangeView):
+    @extend_schema(
+        request=None,
+        responses=ConversationSummarySerializer,
+        operation_id="conversations_close",
+        summary="Close the conversation",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def changes(self, request, conversation):
+        return {"status": ConversationStatus.CLOSED}
+
+
+class ConversationReopenView(ConversationChangeView):
+    @extend_schema(
+        request=None,
+        responses=ConversationSummarySerializer,
+        operation_id="conversations_reopen",
+        summary="Reopen the conversation",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+    def changes(self, request, conversation):
+        if conversation.status != ConversationStatus.CLOSED:
+            return {}
+        return {"status": ConversationStatus.OPEN}

@@ -1,0 +1,222 @@
+"""The widget socket /ws/widget/?token=<visitor token> (docs/protocol.md, "Widget socket").
+
+The token names one visitor (site + customer). The socket hears that visitor's group (new
+conversations from any tab) and the customer group of each of the visitor's conversations it
+knows; it never joins anything else, so it never hears internal notes or other customers.
+"""
+
+import re
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+
+from chat import events, services, widget_selectors, widget_services, widget_sessions
+from chat.models import WidgetVisitor
+from desk import realtime
+from desk.socket import FrameError, JsonFrameConsumer
+
+CLOSE_FORBIDDEN = 4403
+MAX_BODY_CHARS = 5000
+MAX_ATTACHMENTS = 10
+CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+TYPING_STATES = ("start", "stop")
+# message.send: a burst of 10, then 2 per second.
+SEND_BURST = 10
+SEND_PER_SECOND = 2.0
+# typing frames beyond this are dropped without a word (they are only hints)
+TYPING_BURST = 5
+TYPING_PER_SECOND = 1.0
+
+
+class TokenBucket:
+    def __init__(self, burst: int, per_second: float):
+        self.burst = burst
+        self.per_second = per_second
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def _integer(content: dict, key: str, *, code: str = "invalid_frame") -> int:
+    value = content.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FrameError(code, f"`{key}` must be a non-negative integer.")
+    return value
+
+
+def _send_fields(content: dict) -> tuple[str, str, list[int]]:
+    client_msg_id = content.get("client_msg_id")
+    if not isinstance(client_msg_id, str) or not CLIENT_MSG_ID.fullmatch(client_msg_id):
+        raise FrameError("invalid_message", "`client_msg_id` must be 1-64 letters, digits or ._:-")
+    body = content.get("body", "")
+    if not isinstance(body, str) or len(body) > MAX_BODY_CHARS:
+        raise FrameError("invalid_message", f"`body` is text of at most {MAX_BODY_CHARS}.")
+    attachment_ids = content.get("attachment_ids", [])
+    if (
+        not isinstance(attachment_ids, list)
+        or len(attachment_ids) > MAX_ATTACHMENTS
+        or any(isinstance(i, bool) or not isinstance(i, int) for i in attachment_ids)
+    ):
+        raise FrameError(
+            "invalid_attachment", f"`attachment_ids` is a list of at most {MAX_ATTACHMENTS} ids."
+        )
+    if not body.strip() and not attachment_ids:
+        raise FrameError("invalid_message", "A message needs text or an attachment.")
+    return client_msg_id, body, attachment_ids
+
+
+class WidgetConsumer(JsonFrameConsumer):
+    visitor: WidgetVisitor | None = None
+
+    async def connect(self):
+        token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
+        self.visitor = await database_sync_to_async(widget_sessions.visitor_from_token)(token)
+        if self.visitor is None:
+            # Accepted, then closed with 4403, so the widget can tell "start a new session"
+            # from a network failure (a refused handshake is a bare 1006).
+            await self.accept()
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.joined: set[str] = set()
+        self.conversation_ids: set[int] = set()
+        self.current_id: int | None = None
+        self.sends = TokenBucket(SEND_BURST, SEND_PER_SECOND)
+        self.typings = TokenBucket(TYPING_BURST, TYPING_PER_SECOND)
+        await self.join(widget_services.visitor_group(self.visitor))
+        hello = await database_sync_to_async(self._hello)()
+        if hello["conversation"]:
+            await self.follow(hello["conversation"]["id"])
+        await self.accept()
+        await self.send_json(hello)
+
+    def _hello(self) -> dict[str, Any]:
+        return {
+            "type": "hello",
+            "customer": {"name": self.visitor.customer.display_name},
+            "conversation": widget_services.conversation_state(self.visitor),
+        }
+
+    async def disconnect(self, code):
+        for group in getattr(self, "joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def join(self, group: str) -> None:
+        if group not in self.joined:
+            self.joined.add(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def follow(self, conversation_id: int) -> None:
+        """Hear this conversation (of this visitor: callers got the id from the visitor's own
+        state) and make it the current one when it is the newest."""
+        self.conversation_ids.add(conversation_id)
+        if self.current_id is None or conversation_id > self.current_id:
+            self.current_id = conversation_id
+        await self.join(events.conversation_customer(conversation_id))
+
+    async def event_push(self, message: dict) -> None:
+        event = message["event"]
+        if event.get("type") == "conversation.new":
+            await self.follow(event["conversation_id"])
+        elif event.get("type") == "typing":
+            event = {
+                key: event.get(key) for key in ("type", "conversation_id", "by", "name", "state")
+            }
+            message = {**message, "event": event}
+        await super().event_push(message)
+
+    # ---- frames -------------------------------------------------------------------------------
+
+    async def frame_ping(self, content):
+        await self.send_json({"type": "pong", "ref": content.get("ref")})
+
+    async def frame_message_send(self, content):
+        client_msg_id, body, attachment_ids = _send_fields(content)
+        if not self.sends.take():
+            raise FrameError("rate_limited", "Too many messages; wait a moment.")
+        result = await database_sync_to_async(self._send)(client_msg_id, body, attachment_ids)
+        # The service's transaction has committed: the ack never runs ahead of the row.
+        await self.follow(result["conversation_id"])
+        await self.send_json(
+            {
+                "type": "ack",
+                "ref": content.get("ref"),
+                "client_msg_id": client_msg_id,
+                "message_id": result["id"],
+                "seq": result["seq"],
+                "conversation_id": result["conversation_id"],
+                "message": result,
+            }
+        )
+
+    def _send(self, client_msg_id: str, body: str, attachment_ids: list[int]) -> dict[str, Any]:
+        try:
+            result = widget_services.widget_message_send(
+                visitor=self.visitor,
+                client_msg_id=client_msg_id,
+                body=body,
+                attachment_ids=attachment_ids,
+            )
+        except services.InvalidAttachment as exc:
+            raise FrameError("invalid_attachment", str(exc)) from exc
+        except widget_services.PrechatRequired as exc:
+            raise FrameError("prechat_required", str(exc)) from exc
+        return events.customer_message_json(result.message)
+
+    async def frame_sync(self, content):
+        conversation_id = _integer(content, "conversation_id")
+        after_seq = _integer(content, "after_seq")
+        page = await database_sync_to_async(widget_selectors.visitor_messages_after)(
+            self.visitor, conversation_id, after_seq=after_seq
+        )
+        if page is None:
+            raise FrameError("not_found", "No such conversation.")
+        await self.follow(page.conversation_id)
+        frame = {
+            "type": "messages",
+            "conversation_id": page.conversation_id,
+            "messages": page.messages,
+            "last_seq": page.last_seq,
+            "has_more": page.has_more,
+        }
+        if content.get("ref") is not None:
+            frame["ref"] = content["ref"]
+        await self.send_json(frame)
+
+    async def frame_typing(self, content):
+        state = content.get("state")
+        if state not in TYPING_STATES:
+            raise FrameError("invalid_frame", "`state` must be 'start' or 'stop'.")
+        if self.current_id is None or not self.typings.take():
+            return  # nobody to tell yet, or too chatty: typing is only a hint
+        await realtime.send_ephemeral(
+            [events.conversation_agents(self.current_id)],
+            {
+                "type": "typing",
+                "conversation_id": self.current_id,
+                "by": "customer",
+                "name": self.visitor.customer.display_name,
+                "state": state,
+            },
+        )
+
+    async def frame_read(self, content):
+        seq = _integer(content, "seq")
+        conversation_id = content.get("conversation_id", self.current_id)
+        if conversation_id is None:
+            raise FrameError("not_found", "No conversation yet.")
+        conversation_id = _integer({"conversation_id": conversation_id}, "conversation_id")
+        done = await database_sync_to_async(widget_services.widget_mark_read)(
+            visitor=self.visitor, conversation_id=conversation_id, seq=seq
+        )
+        if done is None:
+            raise FrameError("not_found", "No such conversation.")

@@ -1,0 +1,242 @@
+"""The workspace's conversation API shapes.
+
+Output is built by the same functions that build the socket events (`chat.events`), so a row
+from the API and a pushed summary always agree; the declared fields document it (OpenAPI).
+"""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from chat import events
+from chat.models import Channel, ConversationStatus, IdentityKind
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+class _Named(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CustomerSummarySerializer(_Named):
+    vip_level = serializers.IntegerField()
+
+
+class ConversationSummarySerializer(serializers.Serializer):
+    """The conversation as the inbox and the `conversation.update` event show it."""
+
+    id = serializers.IntegerField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    status = serializers.ChoiceField(choices=ConversationStatus.choices)
+    priority = serializers.IntegerField()
+    subject = serializers.CharField()
+    customer = CustomerSummarySerializer()
+    assignee = _Named(allow_null=True)
+    team = _Named(allow_null=True)
+    last_seq = serializers.IntegerField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    unread_by_agent = serializers.IntegerField()
+    unread_by_customer = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        return events.conversation_json(instance)
+
+
+class LastMessageSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    content_type = serializers.CharField()
+    sender_type = serializers.CharField()
+
+
+class InboxRowSerializer(ConversationSummarySerializer):
+    """A row of the inbox: the summary, the last public message and since when the customer
+    has been waiting for an answer (null when the last word was the agent's)."""
+
+    last_message = LastMessageSerializer(allow_null=True)
+    waiting_since = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        last = None
+        if instance.last_content_type is not None:
+            last = {
+                "body": instance.last_body,
+                "content_type": instance.last_content_type,
+                "sender_type": instance.last_sender_type,
+            }
+        data["last_message"] = last
+        data["waiting_since"] = _iso(instance.waiting_since)
+        return data
+
+
+class InboxPageSerializer(serializers.Serializer):
+    results = InboxRowSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class IdentitySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IdentityKind.choices)
+    kind_label = serializers.CharField()
+    external_id = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
+class CustomerPanelSerializer(CustomerSummarySerializer):
+    language = serializers.CharField()
+    attributes = serializers.DictField()
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    identities = IdentitySerializer(many=True)
+
+
+class ContextSerializer(serializers.Serializer):
+    device = serializers.CharField()
+    os = serializers.CharField()
+    browser = serializers.CharField()
+    app_version = serializers.CharField()
+    network_type = serializers.CharField()
+    page_url = serializers.CharField()
+    page_title = serializers.CharField()
+    referrer = serializers.CharField()
+    ip_address = serializers.CharField(allow_null=True)
+
+
+class PastConversationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    status = serializers.ChoiceField(choices=ConversationStatus.choices)
+    subject = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField()
+
+
+class CustomerTicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    priority = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField(allow_null=True, help_text="Null when there is no page for you.")
+
+
+CONTEXT_FIELDS = list(ContextSerializer._declared_fields)
+
+
+class ConversationDetailSerializer(ConversationSummarySerializer):
+    """The conversation with everything the customer panel shows."""
+
+    customer = CustomerPanelSerializer()
+    context = ContextSerializer()
+    previous_conversations = PastConversationSerializer(many=True)
+    tickets = CustomerTicketSerializer(many=True)
+
+    def to_representation(self, instance):
+        conversation = instance["conversation"]
+        customer = conversation.customer
+        data = events.conversation_json(conversation)
+        data["customer"] = {
+            **data["customer"],
+            "language": customer.language,
+            "attributes": customer.attributes,
+            "notes": customer.notes,
+            "created_at": customer.created_at.isoformat(),
+            "identities": [
+                {
+                    "kind": identity.kind,
+                    "kind_label": str(identity.get_kind_display()),
+                    "external_id": identity.external_id,
+                    "verified": identity.verified,
+                }
+                for identity in customer.identities.all()
+            ],
+        }
+        data["context"] = {name: getattr(conversation, name) for name in CONTEXT_FIELDS}
+        workspace = reverse("desk:workspace")
+        data["previous_conversations"] = [
+            {
+                "id": past.pk,
+                "channel": past.channel,
+                "status": past.status,
+                "subject": past.subject,
+                "created_at": past.created_at.isoformat(),
+                "last_message_at": _iso(past.last_message_at),
+                "url": f"{workspace}#c={past.pk}",
+            }
+            for past in instance["previous_conversations"]
+        ]
+        ticket_url = instance["ticket_url"]
+        data["tickets"] = [
+            {
+                "id": ticket.pk,
+                "number": ticket.number,
+                "subject": ticket.subject,
+                "status": ticket.status,
+                "status_label": str(ticket.get_status_display()),
+                "priority": ticket.priority,
+                "created_at": ticket.created_at.isoformat(),
+                "url": ticket_url(ticket),
+            }
+            for ticket in instance["tickets"]
+        ]
+        return data
+
+
+class SenderSerializer(_Named):
+    avatar_url = serializers.CharField()
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField(help_text="A signed URL: anyone holding it may fetch the file.")
+
+    def to_representation(self, instance):
+        return events.attachment_json(instance)
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversation_id = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    sender_type = serializers.CharField()
+    sender = SenderSerializer(allow_null=True)
+    content_type = serializers.CharField()
+    body = serializers.CharField(help_text="Raw text: render it as text, never as HTML.")
+    payload = serializers.DictField()
+    is_internal = serializers.BooleanField()
+    client_msg_id = serializers.CharField()
+    attachments = AttachmentSerializer(many=True)
+    delivery_state = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return events.message_json(instance)
+
+
+class MessagePageSerializer(serializers.Serializer):
+    results = MessageSerializer(many=True)
+    has_more = serializers.BooleanField(help_text="Older messages exist before this page.")
+    last_seq = serializers.IntegerField()
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee_id = serializers.IntegerField(
+        allow_null=True, help_text="An agent's user id, or null to unassign."
+    )
+
+
+class TransferSerializer(serializers.Serializer):
+    team_id = serializers.IntegerField(help_text="The team that takes the conversation over.")

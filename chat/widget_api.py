@@ -1,0 +1,183 @@
+"""The widget's HTTP endpoints under /api/widget/v1/ (no session: the visitor token is the key).
+
+Views parse input, resolve the visitor from the token, call one service or selector, serialise.
+A missing or bad token is 403 `invalid_token`; another visitor's conversation is 404, like one that
+does not exist. Errors use the house shape `{"error": {"code", "message"}}`.
+"""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat import events, widget_selectors, widget_services, widget_sessions
+from chat.attachments import ALLOWED, MB, UploadRejected
+from chat.models import WidgetSite, WidgetVisitor
+from chat.services import InvalidAttachment
+from chat.widget_serializers import (
+    WidgetAttachmentRequestSerializer,
+    WidgetAttachmentSerializer,
+    WidgetHistoryQuerySerializer,
+    WidgetMessagePageSerializer,
+    WidgetSessionRequestSerializer,
+    WidgetSessionResponseSerializer,
+    site_config,
+)
+from desk.api_errors import ApiError
+
+TOKEN_HEADER = "X-Visitor-Token"  # noqa: S105 (a header name)
+# The largest file any type may be, plus room for the multipart envelope.
+MAX_UPLOAD_BODY = max(kind.max_bytes for kind in ALLOWED.values()) + MB
+
+TOKEN_PARAMETER = OpenApiParameter(
+    TOKEN_HEADER, str, OpenApiParameter.HEADER, description="The visitor token."
+)
+
+
+class WidgetView(APIView):
+    """Open to any browser: the visitor token, not a session, says who is asking."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def visitor(self, request: Request, *, form_token: object = None) -> WidgetVisitor:
+        token = request.headers.get(TOKEN_HEADER) or form_token
+        visitor = widget_sessions.visitor_from_token(token)
+        if visitor is None:
+            raise ApiError(403, "invalid_token", _("The visitor token is missing or not valid."))
+        return visitor
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class SessionView(WidgetView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=WidgetSessionRequestSerializer,
+        responses=WidgetSessionResponseSerializer,
+        summary="Start or resume a widget visitor",
+        description=(
+            "Anonymous visitors get a new customer, or the one their `visitor_token` names. "
+            "Signed-in users of the site are identified by `user` + `user_hash` (hex "
+            "HMAC-SHA256 of the user id with the site secret); a wrong or missing hash where "
+            "required is 403 `identity_invalid`. `prechat` answers start the first "
+            "conversation. See docs/api.md."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = WidgetSessionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        site = WidgetSite.objects.filter(key=data["site"], is_active=True).first()
+        if site is None:
+            raise exceptions.NotFound(_("No such widget site."))
+        user = data.get("user")
+        try:
+            session = widget_sessions.widget_session_open(
+                site=site,
+                token=data.get("visitor_token", ""),
+                user=widget_sessions.SiteUser(**user) if user else None,
+                given_hash=data.get("user_hash", ""),
+                context=data.get("context") or {},
+                prechat=data.get("prechat"),
+                ip_address=_client_ip(request),
+            )
+        except widget_sessions.IdentityInvalid as exc:
+            raise ApiError(403, "identity_invalid", str(exc)) from exc
+        except widget_sessions.PrechatInvalid as exc:
+            raise serializers.ValidationError({"prechat": exc.errors}) from exc
+        conversation = session.conversation
+        return Response(
+            {
+                "visitor_token": session.token,
+                "customer": {"name": session.visitor.customer.display_name},
+                "conversation": events.customer_conversation_json(conversation)
+                if conversation
+                else None,
+                "prechat_pending": session.prechat_pending,
+                "site": site_config(site),
+            }
+        )
+
+
+class AttachmentView(WidgetView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": WidgetAttachmentRequestSerializer},
+        responses={201: WidgetAttachmentSerializer},
+        parameters=[TOKEN_PARAMETER],
+        summary="Upload a file for the visitor's next message",
+        description=(
+            "Stored in the visitor's open conversation (started if none). 400 "
+            "`unsupported_type`, `file_too_large`, `type_mismatch`, `empty_file`, "
+            "`prechat_required`; 403 `invalid_token`; 413 `payload_too_large`."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > MAX_UPLOAD_BODY:
+            raise ApiError(
+                413,
+                "payload_too_large",
+                _("Uploads are limited to %(mb)d MB.") % {"mb": MAX_UPLOAD_BODY // MB - 1},
+            )
+        visitor = self.visitor(request, form_token=request.data.get("token"))
+        payload = WidgetAttachmentRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            attachment = widget_services.widget_attachment_upload(
+                visitor=visitor, upload=payload.validated_data["file"]
+            )
+        except UploadRejected as exc:
+            raise ApiError(400, exc.code, exc.message) from exc
+        except widget_services.PrechatRequired as exc:
+            raise ApiError(400, "prechat_required", _("Fill in the form first.")) from exc
+        except InvalidAttachment as exc:  # pragma: no cover - defensive
+            raise ApiError(400, "invalid_attachment", str(exc)) from exc
+        return Response(events.attachment_json(attachment), status=status.HTTP_201_CREATED)
+
+
+class MessagesView(WidgetView):
+    @extend_schema(
+        parameters=[
+            TOKEN_PARAMETER,
+            OpenApiParameter("before_seq", int, description="Messages before this seq."),
+        ],
+        responses=WidgetMessagePageSerializer,
+        summary="A page of the visitor's conversation history",
+        description=(
+            "Only the token's own conversations (others are 404). The latest page without "
+            "`before_seq`; `last_seq` is the cursor to resume the socket from."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        visitor = self.visitor(request)
+        query = WidgetHistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = widget_selectors.visitor_messages_before(
+            visitor, pk, before_seq=query.validated_data.get("before_seq")
+        )
+        if page is None:
+            raise exceptions.NotFound(_("No such conversation."))
+        return Response(
+            {
+                "conversation_id": page.conversation_id,
+                "messages": page.messages,
+                "last_seq": page.last_seq,
+                "has_more": page.has_more,
+            }
+        )

@@ -1,0 +1,189 @@
+"""Every write a widget visitor makes: conversations, messages, uploads, read receipts.
+
+Each write first locks the visitor's `WidgetVisitor` row, so two tabs of one visitor never start
+two conversations at once and a resent `client_msg_id` is found even when the conversation it went
+to has closed since (the resend returns the stored message; it never makes a second row).
+
+A message to a closed conversation starts a new conversation (closed is final for the customer; the
+new one is routed afresh, `conversation.new` tells every tab of the visitor).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from chat import events, services
+from chat.attachments import attachment_kind, attachment_upload
+from chat.models import (
+    Attachment,
+    Channel,
+    ContentType,
+    Conversation,
+    ConversationStatus,
+    DeliveryState,
+    Message,
+    SenderType,
+    WidgetVisitor,
+)
+from desk import realtime
+
+OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
+
+
+class PrechatRequired(PermissionError):
+    """The site's pre-chat form must be filled before the first conversation."""
+
+
+def visitor_group(visitor: WidgetVisitor) -> str:
+    """Every widget socket of one visitor (hears `conversation.new`)."""
+    return f"widget.{visitor.site_id}.{visitor.customer_id}"
+
+
+def visitor_conversations(visitor: WidgetVisitor) -> QuerySet[Conversation]:
+    """The only conversations a visitor token reaches."""
+    return Conversation.objects.filter(
+        customer_id=visitor.customer_id, widget_site_id=visitor.site_id, channel=Channel.WEB
+    )
+
+
+def visitor_has_conversation(visitor: WidgetVisitor) -> bool:
+    return visitor_conversations(visitor).exists()
+
+
+def visitor_conversation(visitor: WidgetVisitor) -> Conversation | None:
+    """The one the widget shows: the open conversation, else the latest closed one."""
+    conversations = visitor_conversations(visitor).select_related("assignee__agent_profile")
+    found = conversations.filter(status__in=OPEN_STATUSES).order_by("-id").first()
+    return found or conversations.order_by("-id").first()
+
+
+def _lock(visitor: WidgetVisitor) -> WidgetVisitor:
+    return WidgetVisitor.objects.select_for_update().select_related("site").get(pk=visitor.pk)
+
+
+@transaction.atomic
+def visitor_conversation_start(
+    *, visitor: WidgetVisitor, subject: str = "", prechat_done: bool = False
+) -> tuple[Conversation, bool]:
+    """The visitor's open conversation, or a new one with the visitor's latest page context,
+    routed to the site's team. Returns (conversation, created)."""
+    locked = _lock(visitor)
+    site = locked.site
+    current = visitor_conversations(locked).filter(status__in=OPEN_STATUSES).order_by("-id")
+    existing = current.first()
+    if existing is not None:
+        return existing, False
+    if site.prechat_enabled and not prechat_done and not visitor_has_conversation(locked):
+        raise PrechatRequired("Fill in the pre-chat form first.")
+    ctx = locked.context or {}
+    conversation = services.conversation_start(
+        customer=locked.customer,
+        channel=Channel.WEB,
+        subject=subject[:200],
+        context=services.ConversationContext(
+            device=ctx.get("device", ""),
+            os=ctx.get("os", ""),
+            browser=ctx.get("browser", ""),
+            app_version=ctx.get("app_version", ""),
+            network_type=ctx.get("network_type", ""),
+            page_url=ctx.get("page_url", ""),
+            page_title=ctx.get("page_title", ""),
+            referrer=ctx.get("referrer", ""),
+            ip_address=locked.ip_address,
+        ),
+    )
+    conversation.team_id = site.team_id
+    conversation.widget_site = site
+    conversation.save(update_fields=["team", "widget_site"])
+    events.publish_conversation(conversation)
+    realtime.publish(
+        [visitor_group(locked)],
+        {
+            "type": "conversation.new",
+            "conversation_id": conversation.pk,
+            "conversation": events.customer_conversation_json(conversation),
+        },
+    )
+    return conversation, True
+
+
+@transaction.atomic
+def widget_message_send(
+    *,
+    visitor: WidgetVisitor,
+    client_msg_id: str,
+    body: str,
+    attachment_ids: Sequence[int] = (),
+) -> services.MessageResult:
+    """A visitor's message, stored once: a resend returns the first row wherever it went."""
+    locked = _lock(visitor)
+    earlier = Message.objects.filter(
+        conversation__in=visitor_conversations(locked),
+        sender_type=SenderType.CUSTOMER,
+        client_msg_id=client_msg_id,
+    ).first()
+    if earlier is not None:
+        return services.MessageResult(earlier, False)
+    conversation, _ = visitor_conversation_start(visitor=locked)
+    wanted = set(attachment_ids)
+    attachments = list(
+        Attachment.objects.filter(pk__in=wanted, conversation=conversation, message=None)
+    )
+    if len(attachments) != len(wanted):
+        raise services.InvalidAttachment(
+            "An attachment is unknown, of another conversation, or already sent."
+        )
+    attachments.sort(key=lambda a: a.pk)
+    content_type = ContentType.TEXT
+    if attachments and not body.strip():
+        content_type = attachment_kind(attachments[0])
+    return services.message_create(
+        conversation=conversation,
+        sender_type=SenderType.CUSTOMER,
+        body=body,
+        content_type=content_type,
+        client_msg_id=client_msg_id,
+        attachments=attachments,
+    )
+
+
+@transaction.atomic
+def widget_attachment_upload(*, visitor: WidgetVisitor, upload: UploadedFile) -> Attachment:
+    """Store an upload in the visitor's open conversation (started if there is none). A
+    refused file rolls everything back, the new conversation included."""
+    conversation, _ = visitor_conversation_start(visitor=visitor)
+    return attachment_upload(conversation=conversation, upload=upload)
+
+
+@transaction.atomic
+def widget_mark_read(*, visitor: WidgetVisitor, conversation_id: int, seq: int) -> int | None:
+    """The visitor has read up to `seq`: agent messages up to it become `read`, the unread
+    counter keeps what came after, and the agents viewing it hear `read`. Returns the seq, or
+    None when the conversation is not the visitor's."""
+    locked = visitor_conversations(visitor).select_for_update().filter(pk=conversation_id).first()
+    if locked is None:
+        return None
+    seq = max(0, min(seq, locked.last_seq))
+    replies = Message.objects.filter(
+        conversation=locked,
+        sender_type__in=[SenderType.AGENT, SenderType.BOT],
+        is_internal=False,
+    )
+    replies.filter(seq__lte=seq).exclude(delivery_state=DeliveryState.READ).update(
+        delivery_state=DeliveryState.READ, read_at=timezone.now()
+    )
+    unread = replies.filter(seq__gt=seq).count()
+    if unread != locked.unread_by_customer:
+        locked.unread_by_customer = unread
+        locked.save(update_fields=["unread_by_customer"])
+    events.publish_read(locked.pk, by=SenderType.CUSTOMER, seq=seq)
+    return seq
+
+
+def conversation_state(visitor: WidgetVisitor) -> dict[str, Any] | None:
+    conversation = visitor_conversation(visitor)
+    return events.customer_conversation_json(conversation) if conversation else None

@@ -1,0 +1,15 @@
+"""The widget's API, mounted at /api/widget/v1/ (namespace `widget-api`)."""
+
+from django.urls import path
+
+from chat import widget_api
+
+urlpatterns = [
+    path("sessions/", widget_api.SessionView.as_view(), name="session"),
+    path("attachments/", widget_api.AttachmentView.as_view(), name="attachments"),
+    path(
+        "conversations/<int:pk>/messages/",
+        widget_api.MessagesView.as_view(),
+        name="messages",
+    ),
+]

@@ -1,0 +1,246 @@
+"""The conversation frames of the agent socket: open/leave (viewers), send, sync, typing, read.
+
+Every conversation id goes through `chat.selectors.conversation_get_for_agent`: an unknown
+conversation and one the agent may not see both get `not_found`. Frames are in docs/protocol.md.
+"""
+
+import re
+import time
+from collections import deque
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from chat import events, selectors, services
+from chat.models import Conversation
+from desk import realtime
+from desk.socket import FrameError
+
+MAX_BODY_CHARS = 5000
+MAX_ATTACHMENTS = 10
+MAX_OPEN_CONVERSATIONS = 20
+CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+SEND_LIMIT = 20  # message.send frames per SEND_WINDOW_SECONDS per socket
+SEND_WINDOW_SECONDS = 10.0
+TYPING_STATES = ("start", "stop")
+
+
+def _integer(content: dict, key: str, *, code: str = "invalid_frame") -> int:
+    value = content.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FrameError(code, f"`{key}` must be a non-negative integer.")
+    return value
+
+
+class ConversationFrames:
+    """Mixed into `AgentConsumer`, which sets `self.user`, `self.profile`, `self.viewers`."""
+
+    def init_conversation_state(self) -> None:
+        self.open_conversations: set[int] = set()
+        self.allowed_conversations: set[int] = set()  # access already checked on this socket
+        self.recent_sends: deque[float] = deque()
+
+    # ---- access -----------------------------------------------------------------------------
+
+    def _conversation_sync(self, conversation_id: int) -> Conversation:
+        conversation = selectors.conversation_get_for_agent(self.user, conversation_id)
+        if conversation is None:
+            raise FrameError("not_found", "No such conversation.")
+        return conversation
+
+    async def conversation(self, content: dict) -> Conversation:
+        conversation_id = _integer(content, "conversation_id")
+        conversation = await database_sync_to_async(self._conversation_sync)(conversation_id)
+        self.allowed_conversations.add(conversation.pk)
+        return conversation
+
+    async def allowed_conversation_id(self, content: dict) -> int:
+        """A conversation id this socket has already been allowed to see (cheap, for typing)."""
+        conversation_id = _integer(content, "conversation_id")
+        if conversation_id not in self.allowed_conversations:
+            await self.conversation(content)
+        return conversation_id
+
+    # ---- viewers ----------------------------------------------------------------------------
+
+    async def frame_conversation_open(self, content: dict) -> None:
+        conversation = await self.conversation(content)
+        if conversation.pk not in self.open_conversations:
+            if len(self.open_conversations) >= MAX_OPEN_CONVERSATIONS:
+                raise FrameError(
+                    "too_many_open",
+                    f"Leave a conversation first (at most {MAX_OPEN_CONVERSATIONS}).",
+                )
+            self.open_conversations.add(conversation.pk)
+            await self.channel_layer.group_add(
+                events.conversation_agents(conversation.pk), self.channel_name
+            )
+        await self.viewers.add([conversation.pk])
+        await self.broadcast_viewers(conversation.pk)
+
+    async def frame_conversation_leave(self, content: dict) -> None:
+        conversation_id = _integer(content, "conversation_id")
+        if conversation_id in self.open_conversations:  # leaving twice is harmless
+            await self.leave_conversation(conversation_id)
+
+    async def leave_conversation(self, conversation_id: int) -> None:
+        self.open_conversations.discard(conversation_id)
+        await self.channel_layer.group_discard(
+            events.conversation_agents(conversation_id), self.channel_name
+        )
+        await self.viewers.remove(conversation_id)
+        await self.broadcast_viewers(conversation_id)
+
+    async def leave_all_conversations(self) -> None:
+        for conversation_id in list(self.open_conversations):
+            await self.leave_conversation(conversation_id)
+
+    async def broadcast_viewers(self, conversation_id: int) -> None:
+        viewers = await self.viewers.list(conversation_id)
+        await realtime.send_ephemeral(
+            [events.conversation_agents(conversation_id)],
+            {"type": "viewers", "conversation_id": conversation_id, "viewers": viewers},
+        )
+
+    async def refresh_viewing(self) -> None:
+        await self.viewers.add(sorted(self.open_conversations))
+
+    # ---- messages ---------------------------------------------------------------------------
+
+    async def frame_message_send(self, content: dict) -> None:
+        client_msg_id = content.get("client_msg_id")
+        if not isinstance(client_msg_id, str) or not CLIENT_MSG_ID.fullmatch(client_msg_id):
+            raise FrameError(
+                "invalid_message", "`client_msg_id` must be 1-64 letters, digits or ._:-"
+            )
+        body = content.get("body", "")
+        if not isinstance(body, str) or len(body) > MAX_BODY_CHARS:
+            raise FrameError("invalid_message", f"`body` is text of at most {MAX_BODY_CHARS}.")
+        is_internal = content.get("is_internal", False)
+        if not isinstance(is_internal, bool):
+            raise FrameError("invalid_message", "`is_internal` must be true or false.")
+        attachment_ids = content.get("attachment_ids", [])
+        if (
+            not isinstance(attachment_ids, list)
+            or len(attachment_ids) > MAX_ATTACHMENTS
+            or any(isinstance(i, bool) or not isinstance(i, int) for i in attachment_ids)
+        ):
+            raise FrameError(
+                "invalid_attachment", f"`attachment_ids` is a list of at most {MAX_ATTACHMENTS}."
+            )
+        if not body.strip() and not attachment_ids:
+            raise FrameError("invalid_message", "A message needs text or an attachment.")
+        conversation_id = _integer(content, "conversation_id")
+        self.check_send_rate()
+        message = await database_sync_to_async(self._send_sync)(
+            conversation_id, body, client_msg_id, is_internal, attachment_ids
+        )
+        await self.send_json(
+            {
+                "type": "ack",
+                "ref": content.get("ref"),
+                "client_msg_id": client_msg_id,
+                "message_id": message["id"],
+                "seq": message["seq"],
+                "conversation_id": conversation_id,
+                "message": message,
+            }
+        )
+
+    def check_send_rate(self) -> None:
+        now = time.monotonic()
+        while self.recent_sends and self.recent_sends[0] < now - SEND_WINDOW_SECONDS:
+            self.recent_sends.popleft()
+        if len(self.recent_sends) >= SEND_LIMIT:
+            raise FrameError("rate_limited", "Too many messages; wait a few seconds.")
+        self.recent_sends.append(now)
+
+    def _send_sync(
+        self,
+        conversation_id: int,
+        body: str,
+        client_msg_id: str,
+        is_internal: bool,
+        attachment_ids: list[int],
+    ) -> dict[str, Any]:
+        conversation = self._conversation_sync(conversation_id)
+        try:
+            result = services.message_send_as_agent(
+                actor=self.user,
+                conversation=conversation,
+                body=body,
+                client_msg_id=client_msg_id,
+                is_internal=is_internal,
+                attachment_ids=attachment_ids,
+            )
+        except services.ConversationClosed as exc:
+            raise FrameError("conversation_closed", str(exc)) from exc
+        except services.InvalidAttachment as exc:
+            raise FrameError("invalid_attachment", str(exc)) from exc
+        # Returned after the service's transaction has committed: the ack never runs ahead.
+        return events.message_json(result.message)
+
+    async def frame_sync(self, content: dict) -> None:
+        after_seq = _integer(content, "after_seq")
+        conversation = await self.conversation(content)
+        messages = await database_sync_to_async(self._sync_sync)(conversation.pk, after_seq)
+        frame = {
+            "type": "messages",
+            "conversation_id": conversation.pk,
+            "messages": messages,
+            "last_seq": conversation.last_seq,  # as it was when the read began
+            "has_more": len(messages) == selectors.REPLAY_LIMIT,
+        }
+        if content.get("ref") is not None:
+            frame["ref"] = content["ref"]
+        await self.send_json(frame)
+
+    @staticmethod
+    def _sync_sync(conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+        found = selectors.messages_after(
+            conversation_id, after_seq=after_seq, include_internal=True
+        )
+        return [events.message_json(message) for message in found]
+
+    # ---- typing and read --------------------------------------------------------------------
+
+    async def frame_typing(self, content: dict) -> None:
+        state = content.get("state")
+        if state not in TYPING_STATES:
+            raise FrameError("invalid_frame", "`state` must be 'start' or 'stop'.")
+        is_internal = content.get("is_internal", False)
+        if not isinstance(is_internal, bool):
+            raise FrameError("invalid_frame", "`is_internal` must be true or false.")
+        conversation_id = await self.allowed_conversation_id(content)
+        name = self.profile.display_name
+        await realtime.send_ephemeral(
+            [events.conversation_agents(conversation_id)],
+            {
+                "type": "typing",
+                "conversation_id": conversation_id,
+                "by": "agent",
+                "agent_id": self.user.pk,
+                "name": name,
+                "state": state,
+                "is_internal": is_internal,
+            },
+            skip_channel=self.channel_name,
+        )
+        if not is_internal:
+            await realtime.send_ephemeral(
+                [events.conversation_customer(conversation_id)],
+                {
+                    "type": "typing",
+                    "conversation_id": conversation_id,
+                    "by": "agent",
+                    "name": name,
+                    "state": state,
+                },
+            )
+
+    async def frame_read(self, content: dict) -> None:
+        seq = _integer(content, "seq")
+        conversation = await self.conversation(content)
+        await database_sync_to_async(services.conversation_mark_read)(
+            actor=self.user, conversation=conversation, seq=seq
+        )

@@ -1,0 +1,58 @@
+// The conversation REST API (docs/api.md): JSON in, JSON out, errors as ApiError.
+
+import { config } from "./dom.js";
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function csrfToken() {
+  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
+
+async function call(method, path, { params, json, form } = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+  }
+  const headers = { Accept: "application/json" };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network", "");
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data?.error || {};
+    throw new ApiError(response.status, error.code || "error", error.message || "");
+  }
+  return data;
+}
+
+const base = config.conversationsUrl;
+
+export const api = {
+  list: (params) => call("GET", base, { params }),
+  detail: (id) => call("GET", `${base}${id}/`),
+  messages: (id, params) => call("GET", `${base}${id}/messages/`, { params }),
+  action: (id, action, json = {}) => call("POST", `${base}${id}/${action}/`, { json }),
+  upload(id, file) {
+    const form = new FormData();
+    form.append("file", file);
+    return call("POST", `${base}${id}/attachments/`, { form });
+  },
+};

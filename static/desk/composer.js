@@ -1,0 +1,250 @@
+// The reply box and the outbox. Every message gets its client_msg_id when it is written and
+// keeps it until the server acknowledges it; unsent messages survive a reconnect (and a reload
+// of the tab, through sessionStorage) and are sent again, which never stores a second copy.
+
+import { api } from "./api.js";
+import { config, el, fmt, randomId, t } from "./dom.js";
+
+const OUTBOX_KEY = `unidesk.outbox.${config.agentId}`;
+const TRANSIENT = new Set(["not_connected", "connection_lost", "timeout"]);
+const TYPING_REPEAT_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+
+export class Outbox {
+  constructor({ socket, onAck, onChange }) {
+    this.socket = socket;
+    this.onAck = onAck;
+    this.onChange = onChange;
+    this.items = [];
+    this.inFlight = new Set();
+    try {
+      this.items = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]");
+    } catch {
+      this.items = [];
+    }
+  }
+
+  save() {
+    sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(this.items));
+  }
+
+  forConversation(id) {
+    return this.items.filter((item) => item.conversation_id === id);
+  }
+
+  add(item) {
+    this.items.push(item);
+    this.save();
+    this.onChange(item);
+    this.send(item);
+  }
+
+  remove(clientMsgId) {
+    this.items = this.items.filter((item) => item.client_msg_id !== clientMsgId);
+    this.save();
+  }
+
+  retry(item) {
+    item.error = null;
+    this.save();
+    this.onChange(item);
+    this.send(item);
+  }
+
+  /** Send everything still waiting (after a (re)connect). */
+  flush() {
+    for (const item of this.items) if (!item.error) this.send(item);
+  }
+
+  async send(item) {
+    if (this.inFlight.has(item.client_msg_id) || !this.socket.connected) return;
+    this.inFlight.add(item.client_msg_id);
+    try {
+      const ack = await this.socket.request({
+        type: "message.send",
+        conversation_id: item.conversation_id,
+        client_msg_id: item.client_msg_id,
+        body: item.body,
+        is_internal: item.is_internal,
+        attachment_ids: item.attachment_ids,
+      });
+      this.remove(item.client_msg_id);
+      this.onAck(ack);
+    } catch (error) {
+      if (error.code === "rate_limited") {
+        setTimeout(() => this.send(item), 3000);
+      } else if (!TRANSIENT.has(error.code)) {
+        item.error = t.sendErrors[error.code] || error.message || t.sendFailed;
+        this.save();
+        this.onChange(item);
+      }
+      // Transient: it stays queued and goes out again on the next hello.
+    } finally {
+      this.inFlight.delete(item.client_msg_id);
+    }
+  }
+}
+
+export class Composer {
+  constructor({ socket, outbox, toast }) {
+    this.socket = socket;
+    this.outbox = outbox;
+    this.toast = toast;
+    this.form = document.getElementById("composer");
+    this.input = document.getElementById("composer-input");
+    this.internal = document.getElementById("composer-internal");
+    this.fileInput = document.getElementById("composer-file");
+    this.files = document.getElementById("composer-files");
+    this.sendButton = document.getElementById("composer-send");
+    this.closedNotice = document.getElementById("composer-closed");
+    this.conversation = null;
+    this.uploads = []; // {key, name, attachment|null, failed}
+    this.typingSentAt = 0;
+    this.typingTimer = null;
+
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.submit();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.typing();
+    });
+    this.internal.addEventListener("change", () => this.refresh());
+    document.getElementById("composer-attach").addEventListener("click", () => this.fileInput.click());
+    this.fileInput.addEventListener("change", () => {
+      for (const file of this.fileInput.files) this.upload(file);
+      this.fileInput.value = "";
+    });
+  }
+
+  /** The composer now writes into this conversation (a summary) or nothing (null). */
+  setConversation(conv) {
+    const changed = conv?.id !== this.conversation?.id;
+    if (changed) {
+      this.stopTyping();
+      this.input.value = "";
+      this.internal.checked = false;
+      this.uploads = [];
+      this.renderUploads();
+      this.autosize();
+    }
+    this.conversation = conv;
+    this.refresh();
+  }
+
+  refresh() {
+    const closed = this.conversation?.status === "closed";
+    const note = this.internal.checked;
+    this.form.classList.toggle("is-note", note);
+    this.input.placeholder = note ? t.notePlaceholder : t.replyPlaceholder;
+    this.closedNotice.hidden = !(closed && !note);
+    const uploading = this.uploads.some((u) => !u.attachment && !u.failed);
+    this.sendButton.disabled = !this.conversation || (closed && !note) || uploading;
+    this.sendButton.textContent = note ? t.addNote : t.send;
+  }
+
+  autosize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
+  }
+
+  submit() {
+    if (this.sendButton.disabled || !this.conversation) return;
+    const body = this.input.value;
+    const ready = this.uploads.filter((u) => u.attachment);
+    if (!body.trim() && !ready.length) return;
+    this.stopTyping();
+    this.outbox.add({
+      conversation_id: this.conversation.id,
+      client_msg_id: randomId(),
+      body,
+      is_internal: this.internal.checked,
+      attachment_ids: ready.map((u) => u.attachment.id),
+      attachments: ready.map((u) => u.attachment),
+      error: null,
+    });
+    this.input.value = "";
+    this.uploads = [];
+    this.renderUploads();
+    this.autosize();
+    this.refresh();
+    this.input.focus();
+  }
+
+  async upload(file) {
+    const conversationId = this.conversation?.id;
+    if (!conversationId) return;
+    const entry = { key: randomId(), name: file.name, attachment: null, failed: false };
+    this.uploads.push(entry);
+    this.renderUploads();
+    try {
+      entry.attachment = await api.upload(conversationId, file);
+    } catch (error) {
+      entry.failed = true;
+      this.toast(fmt(t.uploadFailed, { name: file.name, reason: error.message || t.networkError }), {
+        error: true,
+      });
+      this.uploads = this.uploads.filter((u) => u !== entry);
+    }
+    if (this.conversation?.id === conversationId) this.renderUploads();
+  }
+
+  renderUploads() {
+    this.files.replaceChildren(
+      ...this.uploads.map((entry) =>
+        el(
+          "span",
+          { class: `file-chip${entry.attachment ? "" : " is-uploading"}` },
+          el("span", { class: "file-chip-name", text: entry.name }),
+          entry.attachment ? null : el("span", { class: "file-chip-state", text: t.uploading }),
+          el("button", {
+            type: "button",
+            class: "file-chip-remove",
+            title: t.remove,
+            "aria-label": fmt(t.removeFile, { name: entry.name }),
+            text: "×",
+            onclick: () => {
+              this.uploads = this.uploads.filter((u) => u !== entry);
+              this.renderUploads();
+            },
+          }),
+        ),
+      ),
+    );
+    this.files.hidden = this.uploads.length === 0;
+    this.refresh();
+  }
+
+  typing() {
+    if (!this.conversation || !this.socket.connected) return;
+    const now = Date.now();
+    if (now - this.typingSentAt > TYPING_REPEAT_MS) {
+      this.typingSentAt = now;
+      this.sendTyping("start");
+    }
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  stopTyping() {
+    clearTimeout(this.typingTimer);
+    if (this.typingSentAt && this.conversation) this.sendTyping("stop");
+    this.typingSentAt = 0;
+  }
+
+  sendTyping(state) {
+    this.socket.send({
+      type: "typing",
+      conversation_id: this.conversation.id,
+      state,
+      is_internal: this.internal.checked,
+    });
+  }
+}

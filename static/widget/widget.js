@@ -1,0 +1,418 @@
+// The chat widget inside the iframe (/widget/frame/). Protocol: docs/protocol.md, "Widget socket".
+//
+// Messages are drawn once per (conversation, seq). The cursor of each conversation says up to
+// which seq everything visible is drawn; a gap, a reconnect or a new conversation asks the
+// server to `sync` from it. What the visitor writes waits in the outbox (outbox.js) until acked.
+
+import { Store, WidgetApi, errorCode, pickLanguage, randomId, readContext } from "./client.js";
+import { Composer } from "./composer.js";
+import { WidgetSocket, backoffDelay } from "./connection.js";
+import { Cursors } from "./cursors.js";
+import { Outbox } from "./outbox.js";
+import * as view from "./view.js";
+
+const config = JSON.parse(document.getElementById("widget-config").textContent);
+const catalogue = JSON.parse(document.getElementById("widget-i18n").textContent);
+const context = readContext();
+let site = config.site;
+const lang = pickLanguage(site.language, context.lang);
+const t = catalogue[lang];
+const app = document.getElementById("app");
+const refs = view.buildShell(app, t);
+const store = new Store(site.key);
+const http = new WidgetApi(config, context);
+http.token = store.get("token") || "";
+
+const state = {
+  conversation: null, // the current one: {id, status, assignee, ...}
+  items: new Map(), // "conversation:seq" -> <li>
+  pending: new Map(), // client_msg_id -> <li> not yet acked
+  agentSeq: new Map(), // conversation id -> newest agent message seq
+  readSent: new Map(),
+  readByAgent: new Map(), // conversation id -> seq the agent has read up to
+  earliest: null, // {id, seq} of the oldest drawn message of the current conversation
+  open: true,
+  unread: 0,
+  prechat: false,
+  forbidden: 0,
+};
+
+const socket = new WidgetSocket(
+  () => {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}${config.socketPath}?token=${encodeURIComponent(http.token)}`;
+  },
+  { onState: connectionState, onFrame: receive, onForbidden: forbidden },
+);
+
+const cursors = new Cursors((frame) => socket.send(frame));
+
+const outbox = new Outbox({
+  store,
+  send: (frame) => socket.send(frame),
+  ready: () => socket.connected && !state.prechat,
+  onRejected(item, code) {
+    const li = item && state.pending.get(item.client_msg_id);
+    if (li) view.setTick(li, "failed", t);
+    if (item) state.pending.delete(item.client_msg_id);
+    notice(t[code] || t.invalid_message);
+  },
+  onBlocked(code) {
+    if (code === "rate_limited") notice(t.rate_limited);
+    if (code === "prechat_required") {
+      state.prechat = true;
+      showPrechat(true);
+    }
+  },
+});
+
+// ---- session ------------------------------------------------------------------------------
+
+async function openSession(extra) {
+  const data = await http.session(site.key, extra);
+  http.token = data.visitor_token;
+  store.set("token", http.token);
+  site = data.site;
+  state.prechat = data.prechat_pending;
+  return data;
+}
+
+async function start() {
+  document.documentElement.lang = lang === "zh-hans" ? "zh-Hans" : "en";
+  document.documentElement.style.setProperty("--accent", site.theme_color);
+  connectionState("connecting");
+  let data;
+  for (let attempt = 0; !data; attempt += 1) {
+    try {
+      data = await openSession();
+    } catch (error) {
+      if (error.status && error.status < 500) return end(errorCode(error));
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+    }
+  }
+  const welcome = site.welcome[lang] || site.welcome.en || site.welcome["zh-hans"];
+  refs.welcome.hidden = !welcome;
+  if (welcome) refs.welcome.replaceChildren(view.el("div", { class: "bubble" }, welcome));
+  renderHeader();
+  for (const item of outbox.items) drawPending(item);
+  if (data.conversation) {
+    setConversation(data.conversation);
+    await loadHistory(data.conversation.id, null);
+  }
+  showPrechat(state.prechat && !outbox.items.length);
+  socket.start();
+  scrollDown(true);
+}
+
+async function loadHistory(id, beforeSeq) {
+  try {
+    const page = await http.history(id, beforeSeq);
+    const keep = refs.log.scrollHeight - refs.log.scrollTop;
+    for (const msg of page.messages) apply(msg);
+    if (beforeSeq == null) cursors.bump(id, page.last_seq);
+    else refs.log.scrollTop = refs.log.scrollHeight - keep;
+    refs.earlier.hidden = !page.has_more;
+  } catch {
+    /* the socket's sync fills in what the page could not load */
+  }
+}
+
+// ---- drawing ------------------------------------------------------------------------------
+
+function renderHeader() {
+  const conv = state.conversation;
+  const agent = conv && conv.status !== "closed" ? conv.assignee : null;
+  refs.title.textContent = site.name;
+  refs.sub.textContent = agent ? view.format(t.assigned, { name: agent.name }) : conv && conv.status === "waiting" ? t.waiting : "";
+  view.setAvatar(refs.avatar, agent ? agent.name : site.name, agent && agent.avatar_url);
+}
+
+function note(conversationId, seq, text) {
+  const key = `${conversationId}:${seq}`;
+  if (state.items.has(key)) return;
+  const li = view.noteNode(text);
+  state.items.set(key, li);
+  view.place(refs.list, li, conversationId, seq);
+}
+
+function ownState(msg) {
+  const readUpTo = state.readByAgent.get(msg.conversation_id) || 0;
+  return msg.delivery_state === "read" || msg.seq <= readUpTo ? "read" : "delivered";
+}
+
+/** Draw a stored message once; `live` when it just arrived (counts as unread). */
+function apply(msg, live = false) {
+  const key = `${msg.conversation_id}:${msg.seq}`;
+  const own = msg.sender_type === "customer";
+  const existing = state.items.get(key);
+  if (existing) {
+    if (own) view.setTick(existing, ownState(msg), t);
+    return;
+  }
+  const li = view.messageNode(msg, t, lang);
+  state.items.set(key, li);
+  const waiting = own && msg.client_msg_id && state.pending.get(msg.client_msg_id);
+  if (waiting) {
+    waiting.replaceWith(li);
+    state.pending.delete(msg.client_msg_id);
+  }
+  if (own) {
+    view.setTick(li, ownState(msg), t);
+    outbox.done(msg.client_msg_id);
+  }
+  view.place(refs.list, li, msg.conversation_id, msg.seq);
+  const conv = state.conversation;
+  if (conv && msg.conversation_id === conv.id && (!state.earliest || msg.seq < state.earliest.seq)) {
+    state.earliest = { id: conv.id, seq: msg.seq };
+  }
+  if (msg.sender_type === "agent" || msg.sender_type === "bot") agentMessage(msg, live);
+  scrollDown(own);
+}
+
+function agentMessage(msg, live) {
+  const conv = state.conversation;
+  refs.typing.hidden = true;
+  if (conv && conv.id === msg.conversation_id && conv.status === "waiting") {
+    conv.status = "open"; // an agent has answered (the server did the same)
+    renderHeader();
+  }
+  state.agentSeq.set(msg.conversation_id, Math.max(state.agentSeq.get(msg.conversation_id) || 0, msg.seq));
+  if (live && !visible()) {
+    state.unread += 1;
+    tellHost({ unidesk: "unread", count: state.unread });
+  }
+}
+
+function drawPending(item) {
+  const li = view.messageNode({ sender_type: "customer", body: item.body, attachments: item.attachments, created_at: item.created_at }, t, lang);
+  view.setTick(li, "pending", t);
+  state.pending.set(item.client_msg_id, li);
+  view.place(refs.list, li, null, null);
+  scrollDown(true);
+}
+
+function scrollDown(force) {
+  const log = refs.log;
+  if (force || log.scrollHeight - log.scrollTop - log.clientHeight < 120) log.scrollTop = log.scrollHeight;
+}
+
+function notice(text) {
+  refs.notice.textContent = text;
+  refs.notice.hidden = false;
+  clearTimeout(state.noticeTimer);
+  state.noticeTimer = setTimeout(() => (refs.notice.hidden = true), 6000);
+}
+
+function setConversation(conv) {
+  if (!conv) return;
+  const current = state.conversation;
+  if (current && conv.id < current.id) return;
+  if (current && conv.id > current.id) {
+    note(conv.id, 0, t.newConversation);
+    state.earliest = null;
+  }
+  state.conversation = conv;
+  if (conv.status === "closed") note(conv.id, Infinity, t.closed);
+  renderHeader();
+}
+
+// ---- the socket ---------------------------------------------------------------------------
+
+function connectionState(name) {
+  app.dataset.state = name;
+  refs.banner.hidden = name === "connected";
+  refs.banner.textContent = t[name] || "";
+  if (name !== "connected") outbox.lost();
+}
+
+function end(code) {
+  socket.stopped = true;
+  connectionState("ended");
+  if (code === "identity_invalid") refs.banner.textContent = t.signIn;
+  refs.composer.hidden = true;
+  refs.prechat.hidden = true;
+}
+
+async function forbidden() {
+  // The token no longer opens a socket (site changed, visitor removed): start afresh, once.
+  state.forbidden += 1;
+  if (state.forbidden > 2) return end();
+  http.token = "";
+  store.set("token", null);
+  try {
+    await openSession();
+    socket.start();
+  } catch (error) {
+    end(errorCode(error));
+  }
+}
+
+function receive(frame) {
+  switch (frame.type) {
+    case "hello":
+      state.forbidden = 0;
+      cursors.reset();
+      setConversation(frame.conversation);
+      if (state.conversation) cursors.sync(state.conversation.id);
+      outbox.pump();
+      sendRead();
+      break;
+    case "message.new":
+      apply(frame.message, true);
+      cursors.heard(frame.conversation_id, frame.seq);
+      sendRead();
+      break;
+    case "messages":
+      for (const msg of frame.messages) apply(msg, true);
+      cursors.answered(frame);
+      sendRead();
+      break;
+    case "ack":
+      if (frame.conversation_id !== (state.conversation && state.conversation.id)) {
+        setConversation({ id: frame.conversation_id, status: "waiting", assignee: null });
+      }
+      apply(frame.message);
+      outbox.done(frame.client_msg_id);
+      cursors.heard(frame.conversation_id, frame.seq);
+      outbox.pump();
+      break;
+    case "conversation.new":
+      setConversation(frame.conversation);
+      cursors.sync(frame.conversation_id);
+      break;
+    case "conversation.update":
+      if (state.conversation && frame.conversation_id === state.conversation.id) setConversation(frame.conversation);
+      break;
+    case "typing":
+      typing(frame);
+      break;
+    case "read":
+      if (frame.by === "agent") agentRead(frame.conversation_id, frame.seq);
+      break;
+    case "error":
+      outbox.failed(frame);
+      break;
+    default:
+      break;
+  }
+}
+
+function typing(frame) {
+  if (frame.by !== "agent") return;
+  clearTimeout(state.typingTimer);
+  refs.typing.hidden = frame.state !== "start";
+  refs.typing.textContent = view.format(t.typing, { name: frame.name || t.agent });
+  if (frame.state === "start") state.typingTimer = setTimeout(() => (refs.typing.hidden = true), 6000);
+}
+
+function agentRead(id, seq) {
+  state.readByAgent.set(id, Math.max(seq, state.readByAgent.get(id) || 0));
+  for (const [key, li] of state.items) {
+    const [c, s] = key.split(":").map(Number);
+    if (c === id && s <= seq && li.dataset.state === "delivered") view.setTick(li, "read", t);
+  }
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+function sendText(body) {
+  if (!body.trim()) return false;
+  if (body.length > 5000) {
+    notice(t.tooLong);
+    return false;
+  }
+  drawPending(outbox.add({ client_msg_id: randomId(), body, attachment_ids: [], attachments: [] }));
+  return true;
+}
+
+async function upload(file) {
+  const li = view.messageNode({ sender_type: "customer", body: t.uploading, attachments: [] }, t, lang);
+  view.setTick(li, "pending", t);
+  view.place(refs.list, li, null, null);
+  scrollDown(true);
+  try {
+    const data = await http.upload(file);
+    li.remove();
+    drawPending(outbox.add({ client_msg_id: randomId(), body: "", attachment_ids: [data.id], attachments: [data] }));
+  } catch (error) {
+    li.remove();
+    const code = errorCode(error);
+    if (code === "prechat_required") showPrechat(true);
+    notice(t[code] || t.uploadFailed);
+  }
+}
+
+// ---- pre-chat form ------------------------------------------------------------------------
+
+function showPrechat(show) {
+  refs.prechat.hidden = !show;
+  refs.composer.hidden = show;
+  if (show) view.buildPrechat(refs.prechat, site, t, store.get("prechat") || {});
+}
+
+async function submitPrechat(event) {
+  event.preventDefault();
+  const values = view.readPrechat(refs.prechat, site, t);
+  if (!values) return;
+  try {
+    const data = await openSession({ prechat: values });
+    store.set("prechat", values);
+    state.prechat = false;
+    showPrechat(false);
+    setConversation(data.conversation);
+    if (data.conversation) cursors.sync(data.conversation.id);
+    outbox.pump();
+    refs.input.focus();
+  } catch (error) {
+    const fields = error.data && error.data.error && error.data.error.fields;
+    if (fields && fields.prechat) view.prechatErrors(refs.prechat, fields.prechat);
+    else notice(t.reconnecting);
+  }
+}
+
+// ---- visibility, read receipts, the host page ---------------------------------------------
+
+function visible() {
+  return state.open && document.visibilityState === "visible";
+}
+
+function sendRead() {
+  const conv = state.conversation;
+  if (!conv || !visible()) return;
+  const seq = state.agentSeq.get(conv.id) || 0;
+  if (seq > (state.readSent.get(conv.id) || 0) && socket.send({ type: "read", conversation_id: conv.id, seq })) {
+    state.readSent.set(conv.id, seq);
+  }
+}
+
+function tellHost(message) {
+  if (window.parent !== window) window.parent.postMessage(message, context.origin || "*");
+}
+
+window.addEventListener("message", (event) => {
+  if (event.source !== window.parent || !event.data || event.data.unidesk !== "visible") return;
+  state.open = Boolean(event.data.open);
+  if (state.open) {
+    state.unread = 0;
+    tellHost({ unidesk: "unread", count: 0 });
+    sendRead();
+    refs.input.focus();
+  }
+});
+document.addEventListener("visibilitychange", sendRead);
+
+refs.close.addEventListener("click", () => {
+  state.open = false;
+  tellHost({ unidesk: "close" });
+});
+new Composer(refs, {
+  onText: sendText,
+  onFile: upload,
+  onTyping: (typingState) => socket.send({ type: "typing", state: typingState }),
+});
+refs.earlier.addEventListener("click", () => {
+  if (state.earliest) loadHistory(state.earliest.id, state.earliest.seq);
+});
+refs.prechat.addEventListener("submit", submitPrechat);
+
+start();
