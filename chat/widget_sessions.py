@@ -133,11 +133,11 @@ def _visitor_for(site: WidgetSite, customer: Customer) -> WidgetVisitor:
     )[0]
 
 
-def _new_anonymous(site: WidgetSite, *, name: str = "", language: str = "") -> WidgetVisitor:
+def _new_anonymous(site: WidgetSite, *, language: str = "") -> WidgetVisitor:
     visitor_id = uuid.uuid4().hex
     customer = services.customer_create(
         data=services.CustomerData(
-            display_name=name or _("Visitor %(code)s") % {"code": visitor_id[:6].upper()},
+            display_name=_("Visitor %(code)s") % {"code": visitor_id[:6].upper()},
             language=language,
             attributes={"widget_site": site.key},
         ),
@@ -169,7 +169,7 @@ def _site_user_visitor(site: WidgetSite, user: SiteUser, language: str) -> Widge
 
 
 def _user_attributes(site: WidgetSite, user: SiteUser) -> dict[str, Any]:
-    data = {"widget_site": site.key, "site_user_id": user.id, **user.attributes}
+    data = {**user.attributes, "widget_site": site.key, "site_user_id": user.id}
     if user.email:
         data["email"] = user.email
     if user.phone:

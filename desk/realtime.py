@@ -5,12 +5,18 @@ transaction commits, so nobody hears of a row that might still roll back. A push
 channel layer may drop it, and clients recover from the database (see docs/protocol.md).
 """
 
+import asyncio
+import logging
+import os
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 def agent_group(user_id: int) -> str:
@@ -30,11 +36,58 @@ def publish(groups: Iterable[str], event: dict[str, Any]) -> None:
 
 
 def send_now(groups: Iterable[str], event: dict[str, Any]) -> None:
+    """Send from sync code. Inside a server's sync_to_async thread the send is handed to the
+    server's event loop (in order, without making the caller wait on Redis); elsewhere (Celery,
+    commands, plain sync tests) it is sent before returning."""
+    targets = list(groups)
+    loop = _server_loop()
+    if loop is not None:
+        loop.call_soon_threadsafe(_enqueue, loop, targets, event)
+        return
+    async_to_sync(_send)(targets, event)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    pid = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
+    if loop is not None and pid == os.getpid() and loop.is_running() and not loop.is_closed():
+        return loop
+    return None
+
+
+# One ordered outbox per event loop: events leave in the order their transactions committed.
+_outboxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Queue]" = (
+    weakref.WeakKeyDictionary()
+)
+_drainers: set[asyncio.Task] = set()
+
+
+def _enqueue(loop: asyncio.AbstractEventLoop, groups: list[str], event: dict[str, Any]) -> None:
+    queue = _outboxes.get(loop)
+    if queue is None:
+        queue = _outboxes[loop] = asyncio.Queue()
+        task = loop.create_task(_drain(queue))
+        _drainers.add(task)
+        task.add_done_callback(_drainers.discard)
+    queue.put_nowait((groups, event))
+
+
+async def _drain(queue: asyncio.Queue) -> None:
+    while True:
+        groups, event = await queue.get()
+        try:
+            await _send(groups, event)
+        except Exception:
+            logger.exception("realtime push to %s failed; clients will resync", groups)
+
+
+async def _send(groups: Iterable[str], event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "event.push", "event": event}
     for group in groups:
-        async_to_sync(layer.group_send)(group, {"type": "event.push", "event": event})
+        await layer.group_send(group, message)
 
 
 async def send_ephemeral(

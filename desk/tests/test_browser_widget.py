@@ -207,3 +207,100 @@ def test_visitor_chats_sends_an_image_and_finds_it_all_after_a_reload(daphne_ser
         ("customer", "Written while offline", "text"),
         ("agent", "您好，我来帮您查一下。", "text"),
     ]
+
+
+UNIT_CHECKS = """
+async () => {
+  const { Cursors } = await import("/static/widget/cursors.js");
+  const { Outbox } = await import("/static/widget/outbox.js");
+  const view = await import("/static/widget/view.js");
+  const out = {};
+
+  // Cursors: the next seq moves on, a gap asks once, a second gap waits for the answer.
+  const syncs = [];
+  const cursors = new Cursors((frame) => syncs.push(frame) > 0);
+  cursors.heard(7, 1);
+  cursors.heard(7, 3);
+  cursors.heard(7, 4);
+  cursors.answered({ conversation_id: 7, last_seq: 5, has_more: false });
+  cursors.answered({ conversation_id: 7, last_seq: 5, has_more: false });
+  cursors.heard(7, 6);
+  out.syncs = syncs.map((f) => [f.conversation_id, f.after_seq]);
+  out.cursor = cursors.get(7);
+
+  // Outbox: one on the wire at a time, the same id again after a loss, refusals leave it.
+  const wire = [];
+  const rejected = [];
+  const blocked = [];
+  const data = {};
+  const store = { get: (k) => data[k] ?? null, set: (k, v) => { data[k] = v; } };
+  const outbox = new Outbox({
+    store,
+    send: (frame) => wire.push(frame) > 0,
+    ready: () => true,
+    onRejected: (item, code) => rejected.push([item.client_msg_id, code]),
+    onBlocked: (code) => blocked.push(code),
+  });
+  outbox.add({ client_msg_id: "a", body: "1", attachment_ids: [] });
+  outbox.add({ client_msg_id: "b", body: "2", attachment_ids: [] });
+  out.first = wire.map((f) => f.client_msg_id);
+  out.stored = data.outbox.map((i) => i.client_msg_id);
+  outbox.lost();
+  outbox.pump();
+  outbox.done("a");
+  outbox.pump();
+  outbox.failed({ type: "error", ref: "m:b", code: "rate_limited" });
+  outbox.lost();
+  outbox.pump();
+  outbox.failed({ type: "error", ref: "m:b", code: "invalid_message" });
+  out.wire = wire.map((f) => f.client_msg_id);
+  out.rejected = rejected;
+  out.blocked = blocked;
+  out.left = data.outbox;
+
+  // Drawing order: by (conversation, seq) whatever the arrival order; unsent stays last.
+  const list = document.createElement("ol");
+  const item = (label, c, s) => {
+    const li = document.createElement("li");
+    li.textContent = label;
+    view.place(list, li, c, s);
+  };
+  item("pending", null, null);
+  item("7:3", 7, 3);
+  item("7:1", 7, 1);
+  item("9:0", 9, 0);
+  item("7:end", 7, Infinity);
+  item("7:2", 7, 2);
+  item("9:1", 9, 1);
+  out.order = Array.from(list.children, (li) => li.textContent);
+
+  // Text stays text; only http(s) links become anchors.
+  const text = view.richText('<b>x</b> see https://example.com/a?b=1 or javascript:alert(1)');
+  out.html = text.innerHTML;
+  return out;
+}
+"""
+
+
+def test_widget_modules_keep_order_cursors_and_the_outbox(daphne_server):
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page()
+        page.goto(f"{daphne_server}/healthz")
+        out = page.evaluate(UNIT_CHECKS)
+        browser.close()
+
+    assert out["syncs"] == [[7, 1], [7, 5]]
+    assert out["cursor"] == 6
+    assert out["first"] == ["a"]
+    assert out["stored"] == ["a", "b"]
+    assert out["wire"] == ["a", "a", "b", "b"]
+    assert out["rejected"] == [["b", "invalid_message"]]
+    assert out["blocked"] == ["rate_limited"]
+    assert out["left"] is None
+    assert out["order"] == ["7:1", "7:2", "7:3", "7:end", "9:0", "9:1", "pending"]
+    assert out["html"] == (
+        '&lt;b&gt;x&lt;/b&gt; see <a href="https://example.com/a?b=1" target="_blank" '
+        'rel="noopener noreferrer">https://example.com/a?b=1</a> or javascript:alert(1)'
+    )

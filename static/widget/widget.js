@@ -386,7 +386,8 @@ function sendRead() {
 }
 
 function tellHost(message) {
-  if (window.parent !== window) window.parent.postMessage(message, context.origin || "*");
+  const origin = context.origin && context.origin !== "null" ? context.origin : "*"; // only counts
+  if (window.parent !== window) window.parent.postMessage(message, origin);
 }
 
 window.addEventListener("message", (event) => {
