@@ -165,7 +165,10 @@ class WidgetConsumer(JsonFrameConsumer):
                 client_msg_id=client_msg_id,
                 body=body,
                 attachment_ids=attachment_ids,
+                conversation_id=self.current_id,
             )
+        except services.ConversationClosed as exc:
+            raise FrameError("conversation_closed", str(exc)) from exc
         except services.InvalidAttachment as exc:
             raise FrameError("invalid_attachment", str(exc)) from exc
         except widget_services.PrechatRequired as exc:

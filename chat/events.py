@@ -71,6 +71,12 @@ def attachment_json(attachment) -> dict[str, Any]:
     }
 
 
+def message_attachments(message: Message) -> list:
+    """The message's attachments: the list `message_create` attached, else prefetched or queried."""
+    known = getattr(message, "attachment_list", None)
+    return known if known is not None else list(message.attachments.all())
+
+
 def message_json(message: Message) -> dict[str, Any]:
     return {
         "id": message.pk,
@@ -83,7 +89,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "payload": message.payload,
         "is_internal": message.is_internal,
         "client_msg_id": message.client_msg_id,
-        "attachments": [attachment_json(a) for a in message.attachments.all()],
+        "attachments": [attachment_json(a) for a in message_attachments(message)],
         "delivery_state": message.delivery_state,
         "created_at": message.created_at.isoformat(),
     }
@@ -135,10 +141,9 @@ def _iso(value) -> str | None:
 
 
 def publish_message(message: Message) -> None:
-    """A stored message: to the inbox groups, and (unless internal) to the customer."""
-    conversation = Conversation.objects.select_related("customer", "assignee", "team").get(
-        pk=message.conversation_id
-    )
+    """A stored message: to the inbox groups, and (unless internal) to the customer.
+    `message.conversation` must be current (message_create hands over the row it updated)."""
+    conversation = message.conversation
     event = {
         "type": "message.new",
         "conversation_id": conversation.pk,

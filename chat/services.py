@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from chat import events
@@ -111,6 +110,10 @@ def conversation_start(
     )
 
 
+class ConversationClosed(ValueError):
+    """A reply to a closed conversation (internal notes are still allowed)."""
+
+
 class InvalidAttachment(ValueError):
     """A message names an attachment it may not use."""
 
@@ -127,25 +130,49 @@ def message_create(
     conversation: Conversation,
     sender_type: str,
     body: str = "",
-    content_type: str = ContentType.TEXT,
+    content_type: str | None = None,
     sender_user: AbstractBaseUser | None = None,
     payload: dict | None = None,
     is_internal: bool = False,
     client_msg_id: str = "",
     provider_message_id: str = "",
-    attachments: Sequence[Attachment] = (),
+    attachment_ids: Sequence[int] = (),
+    refuse_closed: bool = False,
 ) -> MessageResult:
     """Store one message exactly once, give it the conversation's next `seq`, and announce it
-    after commit. `attachments` must be uploads of this conversation not yet in a message."""
-    conv = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    after commit. `attachment_ids` must be uploads of this conversation not yet in a message;
+    without a `content_type`, a message of only attachments takes the first one's kind (image,
+    video, file …). `refuse_closed` raises ConversationClosed for a new message to a closed
+    conversation (a resend still returns the stored row).
+
+    This is the hot path of every chat: the locked row comes back with what the announcement
+    needs (customer, assignee, team), counters are computed on the locked values, and the
+    message carries its attachment list, so announcing it costs no further query."""
+    conv = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer", "assignee__agent_profile", "team")
+        .get(pk=conversation.pk)
+    )
     duplicate = _existing_message(conv, client_msg_id, provider_message_id)
     if duplicate is not None:
         return MessageResult(duplicate, False)
-    attachment_ids = [a.pk for a in attachments]
-    free = Attachment.objects.filter(pk__in=attachment_ids, conversation=conv, message=None)
-    if free.count() != len(set(attachment_ids)):
-        raise InvalidAttachment("An attachment is unknown, of another conversation, or used.")
-    now = timezone.now()
+    if refuse_closed and conv.status == ConversationStatus.CLOSED:
+        raise ConversationClosed("The conversation is closed.")
+    wanted = set(attachment_ids)
+    linked: list[Attachment] = []
+    if wanted:
+        linked = sorted(
+            Attachment.objects.filter(pk__in=wanted, conversation=conv, message=None),
+            key=lambda a: a.pk,
+        )
+        if len(linked) != len(wanted):
+            raise InvalidAttachment("An attachment is unknown, of another conversation, or used.")
+    if content_type is None:
+        content_type = ContentType.TEXT
+        if linked and not body.strip():
+            from chat.attachments import attachment_kind
+
+            content_type = attachment_kind(linked[0])
     seq = conv.last_seq + 1
     message = Message.objects.create(
         conversation=conv,
@@ -160,18 +187,27 @@ def message_create(
         client_msg_id=client_msg_id,
         provider_message_id=provider_message_id,
     )
-    counters: dict = {"last_seq": seq}
+    changed = ["last_seq"]
+    conv.last_seq = seq
     if not is_internal:
-        counters["last_message_at"] = now
+        conv.last_message_at = message.created_at
+        changed.append("last_message_at")
         if sender_type == SenderType.CUSTOMER:
-            counters["unread_by_agent"] = F("unread_by_agent") + 1
+            conv.unread_by_agent += 1  # the row is locked: no lost update
+            changed.append("unread_by_agent")
         elif sender_type in (SenderType.AGENT, SenderType.BOT):
-            counters["unread_by_customer"] = F("unread_by_customer") + 1
+            conv.unread_by_customer += 1
+            changed.append("unread_by_customer")
             if conv.status == ConversationStatus.WAITING:
-                counters["status"] = ConversationStatus.OPEN  # an agent has answered
-    Conversation.objects.filter(pk=conv.pk).update(**counters)
-    if attachment_ids:
-        free.update(message=message)
+                conv.status = ConversationStatus.OPEN  # an agent has answered
+                changed.append("status")
+    conv.save(update_fields=changed)
+    if linked:
+        Attachment.objects.filter(pk__in=wanted).update(message=message)
+        for attachment in linked:
+            attachment.message = message
+    message.conversation = conv
+    message.attachment_list = linked
     events.publish_message(message)
     return MessageResult(message, True)
 
@@ -252,11 +288,6 @@ def attachment_delete(*, attachment: Attachment) -> None:
 # ---- agent workspace writes ---------------------------------------------------------------
 
 
-class ConversationClosed(ValueError):
-    """A reply to a closed conversation (internal notes are still allowed)."""
-
-
-@transaction.atomic
 def message_send_as_agent(
     *,
     actor: AbstractBaseUser,
@@ -268,32 +299,15 @@ def message_send_as_agent(
 ) -> MessageResult:
     """An agent's reply or internal note. A resend (same `client_msg_id`) returns the stored
     row, even after the conversation has closed; a new reply to a closed one is refused."""
-    from chat.attachments import attachment_kind
-
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    duplicate = _existing_message(locked, client_msg_id, "")
-    if duplicate is not None:
-        return MessageResult(duplicate, False)
-    if locked.status == ConversationStatus.CLOSED and not is_internal:
-        raise ConversationClosed("The conversation is closed; reopen it to reply.")
-    wanted = set(attachment_ids)
-    attachments = list(
-        Attachment.objects.filter(pk__in=wanted, conversation=locked, message=None).order_by("pk")
-    )
-    if len(attachments) != len(wanted):
-        raise InvalidAttachment("An attachment is unknown, of another conversation, or used.")
-    content_type = ContentType.TEXT
-    if attachments and not body.strip():
-        content_type = attachment_kind(attachments[0])
     return message_create(
-        conversation=locked,
+        conversation=conversation,
         sender_type=SenderType.AGENT,
         sender_user=actor,
         body=body,
-        content_type=content_type,
         is_internal=is_internal,
         client_msg_id=client_msg_id,
-        attachments=attachments,
+        attachment_ids=attachment_ids,
+        refuse_closed=not is_internal,
     )
 
 

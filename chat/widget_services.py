@@ -17,11 +17,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chat import events, services
-from chat.attachments import attachment_kind, attachment_upload
+from chat.attachments import attachment_upload
 from chat.models import (
     Attachment,
     Channel,
-    ContentType,
     Conversation,
     ConversationStatus,
     DeliveryState,
@@ -111,44 +110,69 @@ def visitor_conversation_start(
     return conversation, True
 
 
-@transaction.atomic
 def widget_message_send(
     *,
     visitor: WidgetVisitor,
     client_msg_id: str,
     body: str,
     attachment_ids: Sequence[int] = (),
+    conversation_id: int | None = None,
 ) -> services.MessageResult:
-    """A visitor's message, stored once: a resend returns the first row wherever it went."""
-    locked = _lock(visitor)
-    earlier = Message.objects.filter(
-        conversation__in=visitor_conversations(locked),
+    """A visitor's message, stored once: a resend returns the first row wherever it went.
+
+    `conversation_id` is the socket's current conversation: while it is open the message goes
+    straight in (message_create locks it, dedupes and refuses it if it closed meanwhile);
+    otherwise, or then, the slow path locks the visitor and finds or starts the conversation."""
+    earlier = _earlier_send(visitor, client_msg_id)
+    if earlier is not None:
+        return services.MessageResult(earlier, False)
+    if conversation_id is not None:
+        open_one = (
+            visitor_conversations(visitor)
+            .filter(pk=conversation_id, status__in=OPEN_STATUSES)
+            .first()
+        )
+        if open_one is not None:
+            try:
+                return _send_into(open_one, client_msg_id, body, attachment_ids)
+            except services.ConversationClosed:
+                pass  # closed between the look and the lock: start a new one below
+    return _widget_message_send_slow(visitor, client_msg_id, body, attachment_ids)
+
+
+def _earlier_send(visitor: WidgetVisitor, client_msg_id: str) -> Message | None:
+    """The visitor's message with this `client_msg_id` in any of its conversations, even one
+    that has closed since (a resend after the conversation changed)."""
+    return Message.objects.filter(
+        conversation__in=visitor_conversations(visitor),
         sender_type=SenderType.CUSTOMER,
         client_msg_id=client_msg_id,
     ).first()
-    if earlier is not None:
-        return services.MessageResult(earlier, False)
-    conversation, _ = visitor_conversation_start(visitor=locked)
-    wanted = set(attachment_ids)
-    attachments = list(
-        Attachment.objects.filter(pk__in=wanted, conversation=conversation, message=None)
-    )
-    if len(attachments) != len(wanted):
-        raise services.InvalidAttachment(
-            "An attachment is unknown, of another conversation, or already sent."
-        )
-    attachments.sort(key=lambda a: a.pk)
-    content_type = ContentType.TEXT
-    if attachments and not body.strip():
-        content_type = attachment_kind(attachments[0])
+
+
+def _send_into(
+    conversation: Conversation, client_msg_id: str, body: str, attachment_ids: Sequence[int]
+) -> services.MessageResult:
     return services.message_create(
         conversation=conversation,
         sender_type=SenderType.CUSTOMER,
         body=body,
-        content_type=content_type,
         client_msg_id=client_msg_id,
-        attachments=attachments,
+        attachment_ids=attachment_ids,
+        refuse_closed=True,
     )
+
+
+@transaction.atomic
+def _widget_message_send_slow(
+    visitor: WidgetVisitor, client_msg_id: str, body: str, attachment_ids: Sequence[int]
+) -> services.MessageResult:
+    locked = _lock(visitor)
+    earlier = _earlier_send(locked, client_msg_id)
+    if earlier is not None:
+        return services.MessageResult(earlier, False)
+    conversation, _ = visitor_conversation_start(visitor=locked)
+    return _send_into(conversation, client_msg_id, body, attachment_ids)
 
 
 @transaction.atomic
