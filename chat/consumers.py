@@ -5,6 +5,7 @@ conversations from any tab) and the customer group of each of the visitor's conv
 knows; it never joins anything else, so it never hears internal notes or other customers.
 """
 
+import logging
 import re
 import time
 from typing import Any
@@ -28,6 +29,8 @@ SEND_PER_SECOND = 2.0
 # typing frames beyond this are dropped without a word (they are only hints)
 TYPING_BURST = 5
 TYPING_PER_SECOND = 1.0
+
+logger = logging.getLogger(__name__)
 
 
 class TokenBucket:
@@ -144,8 +147,9 @@ class WidgetConsumer(JsonFrameConsumer):
         if not self.sends.take():
             raise FrameError("rate_limited", "Too many messages; wait a moment.")
         result = await database_sync_to_async(self._send)(client_msg_id, body, attachment_ids)
-        # The service's transaction has committed: the ack never runs ahead of the row.
-        await self.follow(result["conversation_id"])
+        # The service's transaction has committed: the ack never runs ahead of the row. It goes
+        # out before we subscribe to a new conversation's pushes, so a Redis outage (pushes are
+        # only hints) never withholds the ack of a stored message.
         await self.send_json(
             {
                 "type": "ack",
@@ -157,6 +161,12 @@ class WidgetConsumer(JsonFrameConsumer):
                 "message": result,
             }
         )
+        try:
+            await self.follow(result["conversation_id"])
+        except Exception:  # the client resyncs when it reconnects
+            logger.warning("could not subscribe to conversation %s", result["conversation_id"])
+            self.conversation_ids.add(result["conversation_id"])
+            self.current_id = max(self.current_id or 0, result["conversation_id"])
 
     def _send(self, client_msg_id: str, body: str, attachment_ids: list[int]) -> dict[str, Any]:
         try:

@@ -4,6 +4,10 @@
 process started once per test session. The process reads the test database and the same Redis as
 the tests; what a test commits, the server sees. Its log is printed after each test that uses it,
 and pytest shows that output only when the test fails.
+
+`daphne_processes` (function scope, with `transactional_db`) makes processes a test owns: it may
+stop and start them again on the same port, run two that share channel groups (one
+`redis_prefix`), or point one at a Redis of its own (`redis_url`). They are stopped after the test.
 """
 
 import os
@@ -57,21 +61,40 @@ def server_password(user, password: str) -> None:
     user.save(update_fields=["password"])
 
 
+def new_redis_prefix() -> str:
+    """A prefix of its own: a server's pushes and cache never mix with other test runs."""
+    return f"{settings.REDIS_PREFIX}-live-{uuid.uuid4().hex[:8]}"
+
+
 class DaphneProcess:
-    def __init__(self):
+    """One daphne. `start()` after `stop()` serves again on the same port (a restart).
+
+    Processes given the same `redis_prefix` share channel groups, viewers and cache: a push
+    published by one reaches the sockets of the other. `redis_url` defaults to the tests' Redis.
+    """
+
+    def __init__(self, *, redis_prefix: str | None = None, redis_url: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(tempfile.mkstemp(prefix="unidesk-daphne-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
-        # Its own prefix: the server's pushes and cache never mix with other test runs.
-        self.redis_prefix = f"{settings.REDIS_PREFIX}-live-{uuid.uuid4().hex[:8]}"
+        self.redis_prefix = redis_prefix or new_redis_prefix()
+        self.redis_url = redis_url or settings.REDIS_URL
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def environment(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
         env.update(
             DJANGO_SETTINGS_MODULE="desk.settings",
             DATABASE_URL=database_url(),
-            REDIS_URL=settings.REDIS_URL,
+            REDIS_URL=self.redis_url,
             REDIS_PREFIX=self.redis_prefix,
             SECRET_KEY=settings.SECRET_KEY,
             UNIDESK_NO_BOOTSTRAP="1",
@@ -80,7 +103,7 @@ class DaphneProcess:
         return env
 
     def start(self) -> "DaphneProcess":
-        with self.log.open("wb") as log:
+        with self.log.open("ab") as log:  # a restart adds to the same log
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
                  "desk.asgi:application"],
@@ -113,6 +136,14 @@ class DaphneProcess:
 
     def log_size(self) -> int:
         return self.log.stat().st_size
+
+    def wait_for_log(self, text: str, *, offset: int = 0, timeout: float = 10) -> None:
+        """Until `text` appears in the log after `offset` (something the server noticed)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.read_log(offset):
+            if time.monotonic() > deadline:
+                pytest.fail(f"{text!r} not in the daphne log after {timeout} s", pytrace=False)
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -157,3 +188,21 @@ def daphne_pushes(settings, daphne_server, _daphne_process):
     settings.CHANNEL_LAYERS = {"default": layer}
     settings.REDIS_PREFIX = _daphne_process.redis_prefix
     return daphne_server
+
+
+@pytest.fixture
+def daphne_processes(transactional_db):
+    """`start(**kwargs)` starts a DaphneProcess this test owns (see DaphneProcess for the
+    options) and returns it; every one is stopped after the test and its log printed."""
+    owned: list[DaphneProcess] = []
+
+    def start(**kwargs) -> DaphneProcess:
+        server = DaphneProcess(**kwargs)
+        owned.append(server)
+        return server.start()
+
+    yield start
+    for server in owned:
+        server.stop()
+        print(f"--- daphne on port {server.port} ---\n{server.read_log()}")
+        server.log.unlink(missing_ok=True)
