@@ -45,6 +45,7 @@ def environment(database_url: str, redis_url: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": "unidesk-bench",
         "UNIDESK_NO_BOOTSTRAP": "1",
+        "DB_CONN_MAX_AGE": "60",  # as `manage.py up` and deployments run it
         "DJANGO_SETTINGS_MODULE": "desk.settings",
         "PYTHONPATH": str(ROOT),
     }

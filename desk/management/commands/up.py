@@ -24,8 +24,16 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, no_demo, **options):
         compile_translations()
         (settings.VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
-        with redis_env(dict(os.environ), echo=self.stdout.write) as env:
+        base = {
+            # Keep database connections between requests and socket frames, and serve the
+            # collected, pre-compressed static files (the widget goes out gzipped).
+            "DB_CONN_MAX_AGE": "60",
+            "WHITENOISE_USE_FINDERS": "0",
+            **os.environ,
+        }
+        with redis_env(base, echo=self.stdout.write) as env:
             manage("migrate", "--noinput", "-v", "0", env=env)
+            manage("collectstatic", "--noinput", "-v", "0", env=env)
             if not no_demo:
                 manage("load_demo", env=env)
             self._run(env, host, port, with_demo=not no_demo)
