@@ -85,10 +85,6 @@ class DaphneProcess:
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://")
 
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
     def environment(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
         env.update(
