@@ -5,7 +5,6 @@ conversations from any tab) and the customer group of each of the visitor's conv
 knows; it never joins anything else, so it never hears internal notes or other customers.
 """
 
-import logging
 import re
 import time
 from typing import Any
@@ -16,6 +15,7 @@ from channels.db import database_sync_to_async
 from chat import events, services, widget_selectors, widget_services, widget_sessions
 from chat.models import WidgetVisitor
 from desk import realtime
+from desk.groups import GroupMembership
 from desk.socket import FrameError, JsonFrameConsumer
 
 CLOSE_FORBIDDEN = 4403
@@ -29,8 +29,6 @@ SEND_PER_SECOND = 2.0
 # typing frames beyond this are dropped without a word (they are only hints)
 TYPING_BURST = 5
 TYPING_PER_SECOND = 1.0
-
-logger = logging.getLogger(__name__)
 
 
 class TokenBucket:
@@ -78,7 +76,7 @@ def _send_fields(content: dict) -> tuple[str, str, list[int]]:
     return client_msg_id, body, attachment_ids
 
 
-class WidgetConsumer(JsonFrameConsumer):
+class WidgetConsumer(GroupMembership, JsonFrameConsumer):
     visitor: WidgetVisitor | None = None
 
     async def connect(self):
@@ -90,7 +88,7 @@ class WidgetConsumer(JsonFrameConsumer):
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.joined: set[str] = set()
+        self.init_groups()
         self.conversation_ids: set[int] = set()
         self.current_id: int | None = None
         self.sends = TokenBucket(SEND_BURST, SEND_PER_SECOND)
@@ -110,13 +108,7 @@ class WidgetConsumer(JsonFrameConsumer):
         }
 
     async def disconnect(self, code):
-        for group in getattr(self, "joined", ()):
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def join(self, group: str) -> None:
-        if group not in self.joined:
-            self.joined.add(group)
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.leave_groups()
 
     async def follow(self, conversation_id: int) -> None:
         """Hear this conversation (of this visitor: callers got the id from the visitor's own
@@ -161,12 +153,7 @@ class WidgetConsumer(JsonFrameConsumer):
                 "message": result,
             }
         )
-        try:
-            await self.follow(result["conversation_id"])
-        except Exception:  # the client resyncs when it reconnects
-            logger.warning("could not subscribe to conversation %s", result["conversation_id"])
-            self.conversation_ids.add(result["conversation_id"])
-            self.current_id = max(self.current_id or 0, result["conversation_id"])
+        await self.follow(result["conversation_id"])
 
     def _send(self, client_msg_id: str, body: str, attachment_ids: list[int]) -> dict[str, Any]:
         try:

@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from chat import events
 from desk import access, realtime
 from desk.conversation_frames import ConversationFrames
+from desk.groups import GroupMembership
 from desk.socket import FrameError, JsonFrameConsumer
 from desk.viewers import ViewerRegistry
 from routing import selectors as routing_selectors
@@ -27,7 +28,7 @@ def inbox_groups_for(profile: AgentProfile) -> list[str]:
     return [*teams, events.INBOX_UNOWNED, events.inbox_agent(profile.user_id)]
 
 
-class AgentConsumer(ConversationFrames, JsonFrameConsumer):
+class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
     async def connect(self):
         self.user = self.scope.get("user")
         self.profile = await database_sync_to_async(routing_selectors.agent_profile_for_user)(
@@ -44,9 +45,9 @@ class AgentConsumer(ConversationFrames, JsonFrameConsumer):
             self.channel_name, user_id=self.user.pk, name=self.profile.display_name
         )
         inboxes = await database_sync_to_async(inbox_groups_for)(self.profile)
-        self.groups_joined = [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.init_groups()
+        for group in [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]:
+            await self.join(group)
         await self.accept()
         await database_sync_to_async(routing_services.agent_touch)(profile_id=self.profile.pk)
         await self.send_json(
@@ -61,8 +62,7 @@ class AgentConsumer(ConversationFrames, JsonFrameConsumer):
         )
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_groups()
         if getattr(self, "viewers", None) is not None:
             try:
                 await self.leave_all_conversations()

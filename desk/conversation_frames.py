@@ -72,9 +72,7 @@ class ConversationFrames:
                     f"Leave a conversation first (at most {MAX_OPEN_CONVERSATIONS}).",
                 )
             self.open_conversations.add(conversation.pk)
-            await self.channel_layer.group_add(
-                events.conversation_agents(conversation.pk), self.channel_name
-            )
+            await self.join(events.conversation_agents(conversation.pk))
         await self.viewers.add([conversation.pk])
         await self.broadcast_viewers(conversation.pk)
 
@@ -85,9 +83,7 @@ class ConversationFrames:
 
     async def leave_conversation(self, conversation_id: int) -> None:
         self.open_conversations.discard(conversation_id)
-        await self.channel_layer.group_discard(
-            events.conversation_agents(conversation_id), self.channel_name
-        )
+        await self.leave(events.conversation_agents(conversation_id))
         await self.viewers.remove(conversation_id)
         await self.broadcast_viewers(conversation_id)
 

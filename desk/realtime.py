@@ -77,17 +77,21 @@ async def _drain(queue: asyncio.Queue) -> None:
         groups, event = await queue.get()
         try:
             await _send(groups, event)
-        except Exception:
+        except Exception:  # the drainer must outlive any one event
             logger.exception("realtime push to %s failed; clients will resync", groups)
 
 
 async def _send(groups: Iterable[str], event: dict[str, Any]) -> None:
+    """Each group on its own: one that fails (Redis gone) does not cost the others their push."""
     layer = get_channel_layer()
     if layer is None:
         return
     message = {"type": "event.push", "event": event}
     for group in groups:
-        await layer.group_send(group, message)
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.warning("realtime push to %s failed; its clients will resync", group)
 
 
 async def send_ephemeral(

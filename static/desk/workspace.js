@@ -99,6 +99,11 @@ function onFrame(frame) {
       pane.onConnected();
       outbox.flush();
       break;
+    case "resync":
+      // the server could not hear our groups for a while (Redis was down): catch up
+      inbox.reload();
+      pane.onConnected();
+      break;
     case "agent.presence":
       // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
       if (frame.agent_id === config.agentId) showPresence(frame.presence);

@@ -276,6 +276,10 @@ function receive(frame) {
       cursors.heard(frame.conversation_id, frame.seq);
       outbox.pump();
       break;
+    case "resync":
+      // the server could not hear this conversation for a while (Redis was down)
+      if (state.conversation) cursors.sync(state.conversation.id);
+      break;
     case "conversation.new":
       setConversation(frame.conversation);
       cursors.sync(frame.conversation_id);
