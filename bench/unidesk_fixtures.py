@@ -51,7 +51,8 @@ def environment(database_url: str, redis_url: str) -> dict[str, str]:
     }
 
 
-def _recreate_database(database_url: str) -> None:
+def recreate_database(database_url: str) -> None:
+    """An empty database (the baseline's table and Unidesk's schema each start from nothing)."""
     parsed = urlparse(database_url)
     name = parsed.path.lstrip("/")
     admin = parsed._replace(path="/postgres").geturl()
@@ -62,7 +63,7 @@ def _recreate_database(database_url: str) -> None:
 
 def prepare(env: dict[str, str], customers: int, agents: int) -> dict:
     """A fresh database with `agents` logged-in agents and `customers` visitor tokens."""
-    _recreate_database(env["DATABASE_URL"])
+    recreate_database(env["DATABASE_URL"])
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env, check=True
     )

@@ -39,15 +39,18 @@ class Result:
     acked: int = 0
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    ack_ms: list[float] = field(default_factory=list)
+    first_ack_ms: list[float] = field(default_factory=list)  # the first send of each customer
     gaps: int = 0
     duplicates: int = 0
     expected_deliveries: int = 0
     elapsed_s: float = 0.0
 
-    def percentile(self, p: float) -> float:
-        if not self.latencies_ms:
+    def percentile(self, p: float, values: list[float] | None = None) -> float:
+        values = self.latencies_ms if values is None else values
+        if not values:
             return float("nan")
-        ordered = sorted(self.latencies_ms)
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def row(self) -> str:
@@ -59,7 +62,12 @@ class Result:
             f"delivered={len(self.latencies_ms)}/{self.expected_deliveries} (missing {missing}) "
             f"p50={self.percentile(50):7.1f}ms p95={self.percentile(95):7.1f}ms "
             f"p99={self.percentile(99):7.1f}ms mean={mean:7.1f}ms throughput={rate:7.1f} msg/s "
-            f"errors={self.errors} gaps={self.gaps} dups={self.duplicates}"
+            f"errors={self.errors} gaps={self.gaps} dups={self.duplicates}\n"
+            f"{'':<9} ack (send -> sender's ack): p50={self.percentile(50, self.ack_ms):7.1f}ms "
+            f"p95={self.percentile(95, self.ack_ms):7.1f}ms "
+            f"p99={self.percentile(99, self.ack_ms):7.1f}ms; of first sends: "
+            f"p50={self.percentile(50, self.first_ack_ms):7.1f}ms "
+            f"p99={self.percentile(99, self.first_ack_ms):7.1f}ms"
         )
 
 
@@ -77,27 +85,39 @@ def wait_port(port: int, timeout: float = 60.0) -> None:
 
 async def customer_loop(url, headers, messages, interval, frame_for, sent_at, result, ready):
     async with websockets.connect(url, additional_headers=headers, max_size=2**22) as ws:
+        pending: set[str] = set()
+        first_id = uuid.uuid4().hex
+
+        async def read_acks():
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame.get("type") == "ack":
+                    client_id = frame.get("client_msg_id") or frame.get("id")
+                    if client_id in pending:
+                        pending.discard(client_id)
+                        result.acked += 1
+                        took = (time.perf_counter() - sent_at[client_id]) * 1000
+                        result.ack_ms.append(took)
+                        if client_id == first_id:
+                            result.first_ack_ms.append(took)
+                elif frame.get("type") == "error":
+                    result.errors += 1
+
+        reader = asyncio.create_task(read_acks())
         await ready.wait()
         await asyncio.sleep(random.random() * interval)
-        pending = set()
         for n in range(messages):
-            client_id = uuid.uuid4().hex
+            client_id = first_id if n == 0 else uuid.uuid4().hex
             sent_at[client_id] = time.perf_counter()
             pending.add(client_id)
             await ws.send(json.dumps(frame_for(client_id, n)))
             result.sent += 1
-            await asyncio.sleep(interval * (0.5 + random.random()))
+            if n < messages - 1:
+                await asyncio.sleep(interval * (0.5 + random.random()))
         deadline = time.monotonic() + 30
-        while pending and time.monotonic() < deadline:
-            try:
-                frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            except TimeoutError:
-                continue
-            if frame.get("type") == "ack":
-                pending.discard(frame.get("client_msg_id") or frame.get("id"))
-                result.acked += 1
-            elif frame.get("type") == "error":
-                result.errors += 1
+        while pending and time.monotonic() < deadline and not reader.done():
+            await asyncio.sleep(0.1)
+        reader.cancel()
 
 
 async def agent_loop(url, headers, parse, sent_at, result, stop, connected):
@@ -163,6 +183,9 @@ async def drive(name, customers, agents, args, frame_for, parse) -> Result:
 
 
 def run_baseline(args) -> Result:
+    from bench import unidesk_fixtures
+
+    unidesk_fixtures.recreate_database(args.database_url)
     port = args.port + 1
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "bench/baseline_relay.py"), "--port", str(port),

@@ -5,16 +5,16 @@ conversations from any tab) and the customer group of each of the visitor's conv
 knows; it never joins anything else, so it never hears internal notes or other customers.
 """
 
+import json
 import re
 import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-
 from chat import events, services, widget_selectors, widget_services, widget_sessions
 from chat.models import WidgetVisitor
 from desk import realtime
+from desk.db import db_async
 from desk.groups import GroupMembership
 from desk.socket import FrameError, JsonFrameConsumer
 
@@ -23,6 +23,7 @@ MAX_BODY_CHARS = 5000
 MAX_ATTACHMENTS = 10
 CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 TYPING_STATES = ("start", "stop")
+CUSTOMER_TYPING_FIELDS = ("type", "conversation_id", "by", "name", "state")
 # message.send: a burst of 10, then 2 per second.
 SEND_BURST = 10
 SEND_PER_SECOND = 2.0
@@ -81,7 +82,7 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
 
     async def connect(self):
         token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
-        self.visitor = await database_sync_to_async(widget_sessions.visitor_from_token)(token)
+        self.visitor = await db_async(widget_sessions.visitor_from_token)(token)
         if self.visitor is None:
             # Accepted, then closed with 4403, so the widget can tell "start a new session"
             # from a network failure (a refused handshake is a bare 1006).
@@ -94,7 +95,7 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         self.sends = TokenBucket(SEND_BURST, SEND_PER_SECOND)
         self.typings = TokenBucket(TYPING_BURST, TYPING_PER_SECOND)
         await self.join(widget_services.visitor_group(self.visitor))
-        hello = await database_sync_to_async(self._hello)()
+        hello = await db_async(self._hello)()
         if hello["conversation"]:
             await self.follow(hello["conversation"]["id"])
         await self.accept()
@@ -119,14 +120,13 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         await self.join(events.conversation_customer(conversation_id))
 
     async def event_push(self, message: dict) -> None:
-        event = message["event"]
-        if event.get("type") == "conversation.new":
-            await self.follow(event["conversation_id"])
-        elif event.get("type") == "typing":
-            event = {
-                key: event.get(key) for key in ("type", "conversation_id", "by", "name", "state")
-            }
-            message = {**message, "event": event}
+        kind = message.get("kind")
+        if kind == "conversation.new":
+            await self.follow(message["conversation_id"])
+        elif kind == "typing":  # only what a customer may know of who types
+            event = json.loads(message["text"])
+            shown = {key: event.get(key) for key in CUSTOMER_TYPING_FIELDS}
+            message = {**message, "text": json.dumps(shown)}
         await super().event_push(message)
 
     # ---- frames -------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         client_msg_id, body, attachment_ids = _send_fields(content)
         if not self.sends.take():
             raise FrameError("rate_limited", "Too many messages; wait a moment.")
-        result = await database_sync_to_async(self._send)(client_msg_id, body, attachment_ids)
+        result = await db_async(self._send)(client_msg_id, body, attachment_ids)
         # The service's transaction has committed: the ack never runs ahead of the row. It goes
         # out before we subscribe to a new conversation's pushes, so a Redis outage (pushes are
         # only hints) never withholds the ack of a stored message.
@@ -175,7 +175,7 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
     async def frame_sync(self, content):
         conversation_id = _integer(content, "conversation_id")
         after_seq = _integer(content, "after_seq")
-        page = await database_sync_to_async(widget_selectors.visitor_messages_after)(
+        page = await db_async(widget_selectors.visitor_messages_after)(
             self.visitor, conversation_id, after_seq=after_seq
         )
         if page is None:
@@ -215,7 +215,7 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         if conversation_id is None:
             raise FrameError("not_found", "No conversation yet.")
         conversation_id = _integer({"conversation_id": conversation_id}, "conversation_id")
-        done = await database_sync_to_async(widget_services.widget_mark_read)(
+        done = await db_async(widget_services.widget_mark_read)(
             visitor=self.visitor, conversation_id=conversation_id, seq=seq
         )
         if done is None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from chat import events
@@ -138,18 +139,21 @@ def message_create(
     provider_message_id: str = "",
     attachment_ids: Sequence[int] = (),
     refuse_closed: bool = False,
+    within: QuerySet[Conversation] | None = None,
 ) -> MessageResult:
     """Store one message exactly once, give it the conversation's next `seq`, and announce it
     after commit. `attachment_ids` must be uploads of this conversation not yet in a message;
     without a `content_type`, a message of only attachments takes the first one's kind (image,
     video, file …). `refuse_closed` raises ConversationClosed for a new message to a closed
-    conversation (a resend still returns the stored row).
+    conversation (a resend still returns the stored row). `within` scopes the lookup (say, to
+    one visitor's conversations): a conversation outside it raises Conversation.DoesNotExist.
 
     This is the hot path of every chat: the locked row comes back with what the announcement
     needs (customer, assignee, team), counters are computed on the locked values, and the
     message carries its attachment list, so announcing it costs no further query."""
     conv = (
-        Conversation.objects.select_for_update(of=("self",))
+        (Conversation.objects.all() if within is None else within)
+        .select_for_update(of=("self",))
         .select_related("customer", "assignee__agent_profile", "team")
         .get(pk=conversation.pk)
     )

@@ -61,7 +61,13 @@ def visitor_conversation(visitor: WidgetVisitor) -> Conversation | None:
 
 
 def _lock(visitor: WidgetVisitor) -> WidgetVisitor:
-    return WidgetVisitor.objects.select_for_update().select_related("site").get(pk=visitor.pk)
+    """The visitor's row only: `of=self`, or PostgreSQL would lock the joined site row too and
+    every visitor of the site would start conversations one at a time."""
+    return (
+        WidgetVisitor.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .get(pk=visitor.pk)
+    )
 
 
 @transaction.atomic
@@ -121,22 +127,23 @@ def widget_message_send(
     """A visitor's message, stored once: a resend returns the first row wherever it went.
 
     `conversation_id` is the socket's current conversation: while it is open the message goes
-    straight in (message_create locks it, dedupes and refuses it if it closed meanwhile);
-    otherwise, or then, the slow path locks the visitor and finds or starts the conversation."""
+    straight in (message_create locks it within the visitor's conversations, dedupes, and
+    refuses it if it has closed); otherwise the slow path locks the visitor and finds or starts
+    the open conversation."""
     earlier = _earlier_send(visitor, client_msg_id)
     if earlier is not None:
         return services.MessageResult(earlier, False)
     if conversation_id is not None:
-        open_one = (
-            visitor_conversations(visitor)
-            .filter(pk=conversation_id, status__in=OPEN_STATUSES)
-            .first()
-        )
-        if open_one is not None:
-            try:
-                return _send_into(open_one, client_msg_id, body, attachment_ids)
-            except services.ConversationClosed:
-                pass  # closed between the look and the lock: start a new one below
+        try:
+            return _send_into(
+                Conversation(pk=conversation_id),
+                client_msg_id,
+                body,
+                attachment_ids,
+                within=visitor_conversations(visitor),
+            )
+        except (services.ConversationClosed, Conversation.DoesNotExist):
+            pass  # closed (or not this visitor's): find or start the open one below
     return _widget_message_send_slow(visitor, client_msg_id, body, attachment_ids)
 
 
@@ -151,9 +158,14 @@ def _earlier_send(visitor: WidgetVisitor, client_msg_id: str) -> Message | None:
 
 
 def _send_into(
-    conversation: Conversation, client_msg_id: str, body: str, attachment_ids: Sequence[int]
+    conversation: Conversation,
+    client_msg_id: str,
+    body: str,
+    attachment_ids: Sequence[int],
+    within: QuerySet[Conversation] | None = None,
 ) -> services.MessageResult:
     return services.message_create(
+        within=within,
         conversation=conversation,
         sender_type=SenderType.CUSTOMER,
         body=body,

@@ -5,11 +5,10 @@ lines): supervisors hear every conversation, agents those of their teams, of no 
 assigned to them. Conversation frames live in `desk.conversation_frames`.
 """
 
-from channels.db import database_sync_to_async
-
 from chat import events
 from desk import access, realtime
 from desk.conversation_frames import ConversationFrames
+from desk.db import db_async
 from desk.groups import GroupMembership
 from desk.socket import FrameError, JsonFrameConsumer
 from desk.viewers import ViewerRegistry
@@ -31,9 +30,7 @@ def inbox_groups_for(profile: AgentProfile) -> list[str]:
 class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
     async def connect(self):
         self.user = self.scope.get("user")
-        self.profile = await database_sync_to_async(routing_selectors.agent_profile_for_user)(
-            self.user
-        )
+        self.profile = await db_async(routing_selectors.agent_profile_for_user)(self.user)
         if self.profile is None:
             # Accept, then close with 4403: a refused handshake reaches the browser as a bare
             # 1006, which a client cannot tell from a network failure, so it would retry forever.
@@ -44,12 +41,12 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
         self.viewers = ViewerRegistry(
             self.channel_name, user_id=self.user.pk, name=self.profile.display_name
         )
-        inboxes = await database_sync_to_async(inbox_groups_for)(self.profile)
+        inboxes = await db_async(inbox_groups_for)(self.profile)
         self.init_groups()
         for group in [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]:
             await self.join(group)
         await self.accept()
-        await database_sync_to_async(routing_services.agent_touch)(profile_id=self.profile.pk)
+        await db_async(routing_services.agent_touch)(profile_id=self.profile.pk)
         await self.send_json(
             {
                 "type": "hello",
@@ -70,7 +67,7 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
                 await self.viewers.close()
 
     async def frame_ping(self, content):
-        await database_sync_to_async(routing_services.agent_touch)(profile_id=self.profile.pk)
+        await db_async(routing_services.agent_touch)(profile_id=self.profile.pk)
         await self.refresh_viewing()
         await self.send_json({"type": "pong", "ref": content.get("ref")})
 
@@ -78,7 +75,7 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
         presence = content.get("presence")
         if presence not in Presence.values:
             raise FrameError("invalid_presence", f"presence must be one of {Presence.values}.")
-        self.profile = await database_sync_to_async(routing_services.agent_set_presence)(
+        self.profile = await db_async(routing_services.agent_set_presence)(
             actor=self.user, profile=self.profile, presence=presence
         )
         await self.send_json(

@@ -9,11 +9,10 @@ import time
 from collections import deque
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from chat import events, selectors, services
 from chat.models import Conversation
 from desk import realtime
+from desk.db import db_async
 from desk.socket import FrameError
 
 MAX_BODY_CHARS = 5000
@@ -50,7 +49,7 @@ class ConversationFrames:
 
     async def conversation(self, content: dict) -> Conversation:
         conversation_id = _integer(content, "conversation_id")
-        conversation = await database_sync_to_async(self._conversation_sync)(conversation_id)
+        conversation = await db_async(self._conversation_sync)(conversation_id)
         self.allowed_conversations.add(conversation.pk)
         return conversation
 
@@ -128,7 +127,7 @@ class ConversationFrames:
             raise FrameError("invalid_message", "A message needs text or an attachment.")
         conversation_id = _integer(content, "conversation_id")
         self.check_send_rate()
-        message = await database_sync_to_async(self._send_sync)(
+        message = await db_async(self._send_sync)(
             conversation_id, body, client_msg_id, is_internal, attachment_ids
         )
         await self.send_json(
@@ -179,7 +178,7 @@ class ConversationFrames:
     async def frame_sync(self, content: dict) -> None:
         after_seq = _integer(content, "after_seq")
         conversation = await self.conversation(content)
-        messages = await database_sync_to_async(self._sync_sync)(conversation.pk, after_seq)
+        messages = await db_async(self._sync_sync)(conversation.pk, after_seq)
         frame = {
             "type": "messages",
             "conversation_id": conversation.pk,
@@ -237,6 +236,6 @@ class ConversationFrames:
     async def frame_read(self, content: dict) -> None:
         seq = _integer(content, "seq")
         conversation = await self.conversation(content)
-        await database_sync_to_async(services.conversation_mark_read)(
+        await db_async(services.conversation_mark_read)(
             actor=self.user, conversation=conversation, seq=seq
         )

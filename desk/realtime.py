@@ -6,6 +6,7 @@ channel layer may drop it, and clients recover from the database (see docs/proto
 """
 
 import asyncio
+import json
 import logging
 import os
 import weakref
@@ -81,12 +82,23 @@ async def _drain(queue: asyncio.Queue) -> None:
             logger.exception("realtime push to %s failed; clients will resync", groups)
 
 
+def push_message(event: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message for an event: its JSON text, made once here rather than once
+    per receiving socket, plus the two fields a consumer may act on without parsing it."""
+    return {
+        "type": "event.push",
+        "kind": event["type"],
+        "conversation_id": event.get("conversation_id"),
+        "text": json.dumps(event),
+    }
+
+
 async def _send(groups: Iterable[str], event: dict[str, Any]) -> None:
     """Each group on its own: one that fails (Redis gone) does not cost the others their push."""
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "event.push", "event": event}
+    message = push_message(event)
     for group in groups:
         try:
             await layer.group_send(group, message)
@@ -102,7 +114,7 @@ async def send_ephemeral(
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "event.push", "event": event}
+    message = push_message(event)
     if skip_channel:
         message["skip_channel"] = skip_channel
     for group in dict.fromkeys(groups):

@@ -177,6 +177,8 @@ SPECTACULAR_SETTINGS = {
 
 # Presence: an online agent whose workspace has not been heard from for this long goes offline.
 PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 180)
+# Threads per server process that run socket database work (1 on SQLite); see desk/db.py.
+SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -20,6 +21,17 @@ class FrameError(Exception):
 
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     """Dispatches `{"type": "a.b", ...}` to `frame_a_b(content)`; else an `error` frame."""
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its `aclose_old_connections()` before every message: that
+        hops to the one thread-sensitive thread for each frame and each group event, so every
+        push to every socket queued behind whatever database work that thread was doing. Our
+        sockets never touch the ORM on the event loop; their database calls go through
+        `desk.db.db_async`, which closes stale connections around each call itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None:
@@ -62,7 +74,7 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(frame)
 
     async def event_push(self, message: dict) -> None:
-        """Channel-layer events published through `desk.realtime`."""
+        """Channel-layer events published through `desk.realtime` (already JSON text)."""
         if message.get("skip_channel") == self.channel_name:
             return
-        await self.send_json(message["event"])
+        await self.send(text_data=message["text"])

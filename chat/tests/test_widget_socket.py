@@ -458,7 +458,7 @@ def test_typing_and_read_reach_the_agents_viewing_the_conversation(site):
         read = await layer.receive(listener)
         await ping_pong(socket)
         await socket.disconnect()
-        return typing["event"], read["event"]
+        return json.loads(typing["text"]), json.loads(read["text"])
 
     typing, read = run(scenario)
     assert typing == {

@@ -64,7 +64,7 @@ class CustomerListener:
 
     async def _read(self):
         while True:
-            self.events.append((await self.layer.receive(self.channel))["event"])
+            self.events.append(json.loads((await self.layer.receive(self.channel))["text"]))
 
     async def heard(self, quiet=0.7):
         """The events that arrived since the last call, once nothing came for `quiet` s."""
