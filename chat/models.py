@@ -167,6 +167,7 @@ class ContentType(models.TextChoices):
     AUDIO = "audio", _("Audio")
     CARD = "card", _("Rich card")
     EVENT = "event", _("System event")
+    TICKET = "ticket", _("Ticket update")
 
 
 class DeliveryState(models.TextChoices):

@@ -5,6 +5,7 @@ and `created` event), the change form calls `ticket_update_fields` (timeline row
 priority and assignee). The timeline itself is read-only here.
 """
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,9 @@ from tickets.models import (
     Tag,
     Ticket,
     TicketEvent,
+    TicketStatus,
 )
+from tickets.transitions import transition_allowed
 
 
 class ReadOnlyAdminMixin:
@@ -99,7 +102,16 @@ class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = TicketEvent
     fk_name = "ticket"
-    fields = ["created_at", "kind", "actor", "actor_customer", "old_value", "new_value", "body"]
+    fields = [
+        "created_at",
+        "kind",
+        "action",
+        "actor",
+        "actor_customer",
+        "old_value",
+        "new_value",
+        "body",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -115,14 +127,42 @@ TICKET_SYSTEM_FIELDS = [
     "first_responded_at",
     "resolved_at",
     "closed_at",
+    "source",
+    "merged_into",
+    "related",
+    "csat_score",
+    "csat_comment",
+    "csat_at",
     "created_by",
     "created_at",
     "updated_at",
 ]
 
 
+class TicketAdminForm(forms.ModelForm):
+    """Refuses a status the ticket cannot move to (tickets/transitions.py) as a form error."""
+
+    class Meta:
+        model = Ticket
+        fields = ["status"]  # the admin passes the fieldsets' fields
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if self.instance.pk and not transition_allowed(self.instance.status, status):
+            raise forms.ValidationError(
+                _("A ticket cannot go from “%(old)s” to “%(new)s”."),
+                code="invalid_transition",
+                params={
+                    "old": str(self.instance.get_status_display()),
+                    "new": str(TicketStatus(status).label),
+                },
+            )
+        return status
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
+    form = TicketAdminForm
     list_display = [
         "number",
         "subject",
@@ -163,7 +203,9 @@ class TicketAdmin(admin.ModelAdmin):
             _("Handling"),
             {"fields": ["status", "priority", "category", "tags", "team", "assignee"]},
         ),
-        (_("Customer"), {"fields": ["requester", "conversation"]}),
+        (_("Customer"), {"fields": ["requester", "conversation", "source"]}),
+        (_("Related tickets"), {"fields": ["merged_into", "related"]}),
+        (_("Satisfaction"), {"fields": ["csat_score", "csat_comment", "csat_at"]}),
         (
             _("SLA"),
             {

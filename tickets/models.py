@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,21 @@ class TicketStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("ticket status", "Pending customer")
     RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
     CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
+
+
+class TicketSource(models.TextChoices):
+    """How a ticket came to be: by hand, or which 转工单 trigger turned a conversation into it."""
+
+    MANUAL = "manual", _("Created directly")
+    BUTTON = "button", _("Ticket button")
+    KEYWORD = "keyword", _("Keyword trigger")
+    MENU = "menu", _("Widget menu")
+    TIMEOUT = "timeout", _("No reply in time")
+    UNRESOLVED = "unresolved", _("Marked unresolved")
+    OFFLINE = "offline", _("No agent online")
+
+
+CSAT_MIN, CSAT_MAX = 1, 5
 
 
 class Category(models.Model):
@@ -218,6 +234,20 @@ class Ticket(models.Model):
         related_name="tickets",
         verbose_name=_("source conversation"),
     )
+    source = models.CharField(
+        _("source"), max_length=12, choices=TicketSource.choices, default=TicketSource.MANUAL
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        verbose_name=_("merged into"),
+    )
+    related = models.ManyToManyField(
+        "self", symmetrical=True, blank=True, verbose_name=_("related tickets")
+    )
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     sla_policy = models.ForeignKey(
         SlaPolicy,
@@ -232,6 +262,14 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    csat_score = models.PositiveSmallIntegerField(
+        _("satisfaction score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(CSAT_MIN), MaxValueValidator(CSAT_MAX)],
+    )
+    csat_comment = models.TextField(_("satisfaction comment"), blank=True)
+    csat_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -253,6 +291,18 @@ class Ticket(models.Model):
             models.Index(fields=["team", "status"]),
             models.Index(fields=["resolution_due_at"]),
             models.Index(fields=["first_response_due_at"]),
+            models.Index(fields=["conversation", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(csat_score__isnull=True)
+                | Q(csat_score__gte=CSAT_MIN, csat_score__lte=CSAT_MAX),
+                name="ticket_csat_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | ~Q(merged_into=models.F("pk")),
+                name="ticket_not_merged_into_itself",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +334,15 @@ class TicketEventKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class TicketSystemAction(models.TextChoices):
+    """What a `system` event records; the UI words it in the reader's language."""
+
+    MERGED_INTO = "merged_into", _("Merged into another ticket")
+    MERGED_FROM = "merged_from", _("Another ticket was merged into this one")
+    LINKED = "linked", _("Linked to a related ticket")
+    RATED = "rated", _("Rated by the customer")
+
+
 class TicketEvent(models.Model):
     """The ticket's append-only timeline: rows are written once and never changed."""
 
@@ -307,15 +366,35 @@ class TicketEvent(models.Model):
         related_name="+",
         verbose_name=_("customer actor"),
     )
+    action = models.CharField(
+        _("action"), max_length=16, choices=TicketSystemAction.choices, blank=True
+    )
     body = models.TextField(_("body"), blank=True)
     old_value = models.CharField(_("old value"), max_length=200, blank=True)
     new_value = models.CharField(_("new value"), max_length=200, blank=True)
+    message = models.ForeignKey(
+        "chat.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chat message"),
+        help_text=_("The chat message this event came from or was sent as."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
+        constraints = [
+            # A customer message lands on a ticket's timeline once, however often it is offered.
+            models.UniqueConstraint(
+                fields=["ticket", "message"],
+                condition=Q(message__isnull=False),
+                name="ticket_event_once_per_message",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"

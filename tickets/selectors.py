@@ -1,10 +1,22 @@
-"""Reads of tickets, scoped to what the agent may see."""
+"""Reads of tickets, scoped to what the agent may see.
+
+The 转工单 reads (`conversation_transcript`, `ticket_prefill_from_conversation`) take a conversation
+the caller has already reached through `chat.selectors.conversation_get_for_agent` (or a service
+that owns it); they add no scope of their own.
+"""
+
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from chat.models import Conversation, Customer, Message, SenderType
 from desk.access import team_scope
-from tickets.models import Ticket
+from desk.choices import Priority
+from tickets.models import Ticket, TicketEvent, TicketStatus
+from tickets.transitions import ACTIVE_STATUSES
 
 
 def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
@@ -16,3 +28,206 @@ def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
 def ticket_get_for_agent(user: AbstractBaseUser, pk: int) -> Ticket | None:
     """The ticket, or None when it does not exist or the agent may not see it."""
     return tickets_for_agent(user).filter(pk=pk).first()
+
+
+# ---- timeline -----------------------------------------------------------------------------
+
+MAX_MERGE_DEPTH = 20
+
+
+def ticket_merged_ids(ticket: Ticket) -> list[int]:
+    """The ticket and every ticket merged into it, directly or through a chain of merges."""
+    ids, frontier = [ticket.pk], [ticket.pk]
+    for _depth in range(MAX_MERGE_DEPTH):
+        merged = Ticket.objects.filter(merged_into__in=frontier)
+        frontier = list(merged.values_list("pk", flat=True))
+        if not frontier:
+            break
+        ids += frontier
+    return ids
+
+
+def ticket_timeline(ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's timeline, including the events of tickets merged into it, oldest first.
+
+    Events stay on the ticket they happened to (they are append-only); each row's `ticket` tells
+    which ticket that was."""
+    return (
+        TicketEvent.objects.filter(ticket_id__in=ticket_merged_ids(ticket))
+        .select_related("ticket", "actor", "actor_customer", "message")
+        .order_by("created_at", "id")
+    )
+
+
+def ticket_timeline_for_agent(user: AbstractBaseUser, pk: int) -> QuerySet[TicketEvent] | None:
+    """The timeline of a ticket the agent may see, or None (not found and forbidden look alike)."""
+    ticket = ticket_get_for_agent(user, pk)
+    return None if ticket is None else ticket_timeline(ticket)
+
+
+def ticket_final(ticket: Ticket) -> Ticket:
+    """Where a ticket's thread lives now: the ticket itself, or the one it was merged into."""
+    for _depth in range(MAX_MERGE_DEPTH):
+        if ticket.merged_into_id is None:
+            break
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+    return ticket
+
+
+def ticket_for_conversation(conversation_id: int) -> Ticket | None:
+    """The ticket a customer message in this conversation belongs to: the newest ticket (after
+    following merges) that still needs work, else the newest resolved one; never a closed one."""
+    resolved = None
+    seen: set[int] = set()
+    linked = Ticket.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-id")
+    for ticket in linked[:MAX_MERGE_DEPTH]:
+        final = ticket_final(ticket)
+        if final.pk in seen:
+            continue
+        seen.add(final.pk)
+        if final.status in ACTIVE_STATUSES:
+            return final
+        if final.status == TicketStatus.RESOLVED and resolved is None:
+            resolved = final
+    return resolved
+
+
+# ---- 转工单: what a conversation gives a new ticket ----------------------------------------
+
+SUBJECT_LENGTH = 60
+TRANSCRIPT_LIMIT = 500  # messages; a longer chat keeps its newest ones
+TRANSCRIPT_SENDERS = (SenderType.CUSTOMER, SenderType.AGENT, SenderType.BOT)
+CONTEXT_FIELDS = (
+    "channel",
+    "device",
+    "os",
+    "browser",
+    "app_version",
+    "network_type",
+    "page_url",
+    "page_title",
+    "referrer",
+)
+# A VIP's ticket starts at least this urgent (lower number = more urgent).
+VIP_PRIORITY = Priority.P1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _truncate(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def message_text(message: Message) -> str:
+    """The message as plain text: its body, then the names of its attachments."""
+    names = [f"[{a.original_name}]" for a in message.attachments.all()]
+    return "\n".join(part for part in [message.body.strip(), " ".join(names)] if part)
+
+
+def _author(message: Message, customer: Customer) -> str:
+    if message.sender_type == SenderType.CUSTOMER:
+        return customer.display_name or _("Customer")
+    if message.sender_type == SenderType.BOT:
+        return _("Bot")
+    user = message.sender_user
+    if user is None:
+        return _("Agent")
+    profile = getattr(user, "agent_profile", None)
+    return profile.display_name if profile else user.get_username()
+
+
+def conversation_transcript(conversation: Conversation) -> str:
+    """The chat as the customer saw it, one line per message: `[2026-03-01 10:00:05] Name: text`.
+
+    Customer, agent and bot messages only: internal notes, activity rows and ticket cards are left
+    out. Times are in the site's time zone; continuation lines are indented."""
+    rows = list(
+        Message.objects.filter(
+            conversation=conversation, is_internal=False, sender_type__in=TRANSCRIPT_SENDERS
+        )
+        .select_related("sender_user__agent_profile")
+        .prefetch_related("attachments")
+        .order_by("-seq")[: TRANSCRIPT_LIMIT + 1]
+    )
+    lines = []
+    if len(rows) > TRANSCRIPT_LIMIT:
+        rows = rows[:TRANSCRIPT_LIMIT]
+        lines.append(_("(earlier messages left out)"))
+    customer = conversation.customer
+    for message in reversed(rows):
+        when = timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M:%S")
+        text = message_text(message).replace("\n", "\n    ")
+        lines.append(f"[{when}] {_author(message, customer)}: {text}")
+    return "\n".join(lines)
+
+
+def conversation_ticket_subject(conversation: Conversation) -> str:
+    """The first thing the customer wrote, on one line, at most 60 characters."""
+    bodies = Message.objects.filter(
+        conversation=conversation, sender_type=SenderType.CUSTOMER, is_internal=False
+    ).order_by("seq")
+    for body in bodies.values_list("body", flat=True)[:20]:
+        text = _one_line(body)
+        if text:
+            return _truncate(text, SUBJECT_LENGTH)
+    if conversation.subject.strip():
+        return _truncate(_one_line(conversation.subject), SUBJECT_LENGTH)
+    return _("Conversation #%(id)s") % {"id": conversation.pk}
+
+
+def conversation_context_fields(conversation: Conversation) -> dict[str, str]:
+    """Where the customer was: channel, device, OS, browser, app version, page (non-empty only)."""
+    values = {name: getattr(conversation, name) for name in CONTEXT_FIELDS}
+    return {name: str(value) for name, value in values.items() if value}
+
+
+def customer_ticket_attributes(customer: Customer) -> dict[str, Any]:
+    """The customer's custom attributes (order number, membership …) plus the VIP level."""
+    attributes = dict(customer.attributes or {})
+    if customer.vip_level:
+        attributes.setdefault("vip_level", customer.vip_level)
+    return attributes
+
+
+def suggested_priority(conversation: Conversation) -> int:
+    """The conversation's priority; a VIP customer's ticket is at least P1 (high)."""
+    if conversation.customer.vip_level:
+        return min(conversation.priority, VIP_PRIORITY)
+    return conversation.priority
+
+
+def ticket_custom_fields_from_conversation(conversation: Conversation) -> dict[str, Any]:
+    """What a ticket keeps of its conversation in `custom_fields`: `context` and
+    `customer_attributes` (each left out when empty)."""
+    fields: dict[str, Any] = {}
+    context = conversation_context_fields(conversation)
+    if context:
+        fields["context"] = context
+    attributes = customer_ticket_attributes(conversation.customer)
+    if attributes:
+        fields["customer_attributes"] = attributes
+    return fields
+
+
+def ticket_prefill_from_conversation(conversation: Conversation) -> dict[str, Any]:
+    """Everything a 转工单 form starts with. Keys: `subject`, `description` (the transcript),
+    `requester`, `identities` (kind, external_id, verified), `context`, `attributes`, `priority`,
+    `team`, `custom_fields`."""
+    customer = conversation.customer
+    identities = [
+        {"kind": i.kind, "external_id": i.external_id, "verified": i.verified}
+        for i in customer.identities.all()
+    ]
+    return {
+        "subject": conversation_ticket_subject(conversation),
+        "description": conversation_transcript(conversation),
+        "requester": customer,
+        "identities": identities,
+        "context": conversation_context_fields(conversation),
+        "attributes": customer_ticket_attributes(customer),
+        "priority": suggested_priority(conversation),
+        "team": conversation.team,
+        "custom_fields": ticket_custom_fields_from_conversation(conversation),
+    }

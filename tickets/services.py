@@ -1,7 +1,16 @@
-"""Every write to tickets. Each state change adds a TicketEvent in the same transaction."""
+"""Every agent-side write to tickets. Each state change adds a TicketEvent in the same transaction.
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+Customer-side writes (replies, chat messages, ratings) are in `tickets.customer_services`; what a
+ticket tells its conversation is in `tickets.chat_link`; allowed status changes in
+`tickets.transitions`.
+
+Lock order, everywhere: the ticket's conversation, then the ticket(s) in id order, then the number
+sequence. `message_create` locks the conversation too, so a service that posts into the chat while
+holding a ticket lock would otherwise deadlock against a customer message arriving at that moment.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -9,10 +18,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from chat.models import Conversation, Customer
+from chat.models import Conversation, Customer, Message
 from desk.choices import Priority
 from routing.models import Team
+from tickets import chat_link, errors
+from tickets.errors import TicketError
 from tickets.models import (
     Category,
     Tag,
@@ -20,8 +32,16 @@ from tickets.models import (
     TicketEvent,
     TicketEventKind,
     TicketNumberSequence,
+    TicketSource,
     TicketStatus,
+    TicketSystemAction,
 )
+from tickets.selectors import (
+    conversation_ticket_subject,
+    conversation_transcript,
+    ticket_custom_fields_from_conversation,
+)
+from tickets.transitions import ACTIVE_STATUSES, transition_check
 
 
 def ticket_number_next(*, day: date | None = None) -> str:
@@ -61,7 +81,12 @@ def ticket_create(
     requester: Customer,
     data: TicketData,
     conversation: Conversation | None = None,
+    source: str = TicketSource.MANUAL,
 ) -> Ticket:
+    """A new ticket (status `new`) with its number and a `created` event (new value: the source).
+    It does not speak to the conversation; `ticket_create_from_conversation` does."""
+    if source not in TicketSource.values:
+        raise ValueError(f"unknown source {source!r}")
     ticket = Ticket.objects.create(
         number=ticket_number_next(),
         subject=data.subject,
@@ -73,11 +98,12 @@ def ticket_create(
         requester=requester,
         conversation=conversation,
         custom_fields=data.custom_fields,
+        source=source,
         created_by=actor,
     )
     if data.tags:
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
-    ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor)
+    ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source)
     return ticket
 
 
@@ -90,6 +116,8 @@ def ticket_event_add(
     body: str = "",
     old_value: str = "",
     new_value: str = "",
+    action: str = "",
+    message: Message | None = None,
 ) -> TicketEvent:
     return TicketEvent.objects.create(
         ticket=ticket,
@@ -99,7 +127,36 @@ def ticket_event_add(
         body=body,
         old_value=old_value,
         new_value=new_value,
+        action=action,
+        message=message,
     )
+
+
+# ---- locks and field changes ----------------------------------------------------------------
+
+
+def lock_conversations(conversation_ids: Iterable[int | None]) -> None:
+    """Take the row locks of these conversations, in id order (the first step of the lock order)."""
+    wanted = sorted({pk for pk in conversation_ids if pk is not None})
+    if wanted:
+        list(
+            Conversation.objects.select_for_update()
+            .filter(pk__in=wanted)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def lock_tickets(*tickets: Ticket) -> list[Ticket]:
+    """Lock the tickets' conversations, then the tickets (in id order); return the locked rows in
+    the order given. A ticket's conversation is set at creation and never edited, so the caller's
+    copy names the right one."""
+    lock_conversations(ticket.conversation_id for ticket in tickets)
+    rows = Ticket.objects.select_for_update().filter(pk__in=[t.pk for t in tickets]).order_by("pk")
+    by_pk = {row.pk: row for row in rows}
+    if len(by_pk) != len({ticket.pk for ticket in tickets}):
+        raise Ticket.DoesNotExist("Ticket matching query does not exist.")
+    return [by_pk[ticket.pk] for ticket in tickets]
 
 
 # Fields a person may change directly; status, priority and assignee changes go on the timeline.
@@ -131,19 +188,33 @@ def _event_value(name: str, value: Any) -> str:
     return str(value)
 
 
-@transaction.atomic
-def ticket_update_fields(
-    *, actor: AbstractBaseUser | None, ticket: Ticket, changes: Mapping[str, Any]
-) -> Ticket:
-    """Apply plain field changes; every status, priority or assignee change adds a TicketEvent.
+def ticket_merged_refusal() -> TicketError:
+    return TicketError(
+        "ticket_merged", _("This ticket was merged into another one; work on that one instead.")
+    )
 
-    Values compare against the locked database row, so a field that did not really change writes
-    nothing. Entering `resolved`/`closed` stamps `resolved_at`/`closed_at`; reopening clears them.
-    """
+
+def apply_changes(
+    locked: Ticket,
+    changes: Mapping[str, Any],
+    *,
+    actor: AbstractBaseUser | None,
+    actor_customer: Customer | None = None,
+) -> str | None:
+    """Change fields of a locked ticket and write their timeline rows; return the old status if
+    the status changed (the caller tells the conversation), else None.
+
+    A status change must be allowed by `tickets.transitions` (TransitionError before anything is
+    touched); a merged ticket keeps its status. Entering `resolved`/`closed` stamps
+    `resolved_at`/`closed_at`; leaving them clears both."""
     unknown = set(changes) - TICKET_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"fields not editable: {sorted(unknown)}")
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    old_status = locked.status
+    if "status" in changes and changes["status"] != old_status:
+        if locked.merged_into_id is not None:
+            raise ticket_merged_refusal()
+        transition_check(old_status, changes["status"])
     updated: list[str] = []
     events: list[tuple[str, str, str]] = []
     for name, value in changes.items():
@@ -156,16 +227,21 @@ def ticket_update_fields(
             events.append(
                 (TICKET_TRACKED_FIELDS[name], _event_value(name, old), _event_value(name, value))
             )
+    if not updated:
+        return None
     if "status" in updated:
         updated += _status_timestamps(locked)
-    if not updated:
-        return locked
     locked.save(update_fields=[*updated, "updated_at"])
     for kind, old_value, new_value in events:
         ticket_event_add(
-            ticket=locked, kind=kind, actor=actor, old_value=old_value, new_value=new_value
+            ticket=locked,
+            kind=kind,
+            actor=actor,
+            actor_customer=actor_customer,
+            old_value=old_value,
+            new_value=new_value,
         )
-    return locked
+    return old_status if "status" in updated else None
 
 
 def _status_timestamps(ticket: Ticket) -> list[str]:
@@ -180,3 +256,182 @@ def _status_timestamps(ticket: Ticket) -> list[str]:
         ticket.resolved_at = None
         ticket.closed_at = None
     return ["resolved_at", "closed_at"]
+
+
+@transaction.atomic
+def ticket_update_fields(
+    *, actor: AbstractBaseUser | None, ticket: Ticket, changes: Mapping[str, Any]
+) -> Ticket:
+    """Apply plain field changes; every status, priority or assignee change adds a TicketEvent.
+
+    Values compare against the locked database row, so a field that did not really change writes
+    nothing. A status change must be allowed (`tickets.transitions`, else TransitionError and
+    nothing changes), and is told to the customer in the linked conversation."""
+    (locked,) = lock_tickets(ticket)
+    old_status = apply_changes(locked, changes, actor=actor)
+    if old_status is not None:
+        chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status)
+    return locked
+
+
+# ---- 转工单 --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFromConversation:
+    ticket: Ticket
+    created: bool  # False: the conversation's open ticket was returned instead
+
+
+CONVERSATION_SOURCES = frozenset(TicketSource.values) - {TicketSource.MANUAL}
+
+
+@transaction.atomic
+def ticket_create_from_conversation(
+    *,
+    actor: AbstractBaseUser | None,
+    conversation: Conversation,
+    data: TicketData,
+    allow_additional: bool = False,
+    source: str,
+) -> TicketFromConversation:
+    """Turn a conversation into a ticket (转工单), at most one open ticket per conversation.
+
+    The conversation row is locked first, so concurrent calls (a double click, a keyword trigger
+    racing the button) queue up: the first creates, the others find its ticket and get it back
+    with `created=False`, unless `allow_additional`. An open ticket is one not resolved or
+    closed. The requester is the conversation's customer. Left empty in `data`: the subject
+    becomes the customer's first words, the description the transcript, the team the
+    conversation's. The conversation's context and the customer's attributes go into
+    `custom_fields` (`data.custom_fields` wins on a clash). The customer sees a ticket card in
+    the chat."""
+    if source not in CONVERSATION_SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    locked = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer", "team")
+        .get(pk=conversation.pk)
+    )
+    if not allow_additional:
+        existing = (
+            Ticket.objects.filter(conversation=locked, status__in=ACTIVE_STATUSES)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if existing is not None:
+            return TicketFromConversation(existing, False)
+    filled = replace(
+        data,
+        subject=data.subject.strip() or conversation_ticket_subject(locked),
+        description=data.description
+        if data.description.strip()
+        else conversation_transcript(locked),
+        team=data.team or locked.team,
+        custom_fields={**ticket_custom_fields_from_conversation(locked), **data.custom_fields},
+    )
+    ticket = ticket_create(
+        actor=actor, requester=locked.customer, data=filled, conversation=locked, source=source
+    )
+    chat_link.conversation_post_ticket_created(ticket=ticket)
+    return TicketFromConversation(ticket, True)
+
+
+# ---- replies ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketReply:
+    event: TicketEvent
+    message: Message | None  # the chat message a public reply became, if the ticket has a chat
+
+
+@transaction.atomic
+def ticket_reply(
+    *, actor: AbstractBaseUser, ticket: Ticket, body: str, internal: bool
+) -> TicketReply:
+    """An agent's public reply (`comment` event, sent to the customer through the linked
+    conversation) or internal note (`note` event, never shown to the customer).
+
+    The first public reply stamps `first_responded_at`. A closed ticket takes notes only."""
+    text = body.strip()
+    if not text:
+        raise errors.empty_body()
+    (locked,) = lock_tickets(ticket)
+    if internal:
+        event = ticket_event_add(ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text)
+        return TicketReply(event, None)
+    if locked.status == TicketStatus.CLOSED:
+        raise errors.ticket_closed()
+    message = chat_link.conversation_post_ticket_reply(ticket=locked, actor=actor, body=text)
+    if locked.first_responded_at is None:
+        locked.first_responded_at = timezone.now()
+        locked.save(update_fields=["first_responded_at", "updated_at"])
+    event = ticket_event_add(
+        ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
+    )
+    return TicketReply(event, message)
+
+
+# ---- merge and links ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_merge(*, actor: AbstractBaseUser | None, source: Ticket, target: Ticket) -> Ticket:
+    """Merge `source` into `target` and return the target.
+
+    Events stay where they happened (the timeline is append-only): `source.merged_into` points at
+    the target and `tickets.selectors.ticket_timeline(target)` reads both. The source is closed
+    (a `status` event if it was not closed yet) and gets a `system` event `merged_into`; the target
+    gets `merged_from`. The source's customer is told in its chat. Refused: merging a ticket into
+    itself, into a closed ticket, or a ticket that was already merged."""
+    if source.pk == target.pk:
+        raise TicketError("merge_into_itself", _("A ticket cannot be merged into itself."))
+    locked_source, locked_target = lock_tickets(source, target)
+    if locked_target.status == TicketStatus.CLOSED:
+        raise TicketError("merge_into_closed", _("A ticket cannot be merged into a closed ticket."))
+    if locked_source.merged_into_id is not None:
+        raise ticket_merged_refusal()
+    old_status = apply_changes(locked_source, {"status": TicketStatus.CLOSED}, actor=actor)
+    locked_source.merged_into = locked_target
+    locked_source.save(update_fields=["merged_into", "updated_at"])
+    ticket_event_add(
+        ticket=locked_source,
+        kind=TicketEventKind.SYSTEM,
+        actor=actor,
+        action=TicketSystemAction.MERGED_INTO,
+        new_value=locked_target.number,
+    )
+    ticket_event_add(
+        ticket=locked_target,
+        kind=TicketEventKind.SYSTEM,
+        actor=actor,
+        action=TicketSystemAction.MERGED_FROM,
+        new_value=locked_source.number,
+    )
+    chat_link.conversation_post_ticket_status(
+        ticket=locked_source,
+        old_status=old_status or locked_source.status,
+        merged_into=locked_target,
+    )
+    return locked_target
+
+
+@transaction.atomic
+def ticket_link(*, actor: AbstractBaseUser | None, ticket: Ticket, other: Ticket) -> bool:
+    """Mark two tickets as related (both ways); a `system` event `linked` on each, naming the
+    other. Returns False, writing nothing, when they were related already."""
+    if ticket.pk == other.pk:
+        raise TicketError("link_to_itself", _("A ticket cannot be linked to itself."))
+    locked, locked_other = lock_tickets(ticket, other)
+    if locked.related.filter(pk=locked_other.pk).exists():
+        return False
+    locked.related.add(locked_other)
+    for one, two in ((locked, locked_other), (locked_other, locked)):
+        ticket_event_add(
+            ticket=one,
+            kind=TicketEventKind.SYSTEM,
+            actor=actor,
+            action=TicketSystemAction.LINKED,
+            new_value=two.number,
+        )
+    return True

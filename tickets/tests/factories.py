@@ -85,3 +85,9 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"SLA {n}")
     first_response_minutes = 30
     resolution_minutes = 480
+
+
+def conversation_ticket(conversation, **kwargs) -> Ticket:
+    """A ticket made from `conversation` (its customer is the requester), without the service."""
+    kwargs.setdefault("requester", conversation.customer)
+    return TicketFactory(conversation=conversation, **kwargs)
