@@ -27,6 +27,7 @@ from chat.models import Channel, Conversation, ConversationStatus
 from chat.serializers import (
     AssignSerializer,
     AttachmentSerializer,
+    CloseSerializer,
     ConversationDetailSerializer,
     ConversationSummarySerializer,
     InboxPageSerializer,
@@ -38,6 +39,7 @@ from chat.serializers import (
 )
 from desk.api_errors import ApiError
 from routing import selectors as routing_selectors
+from tickets.services import conversation_close_unresolved
 
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 100
@@ -296,13 +298,20 @@ class ConversationTransferView(ConversationChangeView):
 
 class ConversationCloseView(ConversationChangeView):
     @extend_schema(
-        request=None,
+        request=CloseSerializer,
         responses=ConversationSummarySerializer,
         operation_id="conversations_close",
-        summary="Close the conversation",
+        summary="Close the conversation; `unresolved` also turns it into a ticket",
     )
     def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
+        payload = CloseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not payload.validated_data["unresolved"]:
+            return super().post(request, pk)
+        closed = conversation_close_unresolved(
+            actor=request.user, conversation=self.conversation(pk)
+        )
+        return Response(ConversationSummarySerializer(closed).data)
 
     def changes(self, request, conversation):
         return {"status": ConversationStatus.CLOSED}

@@ -122,6 +122,9 @@ class CustomerTicketSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_label = serializers.CharField()
     priority = serializers.IntegerField()
+    conversation_id = serializers.IntegerField(
+        allow_null=True, help_text="The conversation the ticket was made from."
+    )
     created_at = serializers.DateTimeField()
     url = serializers.CharField(allow_null=True, help_text="Null when there is no page for you.")
 
@@ -180,6 +183,7 @@ class ConversationDetailSerializer(ConversationSummarySerializer):
                 "status": ticket.status,
                 "status_label": str(ticket.get_status_display()),
                 "priority": ticket.priority,
+                "conversation_id": ticket.conversation_id,
                 "created_at": ticket.created_at.isoformat(),
                 "url": ticket_url(ticket),
             }
@@ -240,3 +244,11 @@ class AssignSerializer(serializers.Serializer):
 
 class TransferSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(help_text="The team that takes the conversation over.")
+
+
+class CloseSerializer(serializers.Serializer):
+    unresolved = serializers.BooleanField(
+        default=False,
+        help_text="Closed without a solution: the conversation also becomes a ticket "
+        "(转工单, source `unresolved`), unless it already has an open one.",
+    )

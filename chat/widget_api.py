@@ -1,8 +1,8 @@
 """The widget's HTTP endpoints under /api/widget/v1/ (no session: the visitor token is the key).
 
 Views parse input, resolve the visitor from the token, call one service or selector, serialise.
-A missing or bad token is 403 `invalid_token`; another visitor's conversation is 404, like one that
-does not exist. Errors use the house shape `{"error": {"code", "message"}}`.
+A missing or bad token is 403 `invalid_token`; another visitor's conversation or ticket is 404, like
+one that does not exist. Errors use the house shape `{"error": {"code", "message"}}`.
 """
 
 from django.utils.translation import gettext as _
@@ -23,11 +23,16 @@ from chat.widget_serializers import (
     WidgetAttachmentSerializer,
     WidgetHistoryQuerySerializer,
     WidgetMessagePageSerializer,
+    WidgetRatingRequestSerializer,
     WidgetSessionRequestSerializer,
     WidgetSessionResponseSerializer,
+    WidgetTicketSerializer,
     site_config,
 )
 from desk.api_errors import ApiError
+from tickets.customer_services import ticket_rate
+from tickets.errors import TicketError
+from tickets.models import Ticket
 
 TOKEN_HEADER = "X-Visitor-Token"  # noqa: S105 (a header name)
 # The largest file any type may be, plus room for the multipart envelope.
@@ -181,3 +186,65 @@ class MessagesView(WidgetView):
                 "has_more": page.has_more,
             }
         )
+
+
+# A refused rating: the status per TicketError code (anything else is 400).
+RATING_STATUS = {"not_rateable": 409, "already_rated": 409, "not_requester": 404}
+
+
+class VisitorTicketView(WidgetView):
+    def ticket(self, request: Request, pk: int) -> Ticket:
+        ticket = widget_selectors.visitor_ticket(self.visitor(request), pk)
+        if ticket is None:
+            raise ApiError(404, "not_found", _("No such ticket."))
+        return ticket
+
+
+class TicketView(VisitorTicketView):
+    @extend_schema(
+        parameters=[TOKEN_PARAMETER],
+        responses=WidgetTicketSerializer,
+        summary="A ticket of the visitor: its status and whether it is rated",
+        description=(
+            "Only tickets made from the token's own conversations (others are 404 "
+            "`not_found`). The widget asks before offering the rating of a resolved ticket."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(widget_selectors.visitor_ticket_json(self.ticket(request, pk)))
+
+
+class RatingView(VisitorTicketView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        parameters=[TOKEN_PARAMETER],
+        request=WidgetRatingRequestSerializer,
+        responses={200: WidgetTicketSerializer},
+        summary="Rate a resolved ticket (CSAT, once)",
+        description=(
+            "The requester rates a resolved or closed ticket 1–5 with an optional comment. "
+            "400 `invalid_score`; 409 `not_rateable` (not resolved or closed), "
+            "`already_rated`; 404 `not_found` (not the visitor's ticket)."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = self.ticket(request, pk)
+        payload = WidgetRatingRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            rated = ticket_rate(
+                ticket=ticket,
+                customer=ticket.requester,
+                score=data["score"],
+                comment=data["comment"],
+            )
+        except TicketError as exc:
+            code = "not_found" if exc.code == "not_requester" else exc.code
+            raise ApiError(RATING_STATUS.get(exc.code, 400), code, exc.message) from exc
+        return Response(widget_selectors.visitor_ticket_json(rated))

@@ -188,3 +188,20 @@ class WidgetMessagePageSerializer(serializers.Serializer):
 
 class WidgetHistoryQuerySerializer(serializers.Serializer):
     before_seq = serializers.IntegerField(min_value=1, required=False)
+
+
+class WidgetTicketSerializer(serializers.Serializer):
+    ticket_id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    rated = serializers.BooleanField()
+    score = serializers.IntegerField(allow_null=True)
+
+
+class WidgetRatingRequestSerializer(serializers.Serializer):
+    """The score is checked by the rating service (a whole number 1–5, else `invalid_score`)."""
+
+    score = serializers.JSONField(allow_null=True, help_text="A whole number from 1 to 5.")
+    comment = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
+    )

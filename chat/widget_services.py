@@ -6,6 +6,10 @@ to has closed since (the resend returns the stored message; it never makes a sec
 
 A message to a closed conversation starts a new conversation (closed is final for the customer; the
 new one is routed afresh, `conversation.new` tells every tab of the visitor).
+
+A newly stored message is handed to tickets in the same transaction
+(`tickets.chat_hooks.ticket_customer_message_stored`): it continues the conversation's ticket (a
+resolved one reopens) or may fire a keyword trigger. A resend hands over nothing.
 """
 
 from collections.abc import Sequence
@@ -29,6 +33,7 @@ from chat.models import (
     WidgetVisitor,
 )
 from desk import realtime
+from tickets.chat_hooks import ticket_customer_message_stored
 
 OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
 
@@ -135,13 +140,14 @@ def widget_message_send(
         return services.MessageResult(earlier, False)
     if conversation_id is not None:
         try:
-            return _send_into(
-                Conversation(pk=conversation_id),
-                client_msg_id,
-                body,
-                attachment_ids,
-                within=visitor_conversations(visitor),
-            )
+            with transaction.atomic():
+                return _send_into(
+                    Conversation(pk=conversation_id),
+                    client_msg_id,
+                    body,
+                    attachment_ids,
+                    within=visitor_conversations(visitor),
+                )
         except (services.ConversationClosed, Conversation.DoesNotExist):
             pass  # closed (or not this visitor's): find or start the open one below
     return _widget_message_send_slow(visitor, client_msg_id, body, attachment_ids)
@@ -164,7 +170,8 @@ def _send_into(
     attachment_ids: Sequence[int],
     within: QuerySet[Conversation] | None = None,
 ) -> services.MessageResult:
-    return services.message_create(
+    """Store the message; a new one also goes to tickets (call inside a transaction)."""
+    result = services.message_create(
         within=within,
         conversation=conversation,
         sender_type=SenderType.CUSTOMER,
@@ -173,6 +180,9 @@ def _send_into(
         attachment_ids=attachment_ids,
         refuse_closed=True,
     )
+    if result.created:
+        ticket_customer_message_stored(message=result.message)
+    return result
 
 
 @transaction.atomic

@@ -12,4 +12,6 @@ urlpatterns = [
         widget_api.MessagesView.as_view(),
         name="messages",
     ),
+    path("tickets/<int:pk>/", widget_api.TicketView.as_view(), name="ticket"),
+    path("tickets/<int:pk>/rating/", widget_api.RatingView.as_view(), name="ticket-rating"),
 ]

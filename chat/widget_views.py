@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
@@ -65,6 +66,20 @@ WIDGET_STRINGS = {
     "invalid_message": _("The message could not be sent."),
     "tooLong": _("Messages are limited to 5000 characters."),
     "poweredBy": _("Powered by Unidesk"),
+    # ticket cards (转工单) and their rating; statuses as the customer reads them
+    "status_new": pgettext_lazy("ticket status", "New"),
+    "status_open": pgettext_lazy("ticket status", "Open"),
+    "status_in_progress": pgettext_lazy("ticket status", "In progress"),
+    "status_pending": pgettext_lazy("ticket status", "Pending"),
+    "status_resolved": pgettext_lazy("ticket status", "Resolved"),
+    "status_closed": pgettext_lazy("ticket status", "Closed"),
+    "handledBy": _("Handled by %(name)s"),
+    "rateTitle": _("How did we do?"),
+    "rateStars": _("%(n)s of 5 stars"),
+    "rateComment": _("Anything else to tell us? (optional)"),
+    "rateSubmit": _("Submit rating"),
+    "rateThanks": _("Thanks for your rating"),
+    "rateFailed": _("The rating could not be sent. Please try again."),
 }
 
 
@@ -108,6 +123,7 @@ def frame_context(site: WidgetSite) -> dict:
             "sessionUrl": reverse("widget-api:session"),
             "attachmentUrl": reverse("widget-api:attachments"),
             "messagesUrl": reverse("widget-api:messages", args=[0]).replace("/0/", "/{id}/"),
+            "ticketUrl": reverse("widget-api:ticket", args=[0]).replace("/0/", "/{id}/"),
             "socketPath": "/ws/widget/",
         },
         "widget_i18n": widget_strings(),

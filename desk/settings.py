@@ -110,7 +110,13 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "presence-sweep": {"task": "routing.tasks.presence_sweep", "schedule": 60.0},
+    "waiting-conversations-sweep": {
+        "task": "tickets.tasks.waiting_conversations_sweep",
+        "schedule": 60.0,
+    },
 }
+# A conversation no agent has answered for this long becomes a ticket (0 turns it off).
+TICKET_AFTER_WAITING_MINUTES = env_int("TICKET_AFTER_WAITING_MINUTES", 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -173,6 +179,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        # Several choice sets share a field name (`status`, `kind`): each keeps a stable name.
+        "StatusEnum": "chat.models.ConversationStatus.choices",
+        "KindEnum": "chat.models.IdentityKind.choices",
+        "TicketStatusEnum": "tickets.models.TicketStatus.choices",
+        "TicketEventKindEnum": "tickets.models.TicketEventKind.choices",
+    },
 }
 
 # Presence: an online agent whose workspace has not been heard from for this long goes offline.

@@ -10,6 +10,7 @@ from chat import views as chat_views
 from chat import widget_views
 from desk import views
 from routing import api as routing_api
+from tickets import api as tickets_api
 
 admin.site.site_header = _("Unidesk administration")
 admin.site.site_title = _("Unidesk admin")
@@ -55,6 +56,22 @@ api_patterns = [
         "conversations/<int:pk>/reopen/",
         chat_api.ConversationReopenView.as_view(),
         name="conversation-reopen",
+    ),
+    path(
+        "conversations/<int:pk>/ticket-draft/",
+        tickets_api.ConversationTicketDraftView.as_view(),
+        name="conversation-ticket-draft",
+    ),
+    path(
+        "conversations/<int:pk>/tickets/",
+        tickets_api.ConversationTicketsView.as_view(),
+        name="conversation-tickets",
+    ),
+    path("tickets/<int:pk>/", tickets_api.TicketDetailView.as_view(), name="ticket"),
+    path(
+        "tickets/<int:pk>/replies/",
+        tickets_api.TicketRepliesView.as_view(),
+        name="ticket-replies",
     ),
 ]
 

@@ -11,8 +11,11 @@ from django.views.decorators.cache import never_cache
 
 from chat.models import Channel, ContentType, ConversationStatus, DeliveryState
 from desk.access import is_supervisor
+from desk.choices import Priority
 from routing import selectors as routing_selectors
 from routing.models import Presence
+from tickets.models import TicketEventKind, TicketStatus, TicketSystemAction
+from tickets.selectors import categories_active
 
 
 @login_required
@@ -41,6 +44,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "teamIds": [team.pk for team in profile.teams.all()],
                 "teams": teams,
                 "agents": routing_selectors.agents_directory(),
+                "ticketsUrl": reverse("api:ticket", args=[0]).removesuffix("0/"),
+                "categories": [{"id": c.pk, "name": str(c)} for c in categories_active()],
             },
             "desk_i18n": workspace_strings(),
         },
@@ -139,6 +144,27 @@ WORKSPACE_STRINGS = {
         "page": _("Page"),
         "referrer": _("Referrer"),
     },
+    # tickets (转工单 and the ticket panel)
+    "ticketChip": _("%(number)s · %(status)s"),
+    "ticketChipTitle": _("Open ticket %(number)s"),
+    "ticketExists": _(
+        "This conversation already has an open ticket: %(number)s · %(status)s. Open it, or "
+        "create another ticket."
+    ),
+    "ticketCreated": _("Ticket %(number)s created."),
+    "ticketReturned": _("The conversation already has ticket %(number)s; it is shown instead."),
+    "ticketLoadFailed": _("The ticket could not be loaded. Please try again."),
+    "ticketNone": _("None"),
+    "ticketCustomer": _("Customer"),
+    "ticketEventCreated": _("%(actor)s created the ticket"),
+    "ticketEventNote": _("Internal note · %(actor)s"),
+    "ticketEventStatus": _("%(actor)s changed the status from %(old)s to %(new)s"),
+    "ticketEventPriority": _("%(actor)s changed the priority from %(old)s to %(new)s"),
+    "ticketEventAssigned": _("%(actor)s assigned the ticket to %(name)s"),
+    "ticketEventUnassigned": _("%(actor)s unassigned the ticket"),
+    "ticketSystemName": _("System"),
+    "ticketReplySent": _("Reply sent to the customer."),
+    "ticketNoteAdded": _("Internal note added."),
 }
 
 
@@ -150,6 +176,10 @@ def workspace_strings() -> dict:
         "statuses": dict(ConversationStatus.choices),
         "presences": dict(Presence.choices),
         "deliveryStates": dict(DeliveryState.choices),
+        "ticketStatuses": dict(TicketStatus.choices),
+        "priorities": {str(value): label for value, label in Priority.choices},
+        "ticketEventKinds": dict(TicketEventKind.choices),
+        "ticketActions": dict(TicketSystemAction.choices),
         "contentTypes": {
             value: f"[{label}]" for value, label in ContentType.choices if value != "text"
         },

@@ -9,12 +9,13 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from tickets import services
+from tickets import services, triggers
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
     Category,
     Holiday,
+    KeywordTrigger,
     SlaPolicy,
     Tag,
     Ticket,
@@ -270,3 +271,23 @@ class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["ticket__number", "body"]
     date_hierarchy = "created_at"
     raw_id_fields = ["ticket"]
+
+
+@admin.register(KeywordTrigger)
+class KeywordTriggerAdmin(admin.ModelAdmin):
+    """Rules are checked when saved (a bad pattern is a form error, never a failure at message
+    time); the change reaches every server process within `triggers.CACHE_SECONDS`."""
+
+    list_display = ["name", "is_active", "position", "match", "priority", "category", "team"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["is_active", "match", "priority", "team"]
+    search_fields = ["name", "keywords", "pattern"]
+    filter_horizontal = ["tags"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        triggers.active_triggers_forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        triggers.active_triggers_forget()

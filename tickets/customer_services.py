@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from chat.models import Customer, Message, SenderType
 from tickets import chat_link, errors
+from tickets import events as ticket_events
 from tickets.errors import TicketError
 from tickets.models import (
     CSAT_MAX,
@@ -49,6 +50,7 @@ def _customer_comment(
             locked, {"status": TicketStatus.OPEN}, actor=None, actor_customer=customer
         )
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status or "")
+    ticket_events.publish_ticket(locked)
     return event
 
 
@@ -131,4 +133,5 @@ def ticket_rate(*, ticket: Ticket, customer: Customer, score: int, comment: str 
         new_value=str(score),
         body=locked.csat_comment,
     )
+    ticket_events.publish_ticket(locked)
     return locked

@@ -341,6 +341,7 @@ class TicketSystemAction(models.TextChoices):
     MERGED_FROM = "merged_from", _("Another ticket was merged into this one")
     LINKED = "linked", _("Linked to a related ticket")
     RATED = "rated", _("Rated by the customer")
+    TRIGGERED = "triggered", _("Created by a keyword trigger")
 
 
 class TicketEvent(models.Model):
@@ -406,3 +407,6 @@ class TicketEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Ticket events are append-only."))
+
+
+from tickets.trigger_models import KeywordTrigger, TriggerMatch  # noqa: E402, F401

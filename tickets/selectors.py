@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from chat.models import Conversation, Customer, Message, SenderType
 from desk.access import team_scope
 from desk.choices import Priority
-from tickets.models import Ticket, TicketEvent, TicketStatus
+from tickets.models import Category, Ticket, TicketEvent, TicketStatus
 from tickets.transitions import ACTIVE_STATUSES
 
 
@@ -28,6 +28,20 @@ def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
 def ticket_get_for_agent(user: AbstractBaseUser, pk: int) -> Ticket | None:
     """The ticket, or None when it does not exist or the agent may not see it."""
     return tickets_for_agent(user).filter(pk=pk).first()
+
+
+def conversation_open_ticket(conversation: Conversation) -> Ticket | None:
+    """The conversation's newest ticket that still needs work (what 转工单 would hand back)."""
+    return (
+        Ticket.objects.select_related("assignee", "team", "category")
+        .filter(conversation=conversation, status__in=ACTIVE_STATUSES)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).select_related("parent").order_by("name")
 
 
 # ---- timeline -----------------------------------------------------------------------------
@@ -54,7 +68,7 @@ def ticket_timeline(ticket: Ticket) -> QuerySet[TicketEvent]:
     which ticket that was."""
     return (
         TicketEvent.objects.filter(ticket_id__in=ticket_merged_ids(ticket))
-        .select_related("ticket", "actor", "actor_customer", "message")
+        .select_related("ticket", "actor__agent_profile", "actor_customer", "message")
         .order_by("created_at", "id")
     )
 

@@ -20,10 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.models import Conversation, Customer, Message
+from chat.models import Conversation, ConversationStatus, Customer, Message
+from chat.services import conversation_update_fields
+from desk import realtime
 from desk.choices import Priority
 from routing.models import Team
 from tickets import chat_link, errors
+from tickets import events as ticket_events
 from tickets.errors import TicketError
 from tickets.models import (
     Category,
@@ -268,9 +271,15 @@ def ticket_update_fields(
     nothing. A status change must be allowed (`tickets.transitions`, else TransitionError and
     nothing changes), and is told to the customer in the linked conversation."""
     (locked,) = lock_tickets(ticket)
+    before = (locked.updated_at, locked.assignee_id)
     old_status = apply_changes(locked, changes, actor=actor)
     if old_status is not None:
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status)
+    if locked.updated_at != before[0]:
+        # An assignee who lost the ticket hears it too, so their tabs stop showing it as theirs.
+        old_assignee = before[1]
+        left = [] if old_assignee in (None, locked.assignee_id) else [old_assignee]
+        ticket_events.publish_ticket(locked, also_groups=[realtime.agent_group(pk) for pk in left])
     return locked
 
 
@@ -333,7 +342,27 @@ def ticket_create_from_conversation(
         actor=actor, requester=locked.customer, data=filled, conversation=locked, source=source
     )
     chat_link.conversation_post_ticket_created(ticket=ticket)
+    ticket_events.publish_ticket(ticket)
     return TicketFromConversation(ticket, True)
+
+
+@transaction.atomic
+def conversation_close_unresolved(
+    *, actor: AbstractBaseUser, conversation: Conversation
+) -> Conversation:
+    """转工单 way 4, by hand: the agent closes a chat that ended without a solution, and it becomes
+    a ticket (source `unresolved`) in the same transaction, so the problem is not forgotten. A
+    conversation that already has an open ticket keeps just that one."""
+    closed = conversation_update_fields(
+        actor=actor, conversation=conversation, changes={"status": ConversationStatus.CLOSED}
+    )
+    ticket_create_from_conversation(
+        actor=actor,
+        conversation=closed,
+        data=TicketData(subject=""),
+        source=TicketSource.UNRESOLVED,
+    )
+    return closed
 
 
 # ---- replies ------------------------------------------------------------------------------
@@ -359,6 +388,7 @@ def ticket_reply(
     (locked,) = lock_tickets(ticket)
     if internal:
         event = ticket_event_add(ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text)
+        ticket_events.publish_ticket(locked)
         return TicketReply(event, None)
     if locked.status == TicketStatus.CLOSED:
         raise errors.ticket_closed()
@@ -369,6 +399,7 @@ def ticket_reply(
     event = ticket_event_add(
         ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
     )
+    ticket_events.publish_ticket(locked)
     return TicketReply(event, message)
 
 
@@ -413,6 +444,8 @@ def ticket_merge(*, actor: AbstractBaseUser | None, source: Ticket, target: Tick
         old_status=old_status or locked_source.status,
         merged_into=locked_target,
     )
+    ticket_events.publish_ticket(locked_source)
+    ticket_events.publish_ticket(locked_target)
     return locked_target
 
 

@@ -473,3 +473,45 @@ def test_typing_and_read_reach_the_agents_viewing_the_conversation(site):
     assert states == {1: "read", 2: "sent"}
     conversation.refresh_from_db()
     assert conversation.unread_by_customer == 1
+
+
+def test_a_reply_through_the_socket_reopens_the_resolved_ticket_and_shows_its_card(site):
+    from tickets.models import TicketEvent, TicketSource
+    from tickets.services import TicketData, ticket_create_from_conversation, ticket_update_fields
+
+    token, conversation = started(site)
+    ticket = ticket_create_from_conversation(
+        actor=None,
+        conversation=conversation,
+        data=TicketData(subject="Refund"),
+        source=TicketSource.BUTTON,
+    ).ticket
+    ticket_update_fields(actor=None, ticket=ticket, changes={"status": "resolved"})
+
+    async def scenario():
+        socket, _ = await connect(token)
+        await drain(socket)
+        await socket.send_json_to(send_frame("c-1", "Still not refunded", ref=1))
+        frames = await drain(socket)
+        await socket.disconnect()
+        return frames
+
+    frames = run(scenario)
+    ack = next(f for f in frames if f["type"] == "ack")
+    cards = [
+        f["message"]["payload"]
+        for f in frames
+        if f["type"] == "message.new" and f["message"]["content_type"] == "ticket"
+    ]
+    assert ack["message"]["body"] == "Still not refunded"
+    assert [(c["event"], c["status"], c["old_status"]) for c in cards] == [
+        ("ticket.status", "open", "resolved")
+    ]
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    event = TicketEvent.objects.get(ticket=ticket, kind="comment")
+    assert (event.body, event.message_id, event.actor_customer_id) == (
+        "Still not refunded",
+        ack["message"]["id"],
+        conversation.customer_id,
+    )

@@ -38,6 +38,7 @@ FACTORIES = {
     "tickets.businesshoursinterval": tickets_f.BusinessHoursIntervalFactory,
     "tickets.holiday": tickets_f.HolidayFactory,
     "tickets.slapolicy": tickets_f.SlaPolicyFactory,
+    "tickets.keywordtrigger": tickets_f.KeywordTriggerFactory,
     "tickets.ticket": tickets_f.TicketFactory,
     "tickets.ticketevent": tickets_f.TicketEventFactory,
     "routing.team": routing_f.TeamFactory,

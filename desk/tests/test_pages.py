@@ -69,6 +69,8 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
                 "teams": [],
             }
         ],
+        "ticketsUrl": "/api/v1/tickets/",
+        "categories": [],
     }
     strings = _json_script(html, "desk-i18n")
     assert strings["connected"] == "Connected"
@@ -76,6 +78,8 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
     assert strings["channels"]["wechat"] == "WeChat"
     assert strings["statuses"] == {"open": "Open", "waiting": "Waiting", "closed": "Closed"}
     assert strings["isTyping"] == "%(name)s is typing…"
+    assert strings["ticketStatuses"]["in_progress"] == "In progress"
+    assert strings["priorities"]["1"] == "P1 · High"
 
 
 def test_logged_in_non_agent_gets_403_page_with_logout(client):

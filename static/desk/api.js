@@ -1,12 +1,13 @@
-// The conversation REST API (docs/api.md): JSON in, JSON out, errors as ApiError.
+// The conversation and ticket REST API (docs/api.md): JSON in, JSON out, errors as ApiError.
 
 import { config } from "./dom.js";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, fields = null) {
     super(message || code);
     this.status = status;
     this.code = code;
+    this.fields = fields; // per-field messages of a 400 `invalid`
   }
 }
 
@@ -38,12 +39,13 @@ async function call(method, path, { params, json, form } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = data?.error || {};
-    throw new ApiError(response.status, error.code || "error", error.message || "");
+    throw new ApiError(response.status, error.code || "error", error.message || "", error.fields);
   }
   return data;
 }
 
 const base = config.conversationsUrl;
+const tickets = config.ticketsUrl;
 
 export const api = {
   list: (params) => call("GET", base, { params }),
@@ -55,4 +57,9 @@ export const api = {
     form.append("file", file);
     return call("POST", `${base}${id}/attachments/`, { form });
   },
+  ticketDraft: (id) => call("GET", `${base}${id}/ticket-draft/`),
+  ticketCreate: (id, json) => call("POST", `${base}${id}/tickets/`, { json }),
+  ticket: (id) => call("GET", `${tickets}${id}/`),
+  ticketUpdate: (id, json) => call("PATCH", `${tickets}${id}/`, { json }),
+  ticketReply: (id, json) => call("POST", `${tickets}${id}/replies/`, { json }),
 };

@@ -10,8 +10,8 @@ const TYPING_TIMEOUT_MS = 6000;
 const SYNC_TIMEOUT_MS = 10000;
 
 export class ConversationPane {
-  constructor({ socket, inbox, timeline, composer, customerPanel, outbox, toast }) {
-    Object.assign(this, { socket, inbox, timeline, composer, customerPanel, outbox, toast });
+  constructor({ socket, inbox, timeline, composer, customerPanel, outbox, toast, tickets }) {
+    Object.assign(this, { socket, inbox, timeline, composer, customerPanel, outbox, toast, tickets });
     this.pane = document.getElementById("conversation");
     this.empty = document.getElementById("conversation-empty");
     this.header = {
@@ -23,6 +23,7 @@ export class ConversationPane {
       assignMe: document.getElementById("action-assign-me"),
       transfer: document.getElementById("action-transfer"),
       close: document.getElementById("action-close"),
+      closeUnresolved: document.getElementById("action-close-unresolved"),
       reopen: document.getElementById("action-reopen"),
     };
     this.transferMenu = document.getElementById("transfer-menu");
@@ -43,6 +44,7 @@ export class ConversationPane {
     const h = this.header;
     h.assignMe.addEventListener("click", () => this.act("assign", { assignee_id: config.agentId }));
     h.close.addEventListener("click", () => this.act("close"));
+    h.closeUnresolved.addEventListener("click", () => this.act("close", { unresolved: true }));
     h.reopen.addEventListener("click", () => this.act("reopen"));
     h.transfer.addEventListener("click", () => this.toggleTransfer());
     document.getElementById("conv-back").addEventListener("click", () => this.close());
@@ -86,6 +88,7 @@ export class ConversationPane {
     if (this.summary) this.renderHeader();
     this.renderCollision();
     this.composer.setConversation(this.summary);
+    this.tickets.setConversation(id);
     this.customerPanel.loading();
     this.socket.send({ type: "conversation.open", conversation_id: id });
     let detail;
@@ -101,6 +104,7 @@ export class ConversationPane {
     if (this.id !== id) return;
     this.applySummary(detail);
     this.customerPanel.show(detail);
+    this.tickets.setTickets(detail.tickets);
     this.timeline.loadLatest(page.results);
     this.hasMore = page.has_more;
     this.timeline.older.hidden = !page.has_more;
@@ -121,6 +125,7 @@ export class ConversationPane {
     document.getElementById("app").classList.remove("conversation-open");
     this.inbox.select(null);
     this.composer.setConversation(null);
+    this.tickets.setConversation(null);
     this.customerPanel.clear();
     history.replaceState(null, "", location.pathname + location.search);
   }
@@ -289,6 +294,7 @@ export class ConversationPane {
     h.meta.textContent = parts.join(" · ");
     h.assignMe.hidden = mine;
     h.close.hidden = conv.status === "closed";
+    h.closeUnresolved.hidden = conv.status === "closed";
     h.reopen.hidden = conv.status !== "closed";
   }
 

@@ -1,11 +1,13 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
-// (inbox.js, conversation.js, timeline.js, composer.js, customer.js). Text comes from #desk-i18n.
+// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js). Text comes from
+// #desk-i18n.
 import { Composer, Outbox } from "./composer.js";
 import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
 import { DeskSocket, socketUrl } from "./socket.js";
+import { TicketDesk } from "./tickets.js";
 import { Timeline } from "./timeline.js";
 
 const app = document.getElementById("app");
@@ -97,12 +99,14 @@ function onFrame(frame) {
       showPresence(frame.agent.presence);
       inbox.reload(); // pushes sent before this socket joined its inboxes were not heard
       pane.onConnected();
+      ticketDesk.onConnected();
       outbox.flush();
       break;
     case "resync":
       // the server could not hear our groups for a while (Redis was down): catch up
       inbox.reload();
       pane.onConnected();
+      ticketDesk.onConnected();
       break;
     case "agent.presence":
       // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
@@ -116,6 +120,9 @@ function onFrame(frame) {
     case "conversation.update":
       inbox.applySummary(frame.conversation);
       pane.onFrame(frame);
+      break;
+    case "ticket.update":
+      ticketDesk.onUpdate(frame);
       break;
     case "messages":
     case "viewers":
@@ -156,7 +163,23 @@ const timeline = new Timeline({
   },
 });
 const composer = new Composer({ socket, outbox, toast: showToast });
-pane = new ConversationPane({ socket, inbox, timeline, composer, customerPanel, outbox, toast: showToast });
+const ticketDesk = new TicketDesk({
+  toast: showToast,
+  revealPanel: () => {
+    selectTab(document.getElementById("tab-ticket"));
+    showSidePanel(true);
+  },
+});
+pane = new ConversationPane({
+  socket,
+  inbox,
+  timeline,
+  composer,
+  customerPanel,
+  outbox,
+  toast: showToast,
+  tickets: ticketDesk,
+});
 
 function openFromHash() {
   const match = /^#c=(\d+)$/.exec(location.hash);

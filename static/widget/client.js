@@ -110,6 +110,18 @@ export class WidgetApi {
     });
   }
 
+  ticket(id) {
+    return api(this.config.ticketUrl.replace("{id}", id), { headers: { "X-Visitor-Token": this.token } });
+  }
+
+  rate(id, score, comment) {
+    return api(`${this.config.ticketUrl.replace("{id}", id)}rating/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Visitor-Token": this.token },
+      body: JSON.stringify({ score, comment }),
+    });
+  }
+
   upload(file) {
     const form = new FormData();
     form.append("file", file);

@@ -114,7 +114,7 @@ function attachmentNode(file, t) {
   );
 }
 
-function timeLabel(iso, lang) {
+export function timeLabel(iso, lang) {
   const date = iso ? new Date(iso) : new Date();
   return date.toLocaleTimeString(lang === "zh-hans" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" });
 }

@@ -9,6 +9,7 @@ import { Composer } from "./composer.js";
 import { WidgetSocket, backoffDelay } from "./connection.js";
 import { Cursors } from "./cursors.js";
 import { Outbox } from "./outbox.js";
+import { TicketCards } from "./tickets.js";
 import * as view from "./view.js";
 
 const config = JSON.parse(document.getElementById("widget-config").textContent);
@@ -22,6 +23,7 @@ const refs = view.buildShell(app, t);
 const store = new Store(site.key);
 const http = new WidgetApi(config, context);
 http.token = store.get("token") || "";
+const tickets = new TicketCards(http, t, lang);
 
 const state = {
   conversation: null, // the current one: {id, status, assignee, ...}
@@ -149,7 +151,7 @@ function apply(msg, live = false) {
     if (own) view.setTick(existing, ownState(msg), t);
     return;
   }
-  const li = view.messageNode(msg, t, lang);
+  const li = msg.content_type === "ticket" ? tickets.node(msg) : view.messageNode(msg, t, lang);
   state.items.set(key, li);
   const waiting = own && msg.client_msg_id && state.pending.get(msg.client_msg_id);
   if (waiting) {

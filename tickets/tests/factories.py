@@ -8,6 +8,7 @@ from tickets.models import (
     BusinessHoursInterval,
     Category,
     Holiday,
+    KeywordTrigger,
     SlaPolicy,
     Tag,
     Ticket,
@@ -85,6 +86,14 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"SLA {n}")
     first_response_minutes = 30
     resolution_minutes = 480
+
+
+class KeywordTriggerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeywordTrigger
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    keywords = "退款, refund"
 
 
 def conversation_ticket(conversation, **kwargs) -> Ticket:

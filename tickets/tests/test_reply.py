@@ -186,7 +186,9 @@ def test_internal_note_never_reaches_the_customer(
         None,
     )
     assert Message.objects.filter(conversation=conversation).count() == before
-    assert published == []
+    # Only the agents hear of the note (ticket.update); nothing goes to the customer.
+    assert customer_events(published, conversation.pk) == []
+    assert [event["type"] for _groups, event in published] == ["ticket.update"]
     ticket.refresh_from_db()
     assert ticket.first_responded_at is None
 

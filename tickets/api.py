@@ -1,0 +1,217 @@
+"""The agent ticket API (session auth, agents only): 转工单 from a conversation, and working a
+ticket (detail with timeline, field changes, replies and notes).
+
+Views parse input, resolve the conversation or ticket through the agent's scope (not found and
+not yours look the same), call one selector or service, and serialise. Service refusals become
+the house error shape: 409 for a state that forbids the change, 400 otherwise.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chat.api import AgentView
+from desk.api_errors import ApiError
+from routing import selectors as routing_selectors
+from tickets import selectors, services
+from tickets.errors import TicketError
+from tickets.models import Ticket, TicketSource
+from tickets.serializers import (
+    TicketCreatedSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketDraftSerializer,
+    TicketEventSerializer,
+    TicketReplyResultSerializer,
+    TicketReplySerializer,
+    TicketUpdateSerializer,
+)
+
+# Refusals that depend on the ticket's state rather than on the request's shape.
+CONFLICT_CODES = frozenset({"invalid_transition", "ticket_merged", "ticket_closed"})
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid fields (`invalid`) or a refused value."),
+    404: OpenApiResponse(description="No such conversation/ticket, or not yours."),
+}
+
+
+def _refusal(exc: TicketError) -> ApiError:
+    code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+    return ApiError(code, exc.code, exc.message)
+
+
+def _team(pk: int | None, field: str = "team_id"):
+    if pk is None:
+        return None
+    team = routing_selectors.teams_active().filter(pk=pk).first()
+    if team is None:
+        raise serializers.ValidationError({field: [_("No such team.")]})
+    return team
+
+
+def _category(pk: int | None):
+    if pk is None:
+        return None
+    category = selectors.categories_active().filter(pk=pk).first()
+    if category is None:
+        raise serializers.ValidationError({"category_id": [_("No such category.")]})
+    return category
+
+
+def _assignee(pk: int | None):
+    if pk is None:
+        return None
+    profile = routing_selectors.agent_for_user_id(pk)
+    if profile is None:
+        raise serializers.ValidationError({"assignee_id": [_("No such agent.")]})
+    return profile.user
+
+
+class TicketView(AgentView):
+    def ticket(self, pk: int) -> Ticket:
+        ticket = selectors.ticket_get_for_agent(self.request.user, pk)
+        if ticket is None:
+            raise exceptions.NotFound(_("No such ticket."))
+        return ticket
+
+
+class ConversationTicketDraftView(AgentView):
+    @extend_schema(
+        responses={200: TicketDraftSerializer, 404: ERRORS[404]},
+        operation_id="conversations_ticket_draft",
+        summary="What the 转工单 form starts with, and the conversation's open ticket",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        payload = {
+            "prefill": selectors.ticket_prefill_from_conversation(conversation),
+            "open_ticket": selectors.conversation_open_ticket(conversation),
+        }
+        return Response(TicketDraftSerializer(payload).data)
+
+
+class ConversationTicketsView(AgentView):
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketCreatedSerializer, 200: TicketCreatedSerializer, **ERRORS},
+        operation_id="conversations_tickets_create",
+        summary="转工单: turn the conversation into a ticket (at most one open one by default)",
+        description=(
+            "201 with the new ticket; 200 with `created: false` and the conversation's open "
+            "ticket when it has one and `allow_additional` is not true."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        payload = TicketCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        ticket_data = services.TicketData(
+            subject=data["subject"],
+            description=data["description"],
+            priority=data["priority"],
+            team=_team(data.get("team_id")),
+            category=_category(data.get("category_id")),
+            tags=list(dict.fromkeys(tag.strip() for tag in data.get("tags", []) if tag.strip())),
+            custom_fields=data.get("custom_fields", {}),
+        )
+        result = services.ticket_create_from_conversation(
+            actor=request.user,
+            conversation=conversation,
+            data=ticket_data,
+            allow_additional=data["allow_additional"],
+            source=TicketSource.BUTTON,
+        )
+        body = TicketCreatedSerializer({"created": result.created, "ticket": result.ticket}).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
+
+
+class TicketDetailView(TicketView):
+    @extend_schema(
+        responses={200: TicketDetailSerializer, 404: ERRORS[404]},
+        operation_id="tickets_detail",
+        summary="One ticket with its timeline (events of tickets merged into it included)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = self.ticket(pk)
+        return Response(self.detail(ticket))
+
+    def detail(self, ticket: Ticket) -> dict[str, Any]:
+        timeline = selectors.ticket_timeline(ticket)
+        return TicketDetailSerializer({"ticket": ticket, "timeline": timeline}).data
+
+    @extend_schema(
+        request=TicketUpdateSerializer,
+        responses={
+            200: TicketDetailSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                description="`invalid_transition` or `ticket_merged`: nothing was changed."
+            ),
+        },
+        operation_id="tickets_update",
+        summary="Change status, priority, assignee, team, category or subject",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        ticket = self.ticket(pk)
+        payload = TicketUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        changes: dict[str, Any] = {
+            name: data[name] for name in ("status", "priority") if name in data
+        }
+        if "subject" in data:
+            subject = data["subject"].strip()
+            if not subject:
+                raise serializers.ValidationError({"subject": [_("The subject is empty.")]})
+            changes["subject"] = subject
+        if "assignee_id" in data:
+            changes["assignee"] = _assignee(data["assignee_id"])
+        if "team_id" in data:
+            changes["team"] = _team(data["team_id"])
+        if "category_id" in data:
+            changes["category"] = _category(data["category_id"])
+        try:
+            updated = services.ticket_update_fields(
+                actor=request.user, ticket=ticket, changes=changes
+            )
+        except TicketError as exc:
+            raise _refusal(exc) from exc
+        # The agent may no longer see it (moved to another team); the answer still says how.
+        return Response(self.detail(updated))
+
+
+class TicketRepliesView(TicketView):
+    @extend_schema(
+        request=TicketReplySerializer,
+        responses={
+            201: TicketReplyResultSerializer,
+            **ERRORS,
+            409: OpenApiResponse(description="`ticket_closed`: a closed ticket takes notes only."),
+        },
+        operation_id="tickets_replies_create",
+        summary="A public reply (sent to the customer's chat) or an internal note",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = self.ticket(pk)
+        payload = TicketReplySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            reply = services.ticket_reply(
+                actor=request.user,
+                ticket=ticket,
+                body=payload.validated_data["body"],
+                internal=payload.validated_data["internal"],
+            )
+        except TicketError as exc:
+            raise _refusal(exc) from exc
+        body = {
+            "event": TicketEventSerializer(reply.event).data,
+            "message_id": reply.message.pk if reply.message else None,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -1,0 +1,234 @@
+"""The agent ticket API's shapes (/api/v1/…/tickets/).
+
+Ticket summaries are built by `tickets.events.ticket_json`, the same function that builds the
+`ticket.update` event, so an API answer and a push always agree; the declared fields document it.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from chat.models import IdentityKind
+from desk.choices import Priority
+from tickets.events import ticket_json
+from tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus, TicketSystemAction
+from tickets.transitions import transitions_from
+
+SUBJECT_MAX = Ticket._meta.get_field("subject").max_length
+DESCRIPTION_MAX = 100_000
+REPLY_MAX = 5000
+TAGS_MAX = 20
+
+
+class TicketRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TicketSummarySerializer(serializers.Serializer):
+    """A ticket as lists and the `ticket.update` event show it."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.ChoiceField(choices=TicketStatus.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    assignee = TicketRefSerializer(allow_null=True)
+    team = TicketRefSerializer(allow_null=True)
+    category = TicketRefSerializer(allow_null=True)
+    conversation_id = serializers.IntegerField(allow_null=True)
+    merged_into_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        return ticket_json(instance)
+
+
+class TicketCreatedSerializer(serializers.Serializer):
+    created = serializers.BooleanField(
+        help_text="False: the conversation's open ticket is returned instead of a new one."
+    )
+    ticket = TicketSummarySerializer()
+
+
+class TicketEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_id = serializers.IntegerField(help_text="Differs from the ticket's for merged events.")
+    ticket_number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=TicketEventKind.choices)
+    action = serializers.ChoiceField(choices=TicketSystemAction.choices, allow_blank=True)
+    actor = TicketRefSerializer(allow_null=True, help_text="The agent, if an agent did it.")
+    customer_name = serializers.CharField(
+        allow_null=True, help_text="The customer, if the customer did it."
+    )
+    body = serializers.CharField()
+    old_value = serializers.CharField()
+    new_value = serializers.CharField()
+    message_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, event: TicketEvent) -> dict[str, Any]:
+        actor = event.actor
+        profile = getattr(actor, "agent_profile", None) if actor else None
+        customer = event.actor_customer
+        return {
+            "id": event.pk,
+            "ticket_id": event.ticket_id,
+            "ticket_number": event.ticket.number,
+            "kind": event.kind,
+            "action": event.action,
+            "actor": {
+                "id": actor.pk,
+                "name": profile.display_name if profile else actor.get_username(),
+            }
+            if actor
+            else None,
+            "customer_name": (customer.display_name or "") if customer else None,
+            "body": event.body,
+            "old_value": event.old_value,
+            "new_value": event.new_value,
+            "message_id": event.message_id,
+            "created_at": event.created_at.isoformat(),
+        }
+
+
+class TicketDetailSerializer(TicketSummarySerializer):
+    """The ticket with its description, requester and timeline (merged tickets' events too)."""
+
+    description = serializers.CharField()
+    source = serializers.CharField()
+    requester = TicketRefSerializer()
+    tags = serializers.ListField(child=serializers.CharField())
+    custom_fields = serializers.DictField()
+    allowed_statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=TicketStatus.choices),
+        help_text="The statuses the ticket may move to now.",
+    )
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    timeline = TicketEventSerializer(many=True)
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        ticket: Ticket = instance["ticket"]
+        requester = ticket.requester
+        return {
+            **ticket_json(ticket),
+            "description": ticket.description,
+            "source": ticket.source,
+            "requester": {"id": requester.pk, "name": requester.display_name},
+            "tags": sorted(tag.name for tag in ticket.tags.all()),
+            "custom_fields": ticket.custom_fields,
+            "allowed_statuses": sorted(transitions_from(ticket.status)),
+            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+            "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
+            "timeline": [TicketEventSerializer(e).data for e in instance["timeline"]],
+        }
+
+
+class RequesterIdentitySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IdentityKind.choices)
+    external_id = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
+class RequesterSerializer(TicketRefSerializer):
+    vip_level = serializers.IntegerField()
+    identities = RequesterIdentitySerializer(many=True)
+
+
+class TicketDraftSerializer(serializers.Serializer):
+    """What the 转工单 form starts with, and the conversation's open ticket if it has one."""
+
+    subject = serializers.CharField()
+    description = serializers.CharField(help_text="The chat transcript.")
+    requester = RequesterSerializer()
+    context = serializers.DictField(child=serializers.CharField())
+    attributes = serializers.DictField(help_text="The customer's custom attributes.")
+    custom_fields = serializers.DictField()
+    priority = serializers.ChoiceField(choices=Priority.choices, help_text="Suggested.")
+    team = TicketRefSerializer(allow_null=True, help_text="Suggested: the conversation's team.")
+    category = TicketRefSerializer(allow_null=True, help_text="Suggested category (none yet).")
+    open_ticket = TicketSummarySerializer(allow_null=True)
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        prefill, open_ticket = instance["prefill"], instance["open_ticket"]
+        customer, team = prefill["requester"], prefill["team"]
+        return {
+            "subject": prefill["subject"],
+            "description": prefill["description"],
+            "requester": {
+                "id": customer.pk,
+                "name": customer.display_name,
+                "vip_level": customer.vip_level,
+                "identities": prefill["identities"],
+            },
+            "context": prefill["context"],
+            "attributes": prefill["attributes"],
+            "custom_fields": prefill["custom_fields"],
+            "priority": prefill["priority"],
+            "team": {"id": team.pk, "name": team.name} if team else None,
+            "category": None,
+            "open_ticket": ticket_json(open_ticket) if open_ticket else None,
+        }
+
+
+# ---- input --------------------------------------------------------------------------------
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(
+        max_length=SUBJECT_MAX,
+        allow_blank=True,
+        default="",
+        help_text="Empty: the customer's first words.",
+    )
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Empty: the transcript.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.P2)
+    team_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Empty: the team."
+    )
+    category_id = serializers.IntegerField(required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=TAGS_MAX
+    )
+    custom_fields = serializers.DictField(required=False)
+    allow_additional = serializers.BooleanField(
+        default=False,
+        help_text="Create a ticket even though the conversation has an open one.",
+    )
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    assignee_id = serializers.IntegerField(required=False, allow_null=True)
+    team_id = serializers.IntegerField(required=False, allow_null=True)
+    category_id = serializers.IntegerField(required=False, allow_null=True)
+    subject = serializers.CharField(max_length=SUBJECT_MAX, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(_("Nothing to change."))
+        return attrs
+
+
+class TicketReplySerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=REPLY_MAX)
+    internal = serializers.BooleanField(
+        default=False, help_text="True: an internal note the customer never sees."
+    )
+
+
+class TicketReplyResultSerializer(serializers.Serializer):
+    event = TicketEventSerializer()
+    message_id = serializers.IntegerField(
+        allow_null=True, help_text="The chat message a public reply became."
+    )
