@@ -8,7 +8,13 @@ from playwright.sync_api import expect, sync_playwright
 
 from chat.models import Conversation
 from desk.demo import demo_widget_site
-from desk.tests.browser import launch_chromium, require_chromium
+from desk.tests.browser import (
+    launch_chromium,
+    open_demo_chat,
+    require_chromium,
+    watched_context,
+    watched_page,
+)
 from desk.tests.test_browser_inbox import in_thread
 from routing.tests.factories import AgentProfileFactory
 from tickets.models import Ticket, TicketSource
@@ -50,17 +56,8 @@ def test_visitor_follows_the_ticket_and_rates_it(daphne_pushes):
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
-        context.set_default_timeout(10_000)
-        context.on("weberror", lambda error: errors.append(str(error.error)))
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.goto(f"{base_url}/demo/")
-        page.locator("div[data-unidesk] button").click()
-        frame = page.frame_locator("div[data-unidesk] iframe")
-        expect(frame.locator("#app")).to_have_attribute("data-state", "connected")
-        frame.locator("#prechat-name").fill("Li Lei")
-        frame.get_by_role("button", name="Start chat").click()
+        page = watched_page(watched_context(browser, errors), errors)
+        frame = open_demo_chat(page, base_url, name="Li Lei")
         box = frame.locator("textarea")
         box.fill("My kettle is broken")
         box.press("Enter")
@@ -122,11 +119,7 @@ def test_a_chinese_visitor_sees_chinese_statuses_and_rates_after_a_reload(daphne
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(locale="zh-CN")
-        context.set_default_timeout(10_000)
-        context.on("weberror", lambda error: errors.append(str(error.error)))
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page = watched_page(watched_context(browser, errors, locale="zh-CN"), errors)
         page.goto(f"{base_url}/demo/")
         page.locator("div[data-unidesk] button").click()
         frame = page.frame_locator("div[data-unidesk] iframe")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from chat import services
 from chat.models import Message, SenderType
-from desk.tests.browser import launch_chromium, require_chromium
+from desk.tests.browser import launch_chromium, require_chromium, watched_context
 from desk.tests.live_server import server_password
 from routing.tests.factories import AgentProfileFactory
 
@@ -77,9 +77,7 @@ def test_live_inbox_reply_note_outbox_and_reload(daphne_pushes, agent, password)
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-        context.set_default_timeout(10_000)
-        context.on("weberror", lambda error: errors.append(str(error.error)))
+        context = watched_context(browser, errors, width=1440, height=900, locale="en-US")
         page = sign_in(context, base_url, agent.user, password)
         expect(page.get_by_text("No conversations yet")).to_be_visible()
 

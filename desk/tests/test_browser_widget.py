@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 
 from chat.models import Conversation, Message
 from desk.demo import demo_widget_site
-from desk.tests.browser import launch_chromium, require_chromium
+from desk.tests.browser import launch_chromium, require_chromium, watched_context, watched_page
 from routing.tests.factories import AgentProfileFactory
 
 pytestmark = pytest.mark.browser
@@ -85,11 +85,8 @@ def test_visitor_chats_sends_an_image_and_finds_it_all_after_a_reload(daphne_ser
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
-        context.set_default_timeout(10_000)
-        context.on("weberror", lambda error: errors.append(str(error.error)))
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        context = watched_context(browser, errors, width=1280, height=860, locale="en-US")
+        page = watched_page(context, errors)
 
         page.goto(f"{daphne_server}/demo/")
         launcher = page.locator("div[data-unidesk] button")

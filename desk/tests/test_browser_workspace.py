@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
-from desk.tests.browser import launch_chromium, require_chromium
+from desk.tests.browser import launch_chromium, require_chromium, watched_context, watched_page
 from desk.tests.live_server import server_password
 from routing.models import AgentProfile
 
@@ -35,11 +35,8 @@ def test_agent_signs_in_sets_presence_in_two_tabs_and_signs_out(daphne_server, a
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-        context.set_default_timeout(10_000)
-        context.on("weberror", lambda error: errors.append(str(error.error)))
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        context = watched_context(browser, errors, width=1440, height=900, locale="en-US")
+        page = watched_page(context, errors)
 
         # Anonymous: the workspace sends us to the sign-in page.
         page.goto(f"{daphne_server}/desk/")

@@ -9,7 +9,13 @@ from playwright.sync_api import expect, sync_playwright
 
 from chat.models import Conversation
 from desk.demo import demo_widget_site
-from desk.tests.browser import launch_chromium, require_chromium
+from desk.tests.browser import (
+    launch_chromium,
+    open_demo_chat,
+    require_chromium,
+    watched_context,
+    watched_page,
+)
 from desk.tests.live_server import server_password
 from desk.tests.test_browser_inbox import in_thread, sign_in
 from tickets.models import Ticket
@@ -44,19 +50,11 @@ def test_agent_turns_a_widget_chat_into_a_ticket_and_the_visitor_follows_it(
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-        context.set_default_timeout(10_000)
-        context.on("weberror", lambda error: errors.append(str(error.error)))
+        context = watched_context(browser, errors, width=1440, height=900)
 
         # The visitor writes through the widget on the demo shop.
-        shop = context.new_page()
-        shop.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        shop.goto(f"{base_url}/demo/")
-        shop.locator("div[data-unidesk] button").click()
-        widget = shop.frame_locator("div[data-unidesk] iframe")
-        expect(widget.locator("#app")).to_have_attribute("data-state", "connected")
-        widget.locator("#prechat-name").fill("Wang Fang")
-        widget.get_by_role("button", name="Start chat").click()
+        shop = watched_page(context, errors)
+        widget = open_demo_chat(shop, base_url, name="Wang Fang")
         box = widget.locator("textarea")
         box.fill(FIRST_WORDS)
         box.press("Enter")
