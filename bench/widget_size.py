@@ -2,7 +2,8 @@
 
 Before the launcher is clicked: loader.js only. After: the iframe page (rendered for a site like
 the demo's, with both languages' strings) and the files it loads (widget.js with its modules,
-widget.css). API answers and the WebSocket are not counted.
+widget.css). On demand: modules the widget imports only when used (menu.js, on the first menu
+choice). API answers and the WebSocket are not counted.
 
     .venv/bin/python bench/widget_size.py
 """
@@ -21,6 +22,9 @@ STATIC = ROOT / "static" / "widget"
 # widget.js and every module it imports, and the stylesheet: all of static/widget/ but the loader
 AFTER_FILES = sorted(p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css"))
 AFTER_FILES.remove("loader.js")
+ON_DEMAND_FILES = ["menu.js"]  # import()ed on first use, never by the first page
+for name in ON_DEMAND_FILES:
+    AFTER_FILES.remove(name)
 
 
 def frame_html() -> bytes:
@@ -56,13 +60,15 @@ def main() -> None:
     before = [sizes("loader.js", (STATIC / "loader.js").read_bytes())]
     after = [sizes("frame HTML", frame_html())]
     after += [sizes(name, (STATIC / name).read_bytes()) for name in AFTER_FILES]
+    later = [sizes(name, (STATIC / name).read_bytes()) for name in ON_DEMAND_FILES]
     print(f"{'file':<14}{'raw bytes':>12}{'gzip bytes':>12}")
-    for title, rows in (("before opening", before), ("after opening", after)):
+    groups = (("before opening", before), ("after opening", after), ("on demand", later))
+    for title, rows in groups:
         print(f"-- {title}")
         for name, raw, packed in rows:
             print(f"{name:<14}{raw:>12}{packed:>12}")
         print(f"{'total':<14}{sum(r[1] for r in rows):>12}{sum(r[2] for r in rows):>12}")
-    total = before + after
+    total = before + after + later
     print(f"-- everything: {sum(r[1] for r in total)} raw, {sum(r[2] for r in total)} gzipped")
 
 

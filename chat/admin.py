@@ -225,7 +225,7 @@ class WidgetSiteAdmin(admin.ModelAdmin):
     readonly_fields = ["secret", "snippet", "created_at"]
     actions = ["rotate_secret"]
     fieldsets = [
-        (None, {"fields": ["name", "key", "is_active", "team", "snippet"]}),
+        (None, {"fields": ["name", "key", "is_active", "team", "offline_tickets", "snippet"]}),
         (
             _("Identity and embedding"),
             {"fields": ["require_identity", "secret", "allowed_origins"]},

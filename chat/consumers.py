@@ -17,6 +17,7 @@ from desk import realtime
 from desk.db import db_async
 from desk.groups import GroupMembership
 from desk.socket import FrameError, JsonFrameConsumer
+from routing.selectors import team_has_agent_online
 
 CLOSE_FORBIDDEN = 4403
 MAX_BODY_CHARS = 5000
@@ -106,6 +107,7 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
             "type": "hello",
             "customer": {"name": self.visitor.customer.display_name},
             "conversation": widget_services.conversation_state(self.visitor),
+            "agents_online": team_has_agent_online(team_id=self.visitor.site.team_id),
         }
 
     async def disconnect(self, code):

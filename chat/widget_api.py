@@ -22,6 +22,8 @@ from chat.widget_serializers import (
     WidgetAttachmentRequestSerializer,
     WidgetAttachmentSerializer,
     WidgetHistoryQuerySerializer,
+    WidgetMenuRequestSerializer,
+    WidgetMenuTicketSerializer,
     WidgetMessagePageSerializer,
     WidgetRatingRequestSerializer,
     WidgetSessionRequestSerializer,
@@ -30,6 +32,8 @@ from chat.widget_serializers import (
     site_config,
 )
 from desk.api_errors import ApiError
+from routing.selectors import team_has_agent_online
+from tickets import menu_selectors, menu_services
 from tickets.customer_services import ticket_rate
 from tickets.errors import TicketError
 from tickets.models import Ticket
@@ -73,7 +77,7 @@ class SessionView(WidgetView):
             "Signed-in users of the site are identified by `user` + `user_hash` (hex "
             "HMAC-SHA256 of the user id with the site secret); a wrong or missing hash where "
             "required is 403 `identity_invalid`. `prechat` answers start the first "
-            "conversation. See docs/api.md."
+            "conversation. `agents_online` false: leave-a-message mode. See docs/api.md."
         ),
         tags=["widget"],
         auth=[],
@@ -109,6 +113,7 @@ class SessionView(WidgetView):
                 if conversation
                 else None,
                 "prechat_pending": session.prechat_pending,
+                "agents_online": team_has_agent_online(team_id=site.team_id),
                 "site": site_config(site),
             }
         )
@@ -248,3 +253,48 @@ class RatingView(VisitorTicketView):
             code = "not_found" if exc.code == "not_requester" else exc.code
             raise ApiError(RATING_STATUS.get(exc.code, 400), code, exc.message) from exc
         return Response(widget_selectors.visitor_ticket_json(rated))
+
+
+class MenuView(WidgetView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        parameters=[TOKEN_PARAMETER],
+        request=WidgetMenuRequestSerializer,
+        responses={201: WidgetMenuTicketSerializer},
+        summary="Answer a menu option: the answers become a ticket (转工单)",
+        description=(
+            "The answers go into the visitor's open conversation (started if none) as the "
+            "visitor's message, and a ticket (source `menu`) is made with the option's "
+            "category, priority, team and tags; the chat shows its card. 400 `invalid` with "
+            "`fields.answers.<key>` (required, not one of the choices, over 1000 characters, "
+            "unknown key), `prechat_required`; 403 `invalid_token`; 404 `not_found` (an "
+            "inactive option or another site's)."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        visitor = self.visitor(request)
+        option = menu_selectors.visitor_menu_option(visitor, pk)
+        if option is None:
+            raise ApiError(404, "not_found", _("No such menu option."))
+        payload = WidgetMenuRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            ticket = menu_services.ticket_create_from_menu(
+                visitor=visitor, option=option, answers=payload.validated_data["answers"]
+            )
+        except menu_services.MenuAnswersInvalid as exc:
+            raise serializers.ValidationError({"answers": exc.errors}) from exc
+        except widget_services.PrechatRequired as exc:
+            raise ApiError(400, "prechat_required", _("Fill in the form first.")) from exc
+        return Response(
+            {
+                "ticket_id": ticket.pk,
+                "number": ticket.number,
+                "status": ticket.status,
+                "conversation_id": ticket.conversation_id,
+            },
+            status=status.HTTP_201_CREATED,
+        )

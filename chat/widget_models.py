@@ -106,6 +106,14 @@ class WidgetSite(models.Model):
     prechat_topics = models.TextField(
         _("topics"), blank=True, help_text=_("The topic choices, one per line.")
     )
+    offline_tickets = models.BooleanField(
+        _("leave a message when no agent is online"),
+        default=True,
+        help_text=_(
+            "When no agent of the team is online, the widget says so and the first message of "
+            "a conversation becomes a ticket."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from chat.models import WidgetSite
 from chat.widget_sessions import CONTEXT_LIMITS, PRECHAT_LIMITS
+from tickets.menu_selectors import site_menu_json
 
 
 class _Text(serializers.CharField):
@@ -90,6 +91,24 @@ class WidgetPrechatFormSerializer(serializers.Serializer):
     topics = serializers.ListField(child=serializers.CharField())
 
 
+def _label_field() -> serializers.DictField:
+    return serializers.DictField(child=serializers.CharField(), help_text='"zh-hans" and "en".')
+
+
+class WidgetMenuQuestionSerializer(serializers.Serializer):
+    key = serializers.SlugField()
+    label = _label_field()
+    kind = serializers.ChoiceField(choices=["text", "textarea", "choice"])
+    choices = serializers.ListField(child=serializers.CharField())
+    required = serializers.BooleanField()
+
+
+class WidgetMenuOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = _label_field()
+    questions = WidgetMenuQuestionSerializer(many=True)
+
+
 class WidgetSiteConfigSerializer(serializers.Serializer):
     """The public part of a site: never its secret, team or allowed origins."""
 
@@ -100,6 +119,10 @@ class WidgetSiteConfigSerializer(serializers.Serializer):
     welcome = serializers.DictField(child=serializers.CharField())
     prechat = WidgetPrechatFormSerializer()
     require_identity = serializers.BooleanField()
+    offline_tickets = serializers.BooleanField(
+        help_text="Leave-a-message mode: with no agent online, a first message becomes a ticket."
+    )
+    menu = WidgetMenuOptionSerializer(many=True, help_text="The active menu options (转工单).")
 
 
 def site_config(site: WidgetSite) -> dict[str, Any]:
@@ -116,6 +139,8 @@ def site_config(site: WidgetSite) -> dict[str, Any]:
             "topics": site.topic_list(),
         },
         "require_identity": site.require_identity,
+        "offline_tickets": site.offline_tickets,
+        "menu": site_menu_json(site.pk),
     }
 
 
@@ -143,6 +168,9 @@ class WidgetSessionResponseSerializer(serializers.Serializer):
     customer = WidgetCustomerNameSerializer()
     conversation = WidgetConversationSerializer(allow_null=True)
     prechat_pending = serializers.BooleanField()
+    agents_online = serializers.BooleanField(
+        help_text="Whether an agent of the site's team (any agent without a team) is online."
+    )
     site = WidgetSiteConfigSerializer()
 
 
@@ -205,3 +233,19 @@ class WidgetRatingRequestSerializer(serializers.Serializer):
     comment = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
     )
+
+
+class WidgetMenuRequestSerializer(serializers.Serializer):
+    """Checked against the option's questions by the service (required, choices, lengths)."""
+
+    answers = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text="Answer per question key; text of at most 1000 characters.",
+    )
+
+
+class WidgetMenuTicketSerializer(serializers.Serializer):
+    ticket_id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    conversation_id = serializers.IntegerField()

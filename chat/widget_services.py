@@ -10,6 +10,10 @@ new one is routed afresh, `conversation.new` tells every tab of the visitor).
 A newly stored message is handed to tickets in the same transaction
 (`tickets.chat_hooks.ticket_customer_message_stored`): it continues the conversation's ticket (a
 resolved one reopens) or may fire a keyword trigger. A resend hands over nothing.
+
+Leave-a-message mode: when the first message of a conversation arrives while no agent of the
+site's team is online (and the site has `offline_tickets`), the conversation becomes a ticket
+(source `offline`). Later messages skip the check, so the fast path costs nothing more.
 """
 
 from collections.abc import Sequence
@@ -30,10 +34,13 @@ from chat.models import (
     DeliveryState,
     Message,
     SenderType,
+    WidgetSite,
     WidgetVisitor,
 )
 from desk import realtime
+from routing.selectors import team_has_agent_online
 from tickets.chat_hooks import ticket_customer_message_stored
+from tickets.offline import ticket_for_offline_conversation
 
 OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
 
@@ -142,6 +149,7 @@ def widget_message_send(
         try:
             with transaction.atomic():
                 return _send_into(
+                    visitor.site,
                     Conversation(pk=conversation_id),
                     client_msg_id,
                     body,
@@ -164,13 +172,15 @@ def _earlier_send(visitor: WidgetVisitor, client_msg_id: str) -> Message | None:
 
 
 def _send_into(
+    site: WidgetSite,
     conversation: Conversation,
     client_msg_id: str,
     body: str,
     attachment_ids: Sequence[int],
     within: QuerySet[Conversation] | None = None,
 ) -> services.MessageResult:
-    """Store the message; a new one also goes to tickets (call inside a transaction)."""
+    """Store the message; a new one also goes to tickets, and the first one of a conversation
+    nobody can answer now becomes a ticket (call inside a transaction)."""
     result = services.message_create(
         within=within,
         conversation=conversation,
@@ -181,7 +191,14 @@ def _send_into(
         refuse_closed=True,
     )
     if result.created:
-        ticket_customer_message_stored(message=result.message)
+        message = result.message
+        ticket_customer_message_stored(message=message)
+        if (
+            message.seq == 1
+            and site.offline_tickets
+            and not team_has_agent_online(team_id=message.conversation.team_id)
+        ):
+            ticket_for_offline_conversation(conversation=message.conversation)
     return result
 
 
@@ -194,7 +211,7 @@ def _widget_message_send_slow(
     if earlier is not None:
         return services.MessageResult(earlier, False)
     conversation, _ = visitor_conversation_start(visitor=locked)
-    return _send_into(conversation, client_msg_id, body, attachment_ids)
+    return _send_into(locked.site, conversation, client_msg_id, body, attachment_ids)
 
 
 @transaction.atomic

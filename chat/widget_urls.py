@@ -13,5 +13,6 @@ urlpatterns = [
         name="messages",
     ),
     path("tickets/<int:pk>/", widget_api.TicketView.as_view(), name="ticket"),
+    path("menu/<int:pk>/", widget_api.MenuView.as_view(), name="menu"),
     path("tickets/<int:pk>/rating/", widget_api.RatingView.as_view(), name="ticket-rating"),
 ]

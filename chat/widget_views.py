@@ -80,6 +80,14 @@ WIDGET_STRINGS = {
     "rateSubmit": _("Submit rating"),
     "rateThanks": _("Thanks for your rating"),
     "rateFailed": _("The rating could not be sent. Please try again."),
+    # the menu (转工单) and leave-a-message mode
+    "menuTitle": _("Quick help"),
+    "menuSubmit": _("Submit"),
+    "menuCancel": _("Cancel"),
+    "menuFailed": _("The form could not be sent. Please try again."),
+    "invalidChoice": _("Choose one of the listed answers."),
+    "chooseOne": _("Choose…"),
+    "agentsOffline": _("No agent is online now; leave a message and we'll reply by ticket."),
 }
 
 
@@ -124,6 +132,7 @@ def frame_context(site: WidgetSite) -> dict:
             "attachmentUrl": reverse("widget-api:attachments"),
             "messagesUrl": reverse("widget-api:messages", args=[0]).replace("/0/", "/{id}/"),
             "ticketUrl": reverse("widget-api:ticket", args=[0]).replace("/0/", "/{id}/"),
+            "menuUrl": reverse("widget-api:menu", args=[0]).replace("/0/", "/{id}/"),
             "socketPath": "/ws/widget/",
         },
         "widget_i18n": widget_strings(),

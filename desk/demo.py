@@ -194,11 +194,13 @@ def _load_customer(spec: DemoCustomer, team: Team) -> None:
         )
 
 
-def demo_widget_site():
-    """The widget of the demo shop (/demo/): site key `demo`, routed to the sales team."""
+def demo_widget_site(*, offline_tickets: bool = True):
+    """The widget of the demo shop (/demo/): site key `demo`, routed to the sales team, with a
+    small menu (报修 / 退换货 / 发票). `offline_tickets`: leave-a-message mode (tests that make
+    their own tickets turn it off)."""
     from chat.models import PrechatField, WidgetSite
 
-    site, _ = WidgetSite.objects.get_or_create(
+    site, created = WidgetSite.objects.get_or_create(
         key="demo",
         defaults={
             "name": "演示商店 Demo shop",
@@ -210,6 +212,57 @@ def demo_widget_site():
             "prechat_email": PrechatField.OPTIONAL,
             "prechat_topic": PrechatField.OPTIONAL,
             "prechat_topics": "订单 Orders\n退换货 Returns\n其他 Other",
+            "offline_tickets": offline_tickets,
         },
     )
+    if created:
+        demo_widget_menu(site)
     return site
+
+
+def demo_widget_menu(site) -> None:
+    from tickets.models import QuestionKind, WidgetMenuOption, WidgetMenuQuestion
+
+    repair = WidgetMenuOption.objects.create(
+        site=site, label_zh="报修", label_en="Repair", position=1
+    )
+    WidgetMenuQuestion.objects.create(
+        option=repair, key="model", label_zh="产品型号", label_en="Product model", position=1
+    )
+    WidgetMenuQuestion.objects.create(
+        option=repair,
+        key="problem",
+        label_zh="故障",
+        label_en="Problem",
+        kind=QuestionKind.CHOICE,
+        choices="无法开机 Won't turn on\n漏水 Leaks\n其他 Other",
+        position=2,
+    )
+    WidgetMenuQuestion.objects.create(
+        option=repair,
+        key="details",
+        label_zh="详细描述",
+        label_en="Details",
+        kind=QuestionKind.TEXTAREA,
+        required=False,
+        position=3,
+    )
+    returns = WidgetMenuOption.objects.create(
+        site=site, label_zh="退换货", label_en="Returns", position=2
+    )
+    WidgetMenuQuestion.objects.create(
+        option=returns, key="order", label_zh="订单号", label_en="Order number", position=1
+    )
+    invoice = WidgetMenuOption.objects.create(
+        site=site, label_zh="发票", label_en="Invoice", position=3
+    )
+    WidgetMenuQuestion.objects.create(
+        option=invoice, key="order", label_zh="订单号", label_en="Order number", position=1
+    )
+    WidgetMenuQuestion.objects.create(
+        option=invoice,
+        key="title",
+        label_zh="发票抬头",
+        label_en="Invoice title",
+        position=2,
+    )

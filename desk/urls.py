@@ -11,6 +11,7 @@ from chat import widget_views
 from desk import views
 from routing import api as routing_api
 from tickets import api as tickets_api
+from tickets import list_api as ticket_list_api
 
 admin.site.site_header = _("Unidesk administration")
 admin.site.site_title = _("Unidesk admin")
@@ -67,7 +68,17 @@ api_patterns = [
         tickets_api.ConversationTicketsView.as_view(),
         name="conversation-tickets",
     ),
+    path("tickets/", ticket_list_api.TicketListView.as_view(), name="tickets"),
+    path("tickets/bulk/", ticket_list_api.TicketBulkView.as_view(), name="tickets-bulk"),
     path("tickets/<int:pk>/", tickets_api.TicketDetailView.as_view(), name="ticket"),
+    path("tickets/<int:pk>/merge/", ticket_list_api.TicketMergeView.as_view(), name="ticket-merge"),
+    path("tickets/<int:pk>/links/", ticket_list_api.TicketLinksView.as_view(), name="ticket-links"),
+    path("ticket-views/", ticket_list_api.TicketViewsView.as_view(), name="ticket-views"),
+    path(
+        "ticket-views/<int:pk>/",
+        ticket_list_api.TicketViewDetailView.as_view(),
+        name="ticket-view",
+    ),
     path(
         "tickets/<int:pk>/replies/",
         tickets_api.TicketRepliesView.as_view(),

@@ -34,6 +34,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "teams": teams,
             "channel_choices": Channel.choices,
             "status_choices": ConversationStatus.choices,
+            "ticket_status_choices": TicketStatus.choices,
+            "priority_choices": Priority.choices,
             "desk_config": {
                 "agentId": profile.user_id,
                 "socketPath": "/ws/desk/",
@@ -45,6 +47,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "teams": teams,
                 "agents": routing_selectors.agents_directory(),
                 "ticketsUrl": reverse("api:ticket", args=[0]).removesuffix("0/"),
+                "ticketViewsUrl": reverse("api:ticket-views"),
                 "categories": [{"id": c.pk, "name": str(c)} for c in categories_active()],
             },
             "desk_i18n": workspace_strings(),
@@ -165,6 +168,21 @@ WORKSPACE_STRINGS = {
     "ticketSystemName": _("System"),
     "ticketReplySent": _("Reply sent to the customer."),
     "ticketNoteAdded": _("Internal note added."),
+    # the ticket list
+    "ticketListCount": _("%(n)s shown"),
+    "ticketListSelected": _("%(n)s selected"),
+    "ticketListLoadFailed": _("The tickets could not be loaded. Please try again."),
+    "ticketListSlaAtRisk": _("SLA at risk"),
+    "ticketListBulkDone": _("%(ok)s of %(n)s tickets changed."),
+    "ticketListBulkRefused": _("%(number)s: %(reason)s"),
+    "ticketListCodes": {
+        "not_found": _("not found or not yours"),
+        "invalid_transition": _("that status change is not allowed"),
+        "ticket_merged": _("merged into another ticket"),
+    },
+    "ticketListViewSaved": _("View “%(name)s” saved."),
+    "ticketListViewDeleted": _("View “%(name)s” deleted."),
+    "ticketListViewNameNeeded": _("Give the view a name."),
 }
 
 

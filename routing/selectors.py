@@ -1,9 +1,11 @@
 """Reads of teams and agents."""
 
+import time
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from routing.models import AgentProfile, Team
+from routing.models import AgentProfile, Presence, Team
 
 
 def agent_profile_for_user(user: AbstractBaseUser) -> AgentProfile | None:
@@ -20,6 +22,31 @@ def agent_profile_for_user(user: AbstractBaseUser) -> AgentProfile | None:
 
 def agents_online() -> QuerySet[AgentProfile]:
     return AgentProfile.objects.filter(presence="online").select_related("user")
+
+
+ONLINE_CACHE_SECONDS = 5.0  # how stale "is anyone online" may be in one process
+
+_online_cache: dict[int | None, tuple[float, bool]] = {}
+
+
+def team_has_agent_online(*, team_id: int | None) -> bool:
+    """Whether an active agent of the team (any team when None) is online now. Asked on every
+    widget session and first message, so each process keeps the answer ONLINE_CACHE_SECONDS."""
+    now = time.monotonic()
+    cached = _online_cache.get(team_id)
+    if cached is not None and now - cached[0] <= ONLINE_CACHE_SECONDS:
+        return cached[1]
+    online = AgentProfile.objects.filter(presence=Presence.ONLINE, user__is_active=True)
+    if team_id is not None:
+        online = online.filter(teams=team_id)
+    answer = online.exists()
+    _online_cache[team_id] = (now, answer)
+    return answer
+
+
+def team_has_agent_online_forget() -> None:
+    """Ask the database again next time (after a presence change in this process)."""
+    _online_cache.clear()
 
 
 def agent_for_user_id(user_id: int) -> AgentProfile | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from desk import realtime
 from desk.roles import AGENT_GROUP, SUPERVISOR_GROUP
 from routing.models import AgentProfile, AgentSkill, Presence, PresenceLog, Skill, Team
+from routing.selectors import team_has_agent_online_forget
 
 
 @transaction.atomic
@@ -80,6 +81,7 @@ def agent_set_presence(
     )
     # Every tab of every agent, this agent's own tabs included, is in the agents group.
     realtime.publish([realtime.agents_group()], presence_event(profile))
+    team_has_agent_online_forget()
     return profile
 
 

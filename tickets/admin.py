@@ -9,7 +9,11 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from tickets import services, triggers
+from tickets import (
+    menu_admin,  # noqa: F401 (registers the widget menu)
+    services,
+    triggers,
+)
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
@@ -21,6 +25,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    TicketView,
 )
 from tickets.transitions import transition_allowed
 
@@ -291,3 +296,13 @@ class KeywordTriggerAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         triggers.active_triggers_forget()
+
+
+@admin.register(TicketView)
+class TicketViewAdmin(admin.ModelAdmin):
+    """Agents' saved ticket list views (agents manage their own in the workspace)."""
+
+    list_display = ["name", "owner", "position", "created_at"]
+    list_filter = ["owner"]
+    search_fields = ["name", "owner__username"]
+    readonly_fields = ["created_at"]

@@ -32,7 +32,9 @@ from tickets.serializers import (
 )
 
 # Refusals that depend on the ticket's state rather than on the request's shape.
-CONFLICT_CODES = frozenset({"invalid_transition", "ticket_merged", "ticket_closed"})
+CONFLICT_CODES = frozenset(
+    {"invalid_transition", "ticket_merged", "ticket_closed", "merge_into_closed"}
+)
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid fields (`invalid`) or a refused value."),

@@ -342,6 +342,7 @@ class TicketSystemAction(models.TextChoices):
     LINKED = "linked", _("Linked to a related ticket")
     RATED = "rated", _("Rated by the customer")
     TRIGGERED = "triggered", _("Created by a keyword trigger")
+    TAGGED = "tagged", _("Tag added")
 
 
 class TicketEvent(models.Model):
@@ -409,4 +410,31 @@ class TicketEvent(models.Model):
         raise ValidationError(_("Ticket events are append-only."))
 
 
+class TicketView(models.Model):
+    """An agent's saved ticket list filters (the ticket list's query, minus paging)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ticket_views",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner", "position", "id"]
+        verbose_name = _("saved ticket view")
+        verbose_name_plural = _("saved ticket views")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="ticket_view_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+from tickets.menu_models import QuestionKind, WidgetMenuOption, WidgetMenuQuestion  # noqa: E402, F401
 from tickets.trigger_models import KeywordTrigger, TriggerMatch  # noqa: E402, F401

@@ -77,6 +77,7 @@ class WidgetSiteFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"shop-{n}")
     welcome_zh = "您好！有什么可以帮您？"
     welcome_en = "Hello! How can we help?"
+    offline_tickets = False  # tests of leave-a-message mode turn it on
 
 
 class WidgetVisitorFactory(factory.django.DjangoModelFactory):

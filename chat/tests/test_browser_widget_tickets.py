@@ -50,7 +50,7 @@ def rating(ticket_id):
 def test_visitor_follows_the_ticket_and_rates_it(daphne_pushes):
     require_chromium()
     base_url = daphne_pushes
-    demo_widget_site()
+    demo_widget_site(offline_tickets=False)  # these tests make their own tickets
     carol = AgentProfileFactory(display_name="Carol 张").user
     errors = []
 
@@ -114,7 +114,7 @@ def test_visitor_follows_the_ticket_and_rates_it(daphne_pushes):
 def test_a_chinese_visitor_sees_chinese_statuses_and_rates_after_a_reload(daphne_pushes):
     require_chromium()
     base_url = daphne_pushes
-    demo_widget_site()
+    demo_widget_site(offline_tickets=False)  # these tests make their own tickets
     errors = []
 
     with sync_playwright() as playwright:

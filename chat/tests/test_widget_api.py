@@ -89,6 +89,8 @@ def test_new_visitor_gets_a_token_a_customer_and_the_public_site_config(client, 
         "welcome": {"zh-hans": site.welcome_zh, "en": site.welcome_en},
         "prechat": {"enabled": False, "fields": [], "topics": []},
         "require_identity": False,
+        "offline_tickets": False,
+        "menu": [],
     }
     assert site.secret not in str(data)
     visitor = WidgetVisitor.objects.get()

@@ -131,6 +131,7 @@ def test_hello_names_the_customer_and_the_conversation(site):
         "type": "hello",
         "customer": {"name": fresh.visitor.customer.display_name},
         "conversation": None,
+        "agents_online": False,  # leave-a-message mode (no agent of the team is online)
     }
     assert hello_started["conversation"]["id"] == conversation.pk
     assert hello_started["conversation"]["status"] == "waiting"

@@ -77,7 +77,7 @@ def test_both_sides_reconnect_after_a_server_restart_and_lose_nothing(daphne_pro
     require_chromium()
     server = daphne_processes()
     base_url = server.url
-    demo_widget_site()
+    demo_widget_site(offline_tickets=False)  # these tests make their own tickets
     agent = AgentProfileFactory(display_name="Carol 张")
     server_password(agent.user, password)
     page_errors, console_errors = [], []

@@ -37,6 +37,8 @@ def test_workspace_shows_the_agent_and_three_panes(client, agent):
     assert 'class="pane pane-list"' in html
     assert 'class="pane pane-conversation"' in html
     assert 'class="pane pane-side"' in html
+    assert 'class="pane pane-tickets"' in html
+    assert '<button type="button" class="view-btn" id="view-tickets" aria-pressed="false">' in html
     for text in ("Mine", "Unassigned", "All", "No conversations yet", "Select a conversation"):
         assert f">{text}<" in html
     for tab in ("Customer", "Knowledge base", "Ticket"):
@@ -70,6 +72,7 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
             }
         ],
         "ticketsUrl": "/api/v1/tickets/",
+        "ticketViewsUrl": "/api/v1/ticket-views/",
         "categories": [],
     }
     strings = _json_script(html, "desk-i18n")

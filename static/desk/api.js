@@ -62,4 +62,9 @@ export const api = {
   ticket: (id) => call("GET", `${tickets}${id}/`),
   ticketUpdate: (id, json) => call("PATCH", `${tickets}${id}/`, { json }),
   ticketReply: (id, json) => call("POST", `${tickets}${id}/replies/`, { json }),
+  ticketList: (params) => call("GET", `${tickets}?${params}`),
+  ticketBulk: (json) => call("POST", `${tickets}bulk/`, { json }),
+  ticketViews: () => call("GET", config.ticketViewsUrl),
+  ticketViewCreate: (json) => call("POST", config.ticketViewsUrl, { json }),
+  ticketViewDelete: (id) => call("DELETE", `${config.ticketViewsUrl}${id}/`),
 };

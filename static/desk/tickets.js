@@ -74,8 +74,8 @@ function eventHead(event) {
 }
 
 export class TicketDesk {
-  constructor({ toast, revealPanel }) {
-    Object.assign(this, { toast, revealPanel });
+  constructor({ toast, revealPanel, onShown = () => {} }) {
+    Object.assign(this, { toast, revealPanel, onShown });
     const $ = (id) => document.getElementById(id);
     this.button = $("action-ticket");
     this.chip = $("conv-ticket");
@@ -335,6 +335,7 @@ export class TicketDesk {
     const p = this.panel;
     this.shown = detail;
     this.remember(detail);
+    this.onShown(detail);
     p.root.hidden = false;
     p.empty.hidden = true;
     p.root.dataset.ticketId = String(detail.id);

@@ -1,12 +1,13 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
-// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js). Text comes from
-// #desk-i18n.
+// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js) and of the Tickets
+// view (ticket_list.js). Text comes from #desk-i18n.
 import { Composer, Outbox } from "./composer.js";
 import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
 import { DeskSocket, socketUrl } from "./socket.js";
+import { TicketList } from "./ticket_list.js";
 import { TicketDesk } from "./tickets.js";
 import { Timeline } from "./timeline.js";
 
@@ -100,6 +101,7 @@ function onFrame(frame) {
       inbox.reload(); // pushes sent before this socket joined its inboxes were not heard
       pane.onConnected();
       ticketDesk.onConnected();
+      ticketList.onConnected();
       outbox.flush();
       break;
     case "resync":
@@ -107,6 +109,7 @@ function onFrame(frame) {
       inbox.reload();
       pane.onConnected();
       ticketDesk.onConnected();
+      ticketList.onConnected();
       break;
     case "agent.presence":
       // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
@@ -123,6 +126,7 @@ function onFrame(frame) {
       break;
     case "ticket.update":
       ticketDesk.onUpdate(frame);
+      ticketList.onUpdate(frame);
       break;
     case "messages":
     case "viewers":
@@ -169,6 +173,11 @@ const ticketDesk = new TicketDesk({
     selectTab(document.getElementById("tab-ticket"));
     showSidePanel(true);
   },
+  onShown: (detail) => ticketList.update(detail),
+});
+const ticketList = new TicketList({
+  toast: showToast,
+  openTicket: (id) => ticketDesk.showTicket(id, { reveal: true }),
 });
 pane = new ConversationPane({
   socket,
@@ -184,6 +193,25 @@ pane = new ConversationPane({
 function openFromHash() {
   const match = /^#c=(\d+)$/.exec(location.hash);
   if (match) pane.open(Number(match[1]));
+}
+
+// ---- views: conversations or tickets --------------------------------------------------------
+
+const viewButtons = {
+  conversations: document.getElementById("view-conversations"),
+  tickets: document.getElementById("view-tickets"),
+};
+
+function showView(name) {
+  app.classList.toggle("view-tickets", name === "tickets");
+  for (const [key, button] of Object.entries(viewButtons)) {
+    button.setAttribute("aria-pressed", String(key === name));
+  }
+  if (name === "tickets") ticketList.show();
+}
+
+for (const [name, button] of Object.entries(viewButtons)) {
+  button.addEventListener("click", () => showView(name));
 }
 
 window.addEventListener("hashchange", openFromHash);

@@ -37,7 +37,13 @@ const state = {
   unread: 0,
   prechat: false,
   forbidden: 0,
+  agentsOnline: true,
 };
+// Leave-a-message notice, and the menu (its form's code, menu.js, loads on the first choice).
+refs.away = view.el("div", { class: "away", role: "status", hidden: true }, t.agentsOffline);
+refs.menu = view.el("div", { class: "menu", role: "group", "aria-label": t.menuTitle, hidden: true });
+refs.menuForm = view.el("form", { class: "menu-form", hidden: true, novalidate: true });
+refs.composer.before(refs.away, refs.menu, refs.menuForm);
 
 const socket = new WidgetSocket(
   () => {
@@ -76,6 +82,7 @@ async function openSession(extra) {
   store.set("token", http.token);
   site = data.site;
   state.prechat = data.prechat_pending;
+  setAgentsOnline(data.agents_online);
   return data;
 }
 
@@ -96,6 +103,7 @@ async function start() {
   refs.welcome.hidden = !welcome;
   if (welcome) refs.welcome.replaceChildren(view.el("div", { class: "bubble" }, welcome));
   renderHeader();
+  drawMenu();
   for (const item of outbox.items) drawPending(item);
   if (data.conversation) {
     setConversation(data.conversation);
@@ -253,6 +261,7 @@ function receive(frame) {
   switch (frame.type) {
     case "hello":
       state.forbidden = 0;
+      setAgentsOnline(frame.agents_online);
       cursors.reset();
       setConversation(frame.conversation);
       if (state.conversation) cursors.sync(state.conversation.id);
@@ -353,6 +362,8 @@ async function upload(file) {
 function showPrechat(show) {
   refs.prechat.hidden = !show;
   refs.composer.hidden = show;
+  refs.menu.hidden = show || !site.menu || !site.menu.length;
+  if (show) refs.menuForm.hidden = true;
   if (show) view.buildPrechat(refs.prechat, site, t, store.get("prechat") || {});
 }
 
@@ -373,6 +384,36 @@ async function submitPrechat(event) {
     const fields = error.data && error.data.error && error.data.error.fields;
     if (fields && fields.prechat) view.prechatErrors(refs.prechat, fields.prechat);
     else notice(t.reconnecting);
+  }
+}
+
+// ---- leave-a-message mode and the menu (转工单) -----------------------------------------------
+
+function setAgentsOnline(online) {
+  if (online === undefined) return;
+  state.agentsOnline = online;
+  refs.away.hidden = online || !site.offline_tickets;
+}
+
+function drawMenu() {
+  const options = site.menu || [];
+  refs.menu.replaceChildren(
+    ...options.map((option) => {
+      const chip = view.el("button", { type: "button", class: "chip" }, option.label[lang] || option.label.en);
+      chip.addEventListener("click", () => openMenu(option));
+      return chip;
+    }),
+  );
+  refs.menu.hidden = !options.length || state.prechat;
+}
+
+async function openMenu(option) {
+  try {
+    const { showMenuForm } = await import("./menu.js");
+    showMenuForm(refs, option, { t, lang, config, http, onClose: () => (refs.menu.hidden = false) });
+    refs.menu.hidden = true;
+  } catch {
+    notice(t.menuFailed);
   }
 }
 

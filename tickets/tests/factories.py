@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from chat.tests.factories import CustomerFactory
+from chat.tests.factories import CustomerFactory, WidgetSiteFactory
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
@@ -14,6 +14,9 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketEventKind,
+    TicketView,
+    WidgetMenuOption,
+    WidgetMenuQuestion,
 )
 
 
@@ -49,6 +52,15 @@ class TicketEventFactory(factory.django.DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     kind = TicketEventKind.NOTE
     body = "note"
+
+
+class TicketViewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketView
+
+    owner = factory.SubFactory("routing.tests.factories.UserFactory")
+    name = factory.Sequence(lambda n: f"View {n}")
+    filters = factory.LazyFunction(lambda: {"status": ["open"]})
 
 
 class BusinessHoursFactory(factory.django.DjangoModelFactory):
@@ -94,6 +106,25 @@ class KeywordTriggerFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Rule {n}")
     keywords = "退款, refund"
+
+
+class WidgetMenuOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WidgetMenuOption
+
+    site = factory.SubFactory(WidgetSiteFactory)
+    label_zh = "报修"
+    label_en = "Repair"
+
+
+class WidgetMenuQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WidgetMenuQuestion
+
+    option = factory.SubFactory(WidgetMenuOptionFactory)
+    key = factory.Sequence(lambda n: f"q{n}")
+    label_zh = "型号"
+    label_en = "Model"
 
 
 def conversation_ticket(conversation, **kwargs) -> Ticket:
