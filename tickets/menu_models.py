@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from desk.choices import Priority
+from tickets.preset_models import TicketPreset
 
 MAX_ANSWER_CHARS = 1000
 
@@ -16,7 +16,7 @@ class QuestionKind(models.TextChoices):
     CHOICE = "choice", _("One of a list")
 
 
-class WidgetMenuOption(models.Model):
+class WidgetMenuOption(TicketPreset):
     """One entry of a widget site's menu, shown in `position` order while active."""
 
     site = models.ForeignKey(
@@ -29,29 +29,6 @@ class WidgetMenuOption(models.Model):
     label_en = models.CharField(_("label (English)"), max_length=40)
     position = models.PositiveIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
-    category = models.ForeignKey(
-        "tickets.Category",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("category"),
-    )
-    priority = models.PositiveSmallIntegerField(
-        _("priority"), choices=Priority.choices, default=Priority.P2
-    )
-    team = models.ForeignKey(
-        "routing.Team",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("team"),
-        help_text=_("Empty: the conversation's team."),
-    )
-    tags = models.ManyToManyField(
-        "tickets.Tag", blank=True, related_name="+", verbose_name=_("tags")
-    )
 
     class Meta:
         ordering = ["site", "position", "id"]

@@ -96,10 +96,7 @@ def ticket_create_from_menu(
         conversation=conversation,
         data=TicketData(
             subject=" ".join(subject.split())[:SUBJECT_CHARS],
-            priority=option.priority,
-            category=option.category,
-            tags=[tag.name for tag in option.tags.all()],
-            team=option.team,
+            **option.preset_fields(),
             custom_fields={
                 "menu": {
                     "option_id": option.pk,

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from desk.choices import Priority
+from tickets.preset_models import TicketPreset
 
 MAX_PATTERN_CHARS = 200
 # Splits a keyword list: new lines, ASCII or Chinese commas, the Chinese enumeration comma.
@@ -22,7 +22,7 @@ def split_keywords(text: str) -> list[str]:
     return [word.strip() for word in KEYWORD_SEPARATORS.split(text or "") if word.strip()]
 
 
-class KeywordTrigger(models.Model):
+class KeywordTrigger(TicketPreset):
     """Matched against every new customer message, in `position` order; the first active rule
     that matches creates a ticket for the conversation (one open ticket per conversation)."""
 
@@ -45,29 +45,6 @@ class KeywordTrigger(models.Model):
         max_length=MAX_PATTERN_CHARS,
         blank=True,
         help_text=_("A Python regular expression, searched case-insensitively."),
-    )
-    category = models.ForeignKey(
-        "tickets.Category",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("category"),
-    )
-    tags = models.ManyToManyField(
-        "tickets.Tag", blank=True, related_name="+", verbose_name=_("tags")
-    )
-    priority = models.PositiveSmallIntegerField(
-        _("priority"), choices=Priority.choices, default=Priority.P2
-    )
-    team = models.ForeignKey(
-        "routing.Team",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("team"),
-        help_text=_("Empty: the conversation's team."),
     )
 
     class Meta:

@@ -57,10 +57,7 @@ def ticket_trigger_on_customer_message(*, message: Message) -> Ticket | None:
         conversation=message.conversation,
         data=TicketData(
             subject="",
-            priority=rule.priority,
-            category=rule.category,
-            tags=[tag.name for tag in rule.tags.all()],
-            team=rule.team,
+            **rule.preset_fields(),
         ),
         source=TicketSource.KEYWORD,
     )
