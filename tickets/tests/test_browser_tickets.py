@@ -1,5 +1,6 @@
 """转工单 in real Chromium against a real daphne: a visitor writes in the demo widget, the agent
-turns the chat into a ticket, works it in the ticket panel, and the visitor sees every step."""
+turns the chat into a ticket, works it in the ticket panel, the visitor sees every step and
+rates the service."""
 
 import re
 
@@ -33,6 +34,10 @@ def conversation_ids():
 def console_errors(errors):
     """Console errors, except the browser's note of the 409 the test provokes on purpose."""
     return lambda m: m.type == "error" and "409" not in m.text and errors.append(m.text)
+
+
+def csat_of(number):
+    return Ticket.objects.values_list("csat_score", "csat_comment").get(number=number)
 
 
 def ticket_rows():
@@ -116,6 +121,13 @@ def test_agent_turns_a_widget_chat_into_a_ticket_and_the_visitor_follows_it(
         expect(cards).to_have_count(3)
         expect(cards.nth(2)).to_contain_text("has been resolved")
 
+        # The visitor rates the service on the resolved card.
+        form = cards.nth(2).locator("form.rate")
+        form.get_by_role("button", name="5 of 5 stars").click()
+        form.locator("textarea").fill("Quick and kind 很满意")
+        form.get_by_role("button", name="Submit rating").click()
+        expect(cards.nth(2).locator(".rate.done")).to_have_text("Thanks for your rating")
+
         # A refused change: the server's message, and the status stays.
         desk.select_option("#ticket-status", "pending")
         expect(desk.locator("#ticket-error")).to_have_text(
@@ -139,4 +151,5 @@ def test_agent_turns_a_widget_chat_into_a_ticket_and_the_visitor_follows_it(
         browser.close()
 
     assert in_thread(ticket_rows) == [(number, "resolved", conversation_id)]
+    assert in_thread(csat_of, number) == (5, "Quick and kind 很满意")
     assert errors == []
