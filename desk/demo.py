@@ -16,7 +16,14 @@ from desk.models import ArticleStatus, CannedReply, KbArticle, KbCategory
 from routing import services as routing_services
 from routing.models import Skill, Team
 from tickets import services as ticket_services
-from tickets.models import BusinessHours, BusinessHoursInterval, Category, Holiday, SlaPolicy
+from tickets.models import (
+    BusinessHours,
+    BusinessHoursInterval,
+    Category,
+    Holiday,
+    KeywordTrigger,
+    SlaPolicy,
+)
 
 DEMO_PASSWORD = "unidesk-demo"  # noqa: S105  (published demo logins, loaded only on request)
 
@@ -147,6 +154,15 @@ def _load_configuration() -> None:
             shortcut=shortcut, language="zh-hans", team=None,
             defaults={"title": title, "body": body},
         )  # fmt: skip
+    # 转工单 by keyword: try writing 退款 or "refund" in the demo widget.
+    KeywordTrigger.objects.get_or_create(
+        name="退款与投诉 Refunds and complaints",
+        defaults={
+            "keywords": "退款, 投诉, refund, complaint",
+            "priority": Priority.P1,
+            "category": Category.objects.get(name=CATEGORIES[0]),
+        },
+    )
 
 
 @transaction.atomic
