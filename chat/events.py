@@ -38,13 +38,18 @@ def conversation_agents(conversation_id: int) -> str:
     return f"conv.{conversation_id}.agents"
 
 
+def scope_groups(team_id: int | None, assignee_id: int | None) -> list[str]:
+    """The inbox groups of every agent whose scope (`desk.access.team_scope`) covers a
+    conversation or ticket with this team and assignee."""
+    groups = [INBOX_ALL, inbox_team(team_id) if team_id else INBOX_UNOWNED]
+    if assignee_id:
+        groups.append(inbox_agent(assignee_id))
+    return groups
+
+
 def inbox_groups(conversation: Conversation) -> list[str]:
     """Every inbox group that may see the conversation as it is now."""
-    team = inbox_team(conversation.team_id) if conversation.team_id else INBOX_UNOWNED
-    groups = [INBOX_ALL, team]
-    if conversation.assignee_id:
-        groups.append(inbox_agent(conversation.assignee_id))
-    return groups
+    return scope_groups(conversation.team_id, conversation.assignee_id)
 
 
 def sender_json(message: Message) -> dict[str, Any] | None:

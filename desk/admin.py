@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from desk.models import CannedReply, KbArticle, KbCategory
+from desk.models import CannedReply, KbArticle, KbCategory, Notification
+from tickets.admin import ReadOnlyAdminMixin
 
 
 @admin.register(KbCategory)
@@ -43,3 +44,14 @@ class CannedReplyAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Agents' notifications (the workspace's bell), written by `desk.notifications`."""
+
+    list_display = ["created_at", "recipient", "kind", "ticket", "actor_name", "read_at"]
+    list_filter = ["kind", "created_at"]
+    list_select_related = ["recipient", "ticket"]
+    search_fields = ["recipient__username", "actor_name", "excerpt", "ticket__number"]
+    date_hierarchy = "created_at"

@@ -120,3 +120,6 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return f"/{self.shortcut} {self.title}"
+
+
+from desk.notification_models import Notification, NotificationKind  # noqa: E402, F401

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from chat import api as chat_api
 from chat import views as chat_views
 from chat import widget_views
-from desk import views
+from desk import notification_api, views
 from routing import api as routing_api
 from tickets import api as tickets_api
 from tickets import list_api as ticket_list_api
@@ -73,6 +73,12 @@ api_patterns = [
     path("tickets/<int:pk>/", tickets_api.TicketDetailView.as_view(), name="ticket"),
     path("tickets/<int:pk>/merge/", ticket_list_api.TicketMergeView.as_view(), name="ticket-merge"),
     path("tickets/<int:pk>/links/", ticket_list_api.TicketLinksView.as_view(), name="ticket-links"),
+    path("notifications/", notification_api.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        notification_api.NotificationReadView.as_view(),
+        name="notifications-read",
+    ),
     path("ticket-views/", ticket_list_api.TicketViewsView.as_view(), name="ticket-views"),
     path(
         "ticket-views/<int:pk>/",

@@ -23,6 +23,7 @@ from tickets.models import (
     SlaPolicy,
     Tag,
     Ticket,
+    TicketAutomation,
     TicketEvent,
     TicketStatus,
     TicketView,
@@ -306,3 +307,17 @@ class TicketViewAdmin(admin.ModelAdmin):
     list_filter = ["owner"]
     search_fields = ["name", "owner__username"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(TicketAutomation)
+class TicketAutomationAdmin(admin.ModelAdmin):
+    """One row of settings: added once (starting from the environment's values), never deleted."""
+
+    list_display = ["__str__", "waiting_minutes", "updated_at"]
+    fields = ["waiting_minutes"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not TicketAutomation.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -18,7 +18,9 @@ from chat.api import AgentView
 from desk.api_errors import ApiError
 from routing import selectors as routing_selectors
 from tickets import selectors, services
+from tickets.category_suggestion import suggested_category
 from tickets.errors import TicketError
+from tickets.field_changes import CustomFieldsPatch
 from tickets.models import Ticket, TicketSource
 from tickets.serializers import (
     TicketCreatedSerializer,
@@ -93,6 +95,7 @@ class ConversationTicketDraftView(AgentView):
         payload = {
             "prefill": selectors.ticket_prefill_from_conversation(conversation),
             "open_ticket": selectors.conversation_open_ticket(conversation),
+            "suggestion": suggested_category(conversation),
         }
         return Response(TicketDraftSerializer(payload).data)
 
@@ -157,7 +160,7 @@ class TicketDetailView(TicketView):
             ),
         },
         operation_id="tickets_update",
-        summary="Change status, priority, assignee, team, category or subject",
+        summary="Change status, priority, assignee, team, category, subject, tags or custom fields",
     )
     def patch(self, request: Request, pk: int) -> Response:
         ticket = self.ticket(pk)
@@ -178,6 +181,10 @@ class TicketDetailView(TicketView):
             changes["team"] = _team(data["team_id"])
         if "category_id" in data:
             changes["category"] = _category(data["category_id"])
+        if "tags" in data:
+            changes["tags"] = data["tags"]
+        if "custom_fields" in data:
+            changes["custom_fields"] = CustomFieldsPatch(data["custom_fields"])
         try:
             updated = services.ticket_update_fields(
                 actor=request.user, ticket=ticket, changes=changes

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Customer, Message, SenderType
+from desk import notifications
 from tickets import chat_link, errors
 from tickets import events as ticket_events
 from tickets.errors import TicketError
@@ -51,6 +52,7 @@ def _customer_comment(
         )
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status or "")
     ticket_events.publish_ticket(locked)
+    notifications.notify_customer_reply(ticket=locked, customer=customer, body=body)
     return event
 
 

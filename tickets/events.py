@@ -1,9 +1,11 @@
 """What the realtime layer says about tickets, and to whom (docs/protocol.md, `ticket.update`).
 
 Services call `publish_ticket` inside their transaction; `desk.realtime` sends after commit. The
-event goes to the agents who have the ticket's conversation open (`conv.<id>.agents`) and to the
-assignee's tabs (`agent.<user id>`), so every workspace showing the ticket can refresh it. It is a
-hint: clients read the ticket again through the API.
+event goes to every agent whose scope covers the ticket (the inbox groups of its team and assignee,
+as for conversations, `desk.access.team_scope`), so every workspace that may show the ticket, in a
+conversation's chip, the ticket panel or the Tickets list, can refresh it, and new tickets show up
+in lists. An agent in several of those groups hears it more than once; it is a hint, clients read
+the ticket again through the API.
 """
 
 from typing import Any
@@ -44,25 +46,21 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 
 
 def ticket_groups(ticket: Ticket) -> list[str]:
-    groups = []
-    if ticket.conversation_id:
-        groups.append(chat_events.conversation_agents(ticket.conversation_id))
-    if ticket.assignee_id:
-        groups.append(realtime.agent_group(ticket.assignee_id))
-    return groups
+    return chat_events.scope_groups(ticket.team_id, ticket.assignee_id)
 
 
-def publish_ticket(ticket: Ticket, also_groups: list[str] | None = None) -> None:
-    """The ticket was created, changed or replied to: tell the workspaces showing it."""
-    groups = [*ticket_groups(ticket), *(also_groups or [])]
-    if not groups:
-        return
+def publish_ticket(
+    ticket: Ticket, *, created: bool = False, also_groups: list[str] | None = None
+) -> None:
+    """The ticket was created, changed or replied to: tell the workspaces that may show it.
+    `also_groups`: who could see it before a change of team or assignee."""
     realtime.publish(
-        groups,
+        [*ticket_groups(ticket), *(also_groups or [])],
         {
             "type": TICKET_UPDATE,
             "ticket_id": ticket.pk,
             "conversation_id": ticket.conversation_id,
+            "created": created,
             "ticket": ticket_json(ticket),
         },
     )

@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from tickets import events as ticket_events
 from tickets.errors import TicketError
-from tickets.models import Tag, Ticket, TicketEventKind, TicketSystemAction, TicketView
+from tickets.field_changes import tag_name
+from tickets.models import Ticket, TicketView
 from tickets.selectors import tickets_for_agent
-from tickets.services import lock_tickets, ticket_event_add, ticket_update_fields
+from tickets.services import lock_tickets, ticket_update_fields
 
 BULK_MAX = 100
 VIEWS_MAX = 50
@@ -28,23 +28,12 @@ BULK_ACTIONS = ("assign", "status", "priority", "tag")
 def ticket_tag_add(*, actor: AbstractBaseUser | None, ticket: Ticket, name: str) -> bool:
     """Add a tag (created if new) with a `system` event `tagged`; False, writing nothing, when
     the ticket has it already."""
-    name = name.strip()
-    if not name:
-        raise TicketError("empty_tag", _("The tag is empty."))
+    name = tag_name(name)
     (locked,) = lock_tickets(ticket)
-    tag, _created = Tag.objects.get_or_create(name=name)
-    if locked.tags.filter(pk=tag.pk).exists():
+    names = list(locked.tags.values_list("name", flat=True))
+    if name in names:
         return False
-    locked.tags.add(tag)
-    locked.save(update_fields=["updated_at"])
-    ticket_event_add(
-        ticket=locked,
-        kind=TicketEventKind.SYSTEM,
-        actor=actor,
-        action=TicketSystemAction.TAGGED,
-        new_value=name,
-    )
-    ticket_events.publish_ticket(locked)
+    ticket_update_fields(actor=actor, ticket=locked, changes={"tags": [*names, name]})
     return True
 
 

@@ -343,6 +343,11 @@ class TicketSystemAction(models.TextChoices):
     RATED = "rated", _("Rated by the customer")
     TRIGGERED = "triggered", _("Created by a keyword trigger")
     TAGGED = "tagged", _("Tag added")
+    TAG_REMOVED = "tag_removed", _("Tag removed")
+    TEAM_CHANGED = "team_changed", _("Team changed")
+    CATEGORY_CHANGED = "category_changed", _("Category changed")
+    SUBJECT_CHANGED = "subject_changed", _("Subject changed")
+    FIELD_CHANGED = "field_changed", _("Custom field changed")
 
 
 class TicketEvent(models.Model):
@@ -436,5 +441,6 @@ class TicketView(models.Model):
         return self.name
 
 
+from tickets.automation_models import TicketAutomation  # noqa: E402, F401
 from tickets.menu_models import QuestionKind, WidgetMenuOption, WidgetMenuQuestion  # noqa: E402, F401
 from tickets.trigger_models import KeywordTrigger, TriggerMatch  # noqa: E402, F401

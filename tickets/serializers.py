@@ -11,7 +11,14 @@ from rest_framework import serializers
 
 from chat.models import IdentityKind
 from desk.choices import Priority
+from tickets.category_suggestion import SuggestionReason
 from tickets.events import ticket_json
+from tickets.field_changes import (
+    CUSTOM_FIELD_KEY_MAX,
+    CUSTOM_FIELD_VALUE_MAX,
+    CUSTOM_FIELDS_MAX,
+    TAG_NAME_MAX,
+)
 from tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus, TicketSystemAction
 from tickets.transitions import transitions_from
 
@@ -94,6 +101,18 @@ class TicketEventSerializer(serializers.Serializer):
         }
 
 
+class RelatedTicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.ChoiceField(choices=TicketStatus.choices)
+
+
+class MergedIntoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
 class TicketDetailSerializer(TicketSummarySerializer):
     """The ticket with its description, requester and timeline (merged tickets' events too)."""
 
@@ -108,11 +127,16 @@ class TicketDetailSerializer(TicketSummarySerializer):
     )
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    related = RelatedTicketSerializer(many=True, help_text="Tickets linked to this one.")
+    merged_into = MergedIntoSerializer(
+        allow_null=True, help_text="The ticket this one was merged into."
+    )
     timeline = TicketEventSerializer(many=True)
 
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
         ticket: Ticket = instance["ticket"]
         requester = ticket.requester
+        merged_into = ticket.merged_into
         return {
             **ticket_json(ticket),
             "description": ticket.description,
@@ -123,6 +147,13 @@ class TicketDetailSerializer(TicketSummarySerializer):
             "allowed_statuses": sorted(transitions_from(ticket.status)),
             "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
             "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
+            "related": [
+                {"id": r.pk, "number": r.number, "subject": r.subject, "status": r.status}
+                for r in ticket.related.order_by("id")
+            ],
+            "merged_into": {"id": merged_into.pk, "number": merged_into.number}
+            if merged_into
+            else None,
             "timeline": [TicketEventSerializer(e).data for e in instance["timeline"]],
         }
 
@@ -138,6 +169,14 @@ class RequesterSerializer(TicketRefSerializer):
     identities = RequesterIdentitySerializer(many=True)
 
 
+class CategoryReasonSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=SuggestionReason.choices)
+    text = serializers.CharField(help_text="The reason in the reader's language.")
+    detail = serializers.CharField(
+        help_text="The rule's name, the word written or the previous ticket's number."
+    )
+
+
 class TicketDraftSerializer(serializers.Serializer):
     """What the 转工单 form starts with, and the conversation's open ticket if it has one."""
 
@@ -149,11 +188,18 @@ class TicketDraftSerializer(serializers.Serializer):
     custom_fields = serializers.DictField()
     priority = serializers.ChoiceField(choices=Priority.choices, help_text="Suggested.")
     team = TicketRefSerializer(allow_null=True, help_text="Suggested: the conversation's team.")
-    category = TicketRefSerializer(allow_null=True, help_text="Suggested category (none yet).")
+    category = TicketRefSerializer(
+        allow_null=True,
+        help_text="Suggested: a matching keyword rule's category, a category the customer "
+        "named, or that of the customer's previous ticket.",
+    )
+    category_reason = CategoryReasonSerializer(allow_null=True)
     open_ticket = TicketSummarySerializer(allow_null=True)
 
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
         prefill, open_ticket = instance["prefill"], instance["open_ticket"]
+        suggestion = instance.get("suggestion")
+        category = suggestion.category if suggestion else None
         customer, team = prefill["requester"], prefill["team"]
         return {
             "subject": prefill["subject"],
@@ -169,7 +215,16 @@ class TicketDraftSerializer(serializers.Serializer):
             "custom_fields": prefill["custom_fields"],
             "priority": prefill["priority"],
             "team": {"id": team.pk, "name": team.name} if team else None,
-            "category": None,
+            "category": {"id": category.pk, "name": str(category)} if category else None,
+            "category_reason": (
+                {
+                    "code": suggestion.reason,
+                    "text": str(SuggestionReason(suggestion.reason).label),
+                    "detail": suggestion.detail,
+                }
+                if suggestion
+                else None
+            ),
             "open_ticket": ticket_json(open_ticket) if open_ticket else None,
         }
 
@@ -206,6 +261,45 @@ class TicketCreateSerializer(serializers.Serializer):
     )
 
 
+class CustomFieldsPatchField(serializers.DictField):
+    """Custom fields to set (string, number, true/false) or remove (`null`), by key."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            f"Merged into the ticket's custom fields; `null` removes a key. At most "
+            f"{CUSTOM_FIELDS_MAX} keys of at most {CUSTOM_FIELD_KEY_MAX} characters; "
+            f"string values of at most {CUSTOM_FIELD_VALUE_MAX} characters.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.fail("not_a_dict", input_type=type(data).__name__)
+        if len(data) > CUSTOM_FIELDS_MAX:
+            raise serializers.ValidationError(
+                _("At most %(n)s custom fields.") % {"n": CUSTOM_FIELDS_MAX}
+            )
+        cleaned: dict[str, Any] = {}
+        for key, value in data.items():
+            name = key.strip()
+            if not name or len(name) > CUSTOM_FIELD_KEY_MAX:
+                raise serializers.ValidationError(
+                    _("A field name has 1 to %(n)s characters.") % {"n": CUSTOM_FIELD_KEY_MAX}
+                )
+            if value is not None and not isinstance(value, str | int | float | bool):
+                raise serializers.ValidationError(
+                    _("“%(key)s”: a value is text, a number, true/false or null.") % {"key": name}
+                )
+            if isinstance(value, str) and len(value) > CUSTOM_FIELD_VALUE_MAX:
+                raise serializers.ValidationError(
+                    _("“%(key)s”: a value has at most %(n)s characters.")
+                    % {"key": name, "n": CUSTOM_FIELD_VALUE_MAX}
+                )
+            cleaned[name] = value
+        return cleaned
+
+
 class TicketUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
@@ -213,6 +307,13 @@ class TicketUpdateSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(required=False, allow_null=True)
     category_id = serializers.IntegerField(required=False, allow_null=True)
     subject = serializers.CharField(max_length=SUBJECT_MAX, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=TAG_NAME_MAX),
+        required=False,
+        max_length=TAGS_MAX,
+        help_text="The ticket's tags: replaces them all (names trimmed, none empty).",
+    )
+    custom_fields = CustomFieldsPatchField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from chat.models import Conversation, ConversationStatus, Customer, Message
 from chat.services import conversation_update_fields
-from desk import realtime
+from desk import notifications
 from desk.choices import Priority
 from routing.models import Team
-from tickets import chat_link, errors
+from tickets import chat_link, errors, field_changes
 from tickets import events as ticket_events
 from tickets.errors import TicketError
 from tickets.models import (
@@ -86,8 +86,9 @@ def ticket_create(
     conversation: Conversation | None = None,
     source: str = TicketSource.MANUAL,
 ) -> Ticket:
-    """A new ticket (status `new`) with its number and a `created` event (new value: the source).
-    It does not speak to the conversation; `ticket_create_from_conversation` does."""
+    """A new ticket (status `new`) with its number and a `created` event (new value: the source);
+    the agents who may see it hear `ticket.update` with `created`. It does not speak to the
+    conversation; `ticket_create_from_conversation` does."""
     if source not in TicketSource.values:
         raise ValueError(f"unknown source {source!r}")
     ticket = Ticket.objects.create(
@@ -107,6 +108,7 @@ def ticket_create(
     if data.tags:
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
     ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source)
+    ticket_events.publish_ticket(ticket, created=True)
     return ticket
 
 
@@ -162,7 +164,8 @@ def lock_tickets(*tickets: Ticket) -> list[Ticket]:
     return [by_pk[ticket.pk] for ticket in tickets]
 
 
-# Fields a person may change directly; status, priority and assignee changes go on the timeline.
+# Fields a person may change directly; changes of the tracked ones go on the timeline
+# (`tickets.field_changes.TRACKED_FIELDS`), as do tags and custom fields.
 TICKET_EDITABLE_FIELDS = frozenset(
     {
         "subject",
@@ -174,21 +177,9 @@ TICKET_EDITABLE_FIELDS = frozenset(
         "assignee",
         "requester",
         "custom_fields",
+        "tags",
     }
 )
-TICKET_TRACKED_FIELDS = {
-    "status": TicketEventKind.STATUS,
-    "priority": TicketEventKind.PRIORITY,
-    "assignee": TicketEventKind.ASSIGNMENT,
-}
-
-
-def _event_value(name: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if name == "assignee":
-        return value.get_username()
-    return str(value)
 
 
 def ticket_merged_refusal() -> TicketError:
@@ -207,9 +198,11 @@ def apply_changes(
     """Change fields of a locked ticket and write their timeline rows; return the old status if
     the status changed (the caller tells the conversation), else None.
 
-    A status change must be allowed by `tickets.transitions` (TransitionError before anything is
-    touched); a merged ticket keeps its status. Entering `resolved`/`closed` stamps
-    `resolved_at`/`closed_at`; leaving them clears both."""
+    `tags` takes the full list of names (tags are created if new); `custom_fields` a dict that
+    replaces them or a `CustomFieldsPatch` merged into them. A status change must be allowed by
+    `tickets.transitions` (TransitionError before anything is touched); a merged ticket keeps its
+    status. Entering `resolved`/`closed` stamps `resolved_at`/`closed_at`; leaving them clears
+    both. A refusal (TicketError) raised midway is undone by the caller's transaction."""
     unknown = set(changes) - TICKET_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"fields not editable: {sorted(unknown)}")
@@ -219,30 +212,34 @@ def apply_changes(
             raise ticket_merged_refusal()
         transition_check(old_status, changes["status"])
     updated: list[str] = []
-    events: list[tuple[str, str, str]] = []
+    events: list[field_changes.FieldEvent] = []
     for name, value in changes.items():
+        if name == "tags":
+            events += field_changes.tags_replace(locked, value)
+            continue
         old = getattr(locked, name)
-        if old == value:
+        if isinstance(value, field_changes.CustomFieldsPatch):
+            value = value.applied_to(old or {})
+        if field_changes.same_value(old, value) if name == "custom_fields" else old == value:
             continue
         setattr(locked, name, value)
         updated.append(name)
-        if name in TICKET_TRACKED_FIELDS:
-            events.append(
-                (TICKET_TRACKED_FIELDS[name], _event_value(name, old), _event_value(name, value))
-            )
-    if not updated:
+        events += field_changes.field_events(name, old, value)
+    if not updated and not events:
         return None
     if "status" in updated:
         updated += _status_timestamps(locked)
     locked.save(update_fields=[*updated, "updated_at"])
-    for kind, old_value, new_value in events:
+    for event in events:
         ticket_event_add(
             ticket=locked,
-            kind=kind,
+            kind=event.kind,
             actor=actor,
             actor_customer=actor_customer,
-            old_value=old_value,
-            new_value=new_value,
+            action=event.action,
+            body=event.body,
+            old_value=event.old_value,
+            new_value=event.new_value,
         )
     return old_status if "status" in updated else None
 
@@ -265,21 +262,21 @@ def _status_timestamps(ticket: Ticket) -> list[str]:
 def ticket_update_fields(
     *, actor: AbstractBaseUser | None, ticket: Ticket, changes: Mapping[str, Any]
 ) -> Ticket:
-    """Apply plain field changes; every status, priority or assignee change adds a TicketEvent.
+    """Apply field changes (see `apply_changes`); each change adds its TicketEvent.
 
     Values compare against the locked database row, so a field that did not really change writes
     nothing. A status change must be allowed (`tickets.transitions`, else TransitionError and
     nothing changes), and is told to the customer in the linked conversation."""
     (locked,) = lock_tickets(ticket)
     before = (locked.updated_at, locked.assignee_id)
+    # Who could see it before a change of team or assignee hears it too, so lists drop it.
+    was_seen_by = ticket_events.ticket_groups(locked)
     old_status = apply_changes(locked, changes, actor=actor)
     if old_status is not None:
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status)
     if locked.updated_at != before[0]:
-        # An assignee who lost the ticket hears it too, so their tabs stop showing it as theirs.
-        old_assignee = before[1]
-        left = [] if old_assignee in (None, locked.assignee_id) else [old_assignee]
-        ticket_events.publish_ticket(locked, also_groups=[realtime.agent_group(pk) for pk in left])
+        ticket_events.publish_ticket(locked, also_groups=was_seen_by)
+        notifications.notify_assigned(actor=actor, ticket=locked, old_assignee_id=before[1])
     return locked
 
 
@@ -342,7 +339,6 @@ def ticket_create_from_conversation(
         actor=actor, requester=locked.customer, data=filled, conversation=locked, source=source
     )
     chat_link.conversation_post_ticket_created(ticket=ticket)
-    ticket_events.publish_ticket(ticket)
     return TicketFromConversation(ticket, True)
 
 
@@ -379,7 +375,8 @@ def ticket_reply(
     *, actor: AbstractBaseUser, ticket: Ticket, body: str, internal: bool
 ) -> TicketReply:
     """An agent's public reply (`comment` event, sent to the customer through the linked
-    conversation) or internal note (`note` event, never shown to the customer).
+    conversation) or internal note (`note` event, never shown to the customer). Agents named
+    with `@username` hear of it (`desk.notifications.notify_mentions`).
 
     The first public reply stamps `first_responded_at`. A closed ticket takes notes only."""
     text = body.strip()
@@ -389,6 +386,7 @@ def ticket_reply(
     if internal:
         event = ticket_event_add(ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text)
         ticket_events.publish_ticket(locked)
+        notifications.notify_mentions(actor=actor, ticket=locked, body=text)
         return TicketReply(event, None)
     if locked.status == TicketStatus.CLOSED:
         raise errors.ticket_closed()
@@ -400,6 +398,7 @@ def ticket_reply(
         ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
     )
     ticket_events.publish_ticket(locked)
+    notifications.notify_mentions(actor=actor, ticket=locked, body=text)
     return TicketReply(event, message)
 
 

@@ -3,15 +3,24 @@ customer who waited is never forgotten. Swept by Celery beat (`tickets.tasks`)."
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
 from chat.models import Conversation, ConversationStatus
-from tickets.models import TicketSource
+from tickets.models import TicketAutomation, TicketSource
 from tickets.services import TicketData, ticket_create_from_conversation
 from tickets.transitions import ACTIVE_STATUSES
 
 SWEEP_BATCH = 200
+
+
+def waiting_timeout() -> timedelta | None:
+    """How long a conversation may wait for an agent before it becomes a ticket: the admin's
+    ticket automation, else TICKET_AFTER_WAITING_MINUTES; None when it is 0 (never)."""
+    saved = TicketAutomation.objects.values_list("waiting_minutes", flat=True).first()
+    minutes = settings.TICKET_AFTER_WAITING_MINUTES if saved is None else saved
+    return timedelta(minutes=minutes) if minutes > 0 else None
 
 
 def conversations_waiting_too_long(*, waited: timedelta, now: datetime | None = None):

@@ -1,6 +1,8 @@
 import factory
 
-from desk.models import CannedReply, KbArticle, KbCategory
+from desk.models import CannedReply, KbArticle, KbCategory, Notification
+from routing.tests.factories import AgentProfileFactory
+from tickets.tests.factories import TicketFactory
 
 
 class KbCategoryFactory(factory.django.DjangoModelFactory):
@@ -27,3 +29,14 @@ class CannedReplyFactory(factory.django.DjangoModelFactory):
     shortcut = factory.Sequence(lambda n: f"reply{n}")
     title = factory.Sequence(lambda n: f"Reply {n}")
     body = "Thank you for waiting."
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.LazyFunction(lambda: AgentProfileFactory().user)
+    kind = "mention"
+    ticket = factory.SubFactory(TicketFactory)
+    actor_name = "Carol"
+    excerpt = "@lina please look at this"

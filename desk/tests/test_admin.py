@@ -25,6 +25,7 @@ FACTORIES = {
     "desk.kbcategory": desk_f.KbCategoryFactory,
     "desk.kbarticle": desk_f.KbArticleFactory,
     "desk.cannedreply": desk_f.CannedReplyFactory,
+    "desk.notification": desk_f.NotificationFactory,
     "chat.customer": chat_f.CustomerFactory,
     "chat.customeridentity": chat_f.CustomerIdentityFactory,
     "chat.conversation": chat_f.ConversationFactory,
@@ -44,6 +45,7 @@ FACTORIES = {
     "tickets.ticket": tickets_f.TicketFactory,
     "tickets.ticketevent": tickets_f.TicketEventFactory,
     "tickets.ticketview": tickets_f.TicketViewFactory,
+    "tickets.ticketautomation": tickets_f.TicketAutomationFactory,
     "routing.team": routing_f.TeamFactory,
     "routing.skill": routing_f.SkillFactory,
     "routing.agentprofile": routing_f.AgentProfileFactory,
@@ -60,6 +62,7 @@ NO_ADD = {
     "chat.widgetvisitor",
     "tickets.ticketevent",
     "routing.presencelog",
+    "desk.notification",
     "auth.group",  # supervisors view groups; only a superuser defines what a group may do
 }
 

@@ -89,12 +89,18 @@ def test_ticket_saved_unchanged_in_admin_writes_no_event(supervisor_client):
     TicketEventFactory(ticket=ticket, kind="created", body="")
     url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
 
-    response = _edit(supervisor_client, url, subject="Renamed")
+    response = _edit(supervisor_client, url, description="Reworded")
 
     assert response.status_code == 302
     ticket.refresh_from_db()
-    assert ticket.subject == "Renamed"
+    assert ticket.description == "Reworded"
     assert list(ticket.events.values_list("kind", flat=True)) == ["created"]
+    # A tracked field (the subject) goes on the timeline, as from the workspace.
+    assert _edit(supervisor_client, url, subject="Renamed").status_code == 302
+    assert list(ticket.events.values_list("kind", "action", "new_value")) == [
+        ("created", "", ""),
+        ("system", "subject_changed", "Renamed"),
+    ]
 
 
 @pytest.mark.django_db

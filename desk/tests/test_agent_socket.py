@@ -56,9 +56,10 @@ async def assert_ping_pong(socket, ref="check"):
     assert await socket.receive_json_from(timeout=TIMEOUT) == {"type": "pong", "ref": ref}
 
 
-async def drain(socket, quiet=0.5):
-    """Every frame the socket sends until it has been quiet for `quiet` seconds."""
-    frames = [await socket.receive_json_from(timeout=TIMEOUT)]
+async def drain(socket, quiet=0.5, *, expect=True):
+    """Every frame the socket sends until it has been quiet for `quiet` seconds (waiting for a
+    first one unless `expect` is False)."""
+    frames = [await socket.receive_json_from(timeout=TIMEOUT)] if expect else []
     while not await socket.receive_nothing(timeout=quiet):
         frames.append(await socket.receive_json_from(timeout=TIMEOUT))
     return frames

@@ -73,6 +73,7 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         ],
         "ticketsUrl": "/api/v1/tickets/",
         "ticketViewsUrl": "/api/v1/ticket-views/",
+        "notificationsUrl": "/api/v1/notifications/",
         "categories": [],
     }
     strings = _json_script(html, "desk-i18n")

@@ -1,6 +1,6 @@
 // The conversation and ticket REST API (docs/api.md): JSON in, JSON out, errors as ApiError.
 
-import { config } from "./dom.js";
+import { config, t } from "./dom.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, fields = null) {
@@ -9,6 +9,15 @@ export class ApiError extends Error {
     this.code = code;
     this.fields = fields; // per-field messages of a 400 `invalid`
   }
+}
+
+/** The words of an API error: its message, then what it says about each field. */
+export function errorText(error) {
+  const parts = [error.message || t.actionFailed];
+  for (const messages of Object.values(error.fields || {})) {
+    parts.push(...(Array.isArray(messages) ? messages : [String(messages)]));
+  }
+  return parts.join(" ");
 }
 
 function csrfToken() {
@@ -62,9 +71,13 @@ export const api = {
   ticket: (id) => call("GET", `${tickets}${id}/`),
   ticketUpdate: (id, json) => call("PATCH", `${tickets}${id}/`, { json }),
   ticketReply: (id, json) => call("POST", `${tickets}${id}/replies/`, { json }),
+  ticketMerge: (id, json) => call("POST", `${tickets}${id}/merge/`, { json }),
+  ticketLink: (id, json) => call("POST", `${tickets}${id}/links/`, { json }),
   ticketList: (params) => call("GET", `${tickets}?${params}`),
   ticketBulk: (json) => call("POST", `${tickets}bulk/`, { json }),
   ticketViews: () => call("GET", config.ticketViewsUrl),
   ticketViewCreate: (json) => call("POST", config.ticketViewsUrl, { json }),
   ticketViewDelete: (id) => call("DELETE", `${config.ticketViewsUrl}${id}/`),
+  notifications: (params) => call("GET", config.notificationsUrl, { params }),
+  notificationsRead: (json) => call("POST", `${config.notificationsUrl}read/`, { json }),
 };

@@ -38,6 +38,7 @@ export class TicketList {
       empty: $("tl-empty"),
       error: $("tl-error"),
       more: $("tl-more"),
+      fresh: $("tl-fresh"),
       all: $("tl-all"),
       bulk: $("tl-bulk"),
       selected: $("tl-selected"),
@@ -54,6 +55,7 @@ export class TicketList {
     };
     this.rows = new Map(); // id -> row data, in list order
     this.selected = new Set();
+    this.unseen = new Set(); // tickets pushed to us that the list does not show yet
     this.cursor = null;
     this.loadToken = 0;
     this.started = false;
@@ -75,6 +77,7 @@ export class TicketList {
       this.searchTimer = setTimeout(reload, SEARCH_DELAY_MS);
     });
     this.ui.more.addEventListener("click", () => this.load({ append: true }));
+    this.ui.fresh.addEventListener("click", reload);
     this.ui.rows.addEventListener("click", (event) => {
       const row = event.target.closest("tr[data-id]");
       if (!row) return;
@@ -173,6 +176,8 @@ export class TicketList {
 
   reload() {
     this.rows = new Map();
+    this.unseen.clear();
+    this.renderFresh();
     this.cursor = null;
     this.clearSelection();
     this.ui.rows.replaceChildren();
@@ -255,8 +260,20 @@ export class TicketList {
     node.replaceWith(fresh);
   }
 
+  /** A `ticket.update` push: refresh its row, or count it as new or changed (a reload shows it). */
   onUpdate(frame) {
-    if (frame.ticket) this.update(frame.ticket);
+    const ticket = frame.ticket;
+    if (!ticket) return;
+    if (this.rows.has(ticket.id)) this.update(ticket);
+    else if (this.started) {
+      this.unseen.add(ticket.id);
+      this.renderFresh();
+    }
+  }
+
+  renderFresh() {
+    this.ui.fresh.hidden = this.unseen.size === 0;
+    this.ui.fresh.textContent = fmt(t.ticketListFresh, { n: this.unseen.size });
   }
 
   onConnected() {

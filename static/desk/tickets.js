@@ -1,10 +1,13 @@
 // 转工单 and the ticket panel. The conversation header's button (or Alt+T) opens a form prefilled
 // from the conversation's ticket draft; the header chip shows the conversation's ticket; the side
-// pane's Ticket tab works it: status, priority, timeline, replies and internal notes.
+// pane's Ticket tab works it: status, priority, timeline, replies and internal notes; its header
+// editor is ticket_fields.js, merge and link are ticket_relations.js.
 // `ticket.update` pushes (docs/protocol.md) keep chip and panel live. Text comes from #desk-i18n.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { config, el, fmt, fullTime, t } from "./dom.js";
+import { TicketFields, fieldEventHead, fillSelect } from "./ticket_fields.js";
+import { TicketRelations } from "./ticket_relations.js";
 
 const ACTIVE = new Set(["new", "open", "in_progress", "pending"]);
 const REFRESH_DELAY_MS = 150;
@@ -15,24 +18,8 @@ function currentTicket(tickets) {
   return newest.find((ticket) => ACTIVE.has(ticket.status)) || newest[0] || null;
 }
 
-function fillSelect(select, entries, selected) {
-  select.replaceChildren(
-    ...entries.map(([value, label]) => el("option", { value: String(value), text: label })),
-  );
-  select.value = selected === null || selected === undefined ? "" : String(selected);
-}
-
 function statusLabel(status) {
   return t.ticketStatuses[status] || status;
-}
-
-/** The words of an API error: its message, then what it says about each field. */
-function errorText(error) {
-  const parts = [error.message || t.actionFailed];
-  for (const messages of Object.values(error.fields || {})) {
-    parts.push(...(Array.isArray(messages) ? messages : [String(messages)]));
-  }
-  return parts.join(" ");
 }
 
 function eventActor(event) {
@@ -67,6 +54,8 @@ function eventHead(event) {
         ? fmt(t.ticketEventAssigned, { actor, name: event.new_value })
         : fmt(t.ticketEventUnassigned, { actor });
     default: {
+      const edit = event.kind === "system" ? fieldEventHead(event, actor) : null;
+      if (edit) return edit;
       const what = t.ticketActions[event.action] || t.ticketEventKinds[event.kind] || event.kind;
       return [what, event.new_value].filter(Boolean).join(" · ");
     }
@@ -91,6 +80,7 @@ export class TicketDesk {
       priority: $("ticket-form-priority"),
       team: $("ticket-form-team"),
       category: $("ticket-form-category"),
+      categoryHint: $("ticket-form-category-hint"),
       error: $("ticket-form-error"),
       cancel: $("ticket-form-cancel"),
       submit: $("ticket-form-submit"),
@@ -99,7 +89,6 @@ export class TicketDesk {
       root: $("ticket-panel"),
       empty: $("ticket-empty"),
       number: $("ticket-number"),
-      subject: $("ticket-subject"),
       status: $("ticket-status"),
       priority: $("ticket-priority"),
       error: $("ticket-error"),
@@ -109,6 +98,12 @@ export class TicketDesk {
       internal: $("ticket-reply-internal"),
       send: $("ticket-reply-send"),
     };
+    this.fields = new TicketFields({ change: (changes) => this.change(changes) });
+    this.relations = new TicketRelations({
+      toast,
+      openTicket: (id) => this.showTicket(id, { reveal: true }),
+      reload: (id) => this.showTicket(id),
+    });
     this.replyPlaceholder = this.panel.body.placeholder;
     this.conversationId = null;
     this.tickets = new Map(); // the open conversation's tickets by id
@@ -225,6 +220,7 @@ export class TicketDesk {
     f.error.hidden = true;
     f.subject.value = "";
     f.description.value = "";
+    f.categoryHint.hidden = true;
     f.root.setAttribute("aria-busy", "true");
     this.updateSubmit();
     this.dialog.showModal();
@@ -246,6 +242,9 @@ export class TicketDesk {
     const none = ["", t.ticketNone];
     fillSelect(f.team, [none, ...config.teams.map((x) => [x.id, x.name])], draft.team?.id);
     fillSelect(f.category, [none, ...config.categories.map((x) => [x.id, x.name])], draft.category?.id);
+    const why = draft.category_reason;
+    f.categoryHint.hidden = !why;
+    f.categoryHint.textContent = why ? fmt(t.ticketCategorySuggested, why) : "";
     this.existing = draft.open_ticket;
     if (this.existing) {
       this.remember(this.existing);
@@ -341,9 +340,10 @@ export class TicketDesk {
     p.root.dataset.ticketId = String(detail.id);
     p.root.dataset.status = detail.status;
     p.number.textContent = detail.number;
-    p.subject.textContent = detail.subject;
     fillSelect(p.status, Object.entries(t.ticketStatuses), detail.status);
     fillSelect(p.priority, Object.entries(t.priorities), detail.priority);
+    this.fields.render(detail);
+    this.relations.render(detail);
     p.timeline.replaceChildren(...detail.timeline.map((event) => this.eventItem(event, detail)));
     p.timeline.scrollTop = p.timeline.scrollHeight;
   }
@@ -360,7 +360,9 @@ export class TicketDesk {
         el("span", { text: head + from }),
         el("time", { datetime: event.created_at, text: fullTime(event.created_at) }),
       ),
-      event.body ? el("p", { class: "ticket-event-body", text: event.body }) : null,
+      event.body && event.action !== "field_changed"
+        ? el("p", { class: "ticket-event-body", text: event.body })
+        : null,
     );
   }
 
@@ -369,19 +371,22 @@ export class TicketDesk {
     this.panel.error.hidden = false;
   }
 
+  /** PATCH the shown ticket and render the answer; true when the server took the changes. */
   async change(changes) {
     const p = this.panel;
     const ticket = this.shown;
-    if (!ticket) return;
-    p.status.disabled = p.priority.disabled = true;
+    if (!ticket) return false;
+    p.root.setAttribute("aria-busy", "true");
     p.error.hidden = true;
     try {
       this.render(await api.ticketUpdate(ticket.id, changes));
+      return true;
     } catch (error) {
       this.render(ticket); // the refused value goes back to what the server has
       this.showError(errorText(error));
+      return false;
     } finally {
-      p.status.disabled = p.priority.disabled = false;
+      p.root.removeAttribute("aria-busy");
     }
   }
 

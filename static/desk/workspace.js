@@ -1,11 +1,14 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
-// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js) and of the Tickets
-// view (ticket_list.js). Text comes from #desk-i18n.
+// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), of the Tickets
+// view (ticket_list.js), the bell (notifications.js) and @mentions in ticket replies (mentions.js).
+// Text comes from #desk-i18n.
 import { Composer, Outbox } from "./composer.js";
 import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
+import { MentionAutocomplete } from "./mentions.js";
+import { NotificationBell } from "./notifications.js";
 import { DeskSocket, socketUrl } from "./socket.js";
 import { TicketList } from "./ticket_list.js";
 import { TicketDesk } from "./tickets.js";
@@ -102,6 +105,7 @@ function onFrame(frame) {
       pane.onConnected();
       ticketDesk.onConnected();
       ticketList.onConnected();
+      bell.onConnected();
       outbox.flush();
       break;
     case "resync":
@@ -110,6 +114,7 @@ function onFrame(frame) {
       pane.onConnected();
       ticketDesk.onConnected();
       ticketList.onConnected();
+      bell.onConnected();
       break;
     case "agent.presence":
       // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
@@ -127,6 +132,9 @@ function onFrame(frame) {
     case "ticket.update":
       ticketDesk.onUpdate(frame);
       ticketList.onUpdate(frame);
+      break;
+    case "notification":
+      bell.onFrame(frame);
       break;
     case "messages":
     case "viewers":
@@ -175,10 +183,16 @@ const ticketDesk = new TicketDesk({
   },
   onShown: (detail) => ticketList.update(detail),
 });
+const openTicket = (id) => ticketDesk.showTicket(id, { reveal: true });
 const ticketList = new TicketList({
   toast: showToast,
-  openTicket: (id) => ticketDesk.showTicket(id, { reveal: true }),
+  openTicket: (id) => {
+    openTicket(id);
+    rememberView(id);
+  },
 });
+const bell = new NotificationBell({ toast: showToast, openTicket });
+new MentionAutocomplete(document.getElementById("ticket-reply-body"));
 pane = new ConversationPane({
   socket,
   inbox,
@@ -190,19 +204,17 @@ pane = new ConversationPane({
   tickets: ticketDesk,
 });
 
-function openFromHash() {
-  const match = /^#c=(\d+)$/.exec(location.hash);
-  if (match) pane.open(Number(match[1]));
-}
-
-// ---- views: conversations or tickets --------------------------------------------------------
+// ---- views: conversations or tickets, kept in the URL ---------------------------------------
+// `#c=<id>`: a conversation; `#tickets`: the Tickets view; `#t=<id>`: it, with that ticket open.
 
 const viewButtons = {
   conversations: document.getElementById("view-conversations"),
   tickets: document.getElementById("view-tickets"),
 };
+let currentView = "conversations";
 
 function showView(name) {
+  currentView = name;
   app.classList.toggle("view-tickets", name === "tickets");
   for (const [key, button] of Object.entries(viewButtons)) {
     button.setAttribute("aria-pressed", String(key === name));
@@ -210,14 +222,35 @@ function showView(name) {
   if (name === "tickets") ticketList.show();
 }
 
-for (const [name, button] of Object.entries(viewButtons)) {
-  button.addEventListener("click", () => showView(name));
+/** Put the view (and the ticket the Tickets view opened) in the URL, for reloads and links. */
+function rememberView(ticketId = null) {
+  let hash = "";
+  if (currentView === "tickets") hash = ticketId ? `#t=${ticketId}` : "#tickets";
+  else if (pane.id !== null) hash = `#c=${pane.id}`;
+  history.replaceState(null, "", location.pathname + location.search + hash);
 }
 
-window.addEventListener("hashchange", openFromHash);
-inbox.start();
-openFromHash();
-socket.start();
+function openFromHash() {
+  const conversation = /^#c=(\d+)$/.exec(location.hash);
+  const ticket = /^#t=(\d+)$/.exec(location.hash);
+  if (conversation) {
+    showView("conversations");
+    pane.open(Number(conversation[1]));
+  } else if (ticket) {
+    showView("tickets");
+    openTicket(Number(ticket[1]));
+  } else if (location.hash === "#tickets") {
+    showView("tickets");
+  }
+}
+
+for (const [name, button] of Object.entries(viewButtons)) {
+  button.addEventListener("click", () => {
+    showView(name);
+    rememberView();
+  });
+}
+
 
 // ---- tabs (filter tabs and side panel tabs) -------------------------------------------------
 
@@ -264,3 +297,10 @@ document.getElementById("side-close").addEventListener("click", () => {
   showSidePanel(false);
   sideToggle.focus();
 });
+
+// ---- start (last: everything above is defined) ----------------------------------------------
+
+window.addEventListener("hashchange", openFromHash);
+inbox.start();
+openFromHash();
+socket.start();

@@ -12,6 +12,7 @@ from tickets.models import (
     SlaPolicy,
     Tag,
     Ticket,
+    TicketAutomation,
     TicketEvent,
     TicketEventKind,
     TicketView,
@@ -98,6 +99,15 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"SLA {n}")
     first_response_minutes = 30
     resolution_minutes = 480
+
+
+class TicketAutomationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketAutomation
+        django_get_or_create = ("id",)
+
+    id = 1
+    waiting_minutes = 30
 
 
 class KeywordTriggerFactory(factory.django.DjangoModelFactory):

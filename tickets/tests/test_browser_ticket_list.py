@@ -1,13 +1,16 @@
-"""The Tickets view in real Chromium against a real daphne: filter, select, bulk-set priority."""
+"""The Tickets view in real Chromium against a real daphne: filter, select, bulk-set priority,
+come back to it after a reload, and see tickets created elsewhere announced live."""
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
+from chat.tests.factories import CustomerFactory
 from desk.tests.browser import launch_chromium, require_chromium, watched_context
 from desk.tests.live_server import server_password
 from desk.tests.test_browser_inbox import in_thread, sign_in
 from tickets.models import Ticket, TicketStatus
+from tickets.services import TicketData, ticket_create
 from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.browser
@@ -21,13 +24,21 @@ def make_tickets():
     return [ticket.pk for ticket in opened]
 
 
+def make_ticket_elsewhere():
+    ticket_create(
+        actor=None,
+        requester=CustomerFactory(),
+        data=TicketData(subject="Made elsewhere"),
+    )
+
+
 def priorities():
     return dict(Ticket.objects.values_list("pk", "priority"))
 
 
-def test_agent_filters_selects_and_bulk_sets_priority(daphne_server, agent, password):
+def test_agent_filters_selects_and_bulk_sets_priority(daphne_pushes, agent, password):
     require_chromium()
-    base_url = daphne_server
+    base_url = daphne_pushes
     server_password(agent.user, password)
     first, second, third = in_thread(make_tickets)
     errors = []
@@ -65,6 +76,25 @@ def test_agent_filters_selects_and_bulk_sets_priority(daphne_server, agent, pass
         desk.locator(f"#tl-rows tr[data-id='{first}'] .tl-subject").click()
         expect(desk.locator("#ticket-panel")).to_be_visible()
         expect(desk.locator("#ticket-priority")).to_have_value("0")
+
+        # The view and the open ticket are in the URL: a reload comes back to them.
+        assert desk.url.endswith(f"/desk/#t={first}")
+        desk.reload()
+        expect(desk.locator("#view-tickets")).to_have_attribute("aria-pressed", "true")
+        expect(desk.locator("#ticket-panel")).to_have_attribute("data-ticket-id", str(first))
+        expect(rows).to_have_count(4)
+
+        # A ticket created elsewhere is announced; "Show" brings it into the list.
+        in_thread(make_ticket_elsewhere)
+        expect(desk.locator("#tl-fresh")).to_have_text("1 new or changed tickets · Show")
+        expect(rows).to_have_count(4)
+        desk.locator("#tl-fresh").click()
+        expect(rows).to_have_count(5)
+        expect(desk.locator("#tl-rows tr", has_text="Made elsewhere")).to_have_count(1)
+        expect(desk.locator("#tl-fresh")).to_be_hidden()
+
+        desk.locator("#view-conversations").click()
+        assert desk.url.endswith("/desk/")
 
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         desk.screenshot(path=str(SCREENSHOT))

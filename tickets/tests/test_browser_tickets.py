@@ -20,6 +20,7 @@ from desk.tests.browser import (
 from desk.tests.live_server import server_password
 from desk.tests.test_browser_inbox import in_thread, sign_in
 from tickets.models import Ticket
+from tickets.tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +51,7 @@ def test_agent_turns_a_widget_chat_into_a_ticket_and_the_visitor_follows_it(
     require_chromium()
     base_url = daphne_server
     demo_widget_site(offline_tickets=False)  # these tests make their own tickets
+    parcels = CategoryFactory(name="Parcel")  # the visitor will write "parcel"
     server_password(agent.user, password)
     errors = []
 
@@ -83,6 +85,10 @@ def test_agent_turns_a_widget_chat_into_a_ticket_and_the_visitor_follows_it(
         expect(desk.locator("#ticket-form-subject")).to_have_value(FIRST_WORDS)
         expect(desk.locator("#ticket-form-description")).to_have_value(re.compile("包裹坏了"))
         expect(desk.locator("#ticket-exists")).to_be_hidden()
+        expect(desk.locator("#ticket-form-category")).to_have_value(str(parcels.pk))
+        expect(desk.locator("#ticket-form-category-hint")).to_have_text(
+            "Suggested category: The customer wrote the category's name (Parcel)"
+        )
         desk.select_option("#ticket-form-priority", "1")
         desk.locator("#ticket-form-submit").dblclick()  # a double click makes one ticket
 

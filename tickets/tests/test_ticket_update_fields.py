@@ -1,4 +1,4 @@
-"""ticket_update_fields: plain field edits, with a timeline row for status, priority, assignee."""
+"""ticket_update_fields: plain field edits, with a timeline row for each tracked change."""
 
 import pytest
 
@@ -48,14 +48,14 @@ def test_unassigning_records_an_empty_new_value(supervisor, agent):
 
 @pytest.mark.django_db
 def test_unchanged_values_and_untracked_fields_write_no_event(supervisor):
-    ticket = TicketFactory(status="open", subject="Old")
+    ticket = TicketFactory(status="open", description="Old")
 
     ticket_update_fields(
-        actor=supervisor.user, ticket=ticket, changes={"status": "open", "subject": "New"}
+        actor=supervisor.user, ticket=ticket, changes={"status": "open", "description": "New"}
     )
 
     ticket.refresh_from_db()
-    assert ticket.subject == "New"
+    assert ticket.description == "New"
     assert _events(ticket) == []
 
 

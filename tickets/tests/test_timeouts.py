@@ -4,13 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from chat.models import Conversation
 from chat.services import message_create
 from chat.tests.factories import ConversationFactory
-from tickets import tasks
-from tickets.models import Ticket, TicketSource, TicketStatus
+from tickets import tasks, timeouts
+from tickets.models import Ticket, TicketAutomation, TicketSource, TicketStatus
 from tickets.services import ticket_update_fields
 from tickets.tests.helpers import ticket_cards
 from tickets.timeouts import tickets_for_waiting_conversations
@@ -69,3 +70,25 @@ def test_the_beat_task_uses_the_setting_and_zero_turns_it_off():
         assert tasks.waiting_conversations_sweep() == 0
     with override_settings(TICKET_AFTER_WAITING_MINUTES=15):
         assert tasks.waiting_conversations_sweep() == 1
+
+
+def test_the_admins_setting_wins_over_the_variable(supervisor_client):
+    waiting_since(20)
+    add = reverse("admin:tickets_ticketautomation_add")
+    # Nothing saved yet: the add form starts with the variable's value.
+    with override_settings(TICKET_AFTER_WAITING_MINUTES=45):
+        assert 'value="45"' in supervisor_client.get(add).content.decode()
+    bad = supervisor_client.post(add, {"waiting_minutes": "-1"})
+    assert bad.status_code == 200 and not TicketAutomation.objects.exists()
+    assert supervisor_client.post(add, {"waiting_minutes": "10"}).status_code == 302
+    with override_settings(TICKET_AFTER_WAITING_MINUTES=0):
+        assert timeouts.waiting_timeout() == timedelta(minutes=10)
+        assert tasks.waiting_conversations_sweep() == 1
+    # One row: no second add, no delete.
+    assert supervisor_client.get(add).status_code == 403
+    change = reverse("admin:tickets_ticketautomation_change", args=[1])
+    assert supervisor_client.post(change, {"waiting_minutes": "0"}).status_code == 302
+    assert timeouts.waiting_timeout() is None
+    delete = reverse("admin:tickets_ticketautomation_delete", args=[1])
+    assert supervisor_client.post(delete, {"post": "yes"}).status_code == 403
+    assert TicketAutomation.objects.count() == 1

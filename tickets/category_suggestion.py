@@ -1,0 +1,83 @@
+"""The category a 转工单 form suggests for a conversation, and why.
+
+In order: the category of a keyword rule that matches something the customer wrote (the same
+rules that create tickets by themselves, `tickets.triggers`); else an active category whose name
+the customer wrote (the longest such name, so "退换货" wins over "退货"); else the category of
+the customer's newest categorised ticket. None when nothing points anywhere.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from chat.models import Conversation, Message, SenderType
+from tickets.models import Category, Ticket
+from tickets.selectors import categories_active
+from tickets.triggers import active_triggers
+
+MESSAGES_READ = 50  # the customer's newest messages the suggestion looks at
+NAME_MIN_LENGTH = 2  # shorter category names match too much by accident
+
+
+class SuggestionReason(TextChoices):
+    KEYWORD_RULE = "keyword_rule", _("A keyword rule matches what the customer wrote")
+    MENTIONED = "mentioned", _("The customer wrote the category's name")
+    PREVIOUS_TICKET = "previous_ticket", _("The customer's previous ticket")
+
+
+@dataclass(frozen=True)
+class CategorySuggestion:
+    category: Category
+    reason: str  # a SuggestionReason
+    detail: str  # the rule's name, the word written, or the previous ticket's number
+
+
+def _customer_texts(conversation: Conversation) -> list[str]:
+    bodies = Message.objects.filter(
+        conversation=conversation, sender_type=SenderType.CUSTOMER, is_internal=False
+    ).order_by("-seq")[:MESSAGES_READ]
+    return [body for body in bodies.values_list("body", flat=True) if body.strip()]
+
+
+def _by_rule(texts: list[str]) -> CategorySuggestion | None:
+    for rule in active_triggers():
+        if rule.category_id is None or not rule.category.is_active:
+            continue
+        if any(rule.matches(text) for text in texts):
+            return CategorySuggestion(rule.category, SuggestionReason.KEYWORD_RULE, rule.name)
+    return None
+
+
+def _by_name(texts: list[str]) -> CategorySuggestion | None:
+    folded = "\n".join(texts).casefold()
+    written = [
+        category
+        for category in categories_active()
+        if len(category.name) >= NAME_MIN_LENGTH and category.name.casefold() in folded
+    ]
+    if not written:
+        return None
+    best = max(written, key=lambda category: len(category.name))
+    return CategorySuggestion(best, SuggestionReason.MENTIONED, best.name)
+
+
+def _by_previous_ticket(conversation: Conversation) -> CategorySuggestion | None:
+    previous = (
+        Ticket.objects.filter(
+            requester_id=conversation.customer_id,
+            category__isnull=False,
+            category__is_active=True,
+        )
+        .select_related("category__parent")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if previous is None:
+        return None
+    return CategorySuggestion(previous.category, SuggestionReason.PREVIOUS_TICKET, previous.number)
+
+
+def suggested_category(conversation: Conversation) -> CategorySuggestion | None:
+    texts = _customer_texts(conversation)
+    return _by_rule(texts) or _by_name(texts) or _by_previous_ticket(conversation)
