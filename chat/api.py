@@ -9,8 +9,6 @@ import binascii
 import json
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -30,6 +28,7 @@ from chat.serializers import (
     CloseSerializer,
     ConversationDetailSerializer,
     ConversationSummarySerializer,
+    CustomerDetailSerializer,
     InboxPageSerializer,
     InboxRowSerializer,
     MessagePageSerializer,
@@ -139,13 +138,6 @@ class ConversationListView(AgentView):
         )
 
 
-def _ticket_url_for(user: AbstractBaseUser):
-    """Tickets open in the admin for supervisors; agents have no ticket page yet."""
-    if user.is_staff and user.has_perm("tickets.view_ticket"):
-        return lambda ticket: reverse("admin:tickets_ticket_change", args=[ticket.pk])
-    return lambda ticket: None
-
-
 class ConversationDetailView(AgentView):
     @extend_schema(
         responses=ConversationDetailSerializer,
@@ -154,14 +146,28 @@ class ConversationDetailView(AgentView):
     )
     def get(self, request: Request, pk: int) -> Response:
         conversation = self.conversation(pk)
-        past, tickets = selectors.customer_history_for_agent(request.user, conversation)
-        payload = {
-            "conversation": conversation,
-            "previous_conversations": past,
-            "tickets": tickets,
-            "ticket_url": _ticket_url_for(request.user),
-        }
+        past, tickets = selectors.customer_history_for_agent(
+            request.user, conversation.customer_id, exclude_conversation_id=conversation.pk
+        )
+        payload = {"conversation": conversation, "previous_conversations": past, "tickets": tickets}
         return Response(ConversationDetailSerializer(payload).data)
+
+
+class CustomerDetailView(AgentView):
+    @extend_schema(
+        responses=CustomerDetailSerializer,
+        operation_id="customers_detail",
+        summary="One customer with the customer panel (identities, context, history)",
+        description="404 when the customer does not exist or you see none of its conversations "
+        "and tickets.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        customer = selectors.customer_get_for_agent(request.user, pk)
+        if customer is None:
+            raise exceptions.NotFound(_("No such customer."))
+        conversations, tickets = selectors.customer_history_for_agent(request.user, customer.pk)
+        payload = {"customer": customer, "conversations": conversations, "tickets": tickets}
+        return Response(CustomerDetailSerializer(payload).data)
 
 
 class MessagePageQuerySerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
@@ -10,11 +11,15 @@ from django.db.models.functions import Coalesce
 from chat.models import (
     Conversation,
     ConversationStatus,
+    Customer,
     CustomerIdentity,
     Message,
     SenderType,
 )
 from desk.access import team_scope
+
+if TYPE_CHECKING:
+    from tickets.models import Ticket
 
 REPLAY_LIMIT = 500
 PAGE_LIMIT = 50
@@ -154,19 +159,35 @@ def conversations_page(
 HISTORY_LIMIT = 10
 
 
-def customer_history_for_agent(user: AbstractBaseUser, conversation: Conversation):
-    """The customer's other conversations and tickets the agent may see, newest first."""
+def customer_history_for_agent(
+    user: AbstractBaseUser, customer_id: int, *, exclude_conversation_id: int | None = None
+) -> tuple[list[Conversation], list["Ticket"]]:
+    """The customer's conversations (but the excluded one) and tickets the agent may see,
+    newest first, at most HISTORY_LIMIT of each."""
     from tickets.selectors import tickets_for_agent
 
     conversations = (
         conversations_for_agent(user)
-        .filter(customer_id=conversation.customer_id)
-        .exclude(pk=conversation.pk)
+        .filter(customer_id=customer_id)
+        .exclude(pk=exclude_conversation_id)
         .order_by("-created_at", "-id")[:HISTORY_LIMIT]
     )
     tickets = (
         tickets_for_agent(user)
-        .filter(requester_id=conversation.customer_id)
+        .filter(requester_id=customer_id)
         .order_by("-created_at", "-id")[:HISTORY_LIMIT]
     )
     return list(conversations), list(tickets)
+
+
+def customer_get_for_agent(user: AbstractBaseUser, pk: int) -> Customer | None:
+    """The customer, or None when it does not exist or the agent sees none of its
+    conversations and tickets (the two look alike)."""
+    from tickets.selectors import tickets_for_agent
+
+    visible = conversations_for_agent(user).filter(customer_id=pk).exists() or (
+        tickets_for_agent(user).filter(requester_id=pk).exists()
+    )
+    if not visible:
+        return None
+    return Customer.objects.prefetch_related("identities").filter(pk=pk).first()

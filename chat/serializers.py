@@ -4,11 +4,13 @@ Output is built by the same functions that build the socket events (`chat.events
 from the API and a pushed summary always agree; the declared fields document it (OpenAPI).
 """
 
+from typing import Any
+
 from django.urls import reverse
 from rest_framework import serializers
 
 from chat import events
-from chat.models import Channel, ConversationStatus, IdentityKind
+from chat.models import Channel, Conversation, ConversationStatus, Customer, IdentityKind
 
 
 def _iso(value) -> str | None:
@@ -126,43 +128,45 @@ class CustomerTicketSerializer(serializers.Serializer):
         allow_null=True, help_text="The conversation the ticket was made from."
     )
     created_at = serializers.DateTimeField()
-    url = serializers.CharField(allow_null=True, help_text="Null when there is no page for you.")
+    url = serializers.CharField(help_text="The ticket in the workspace (`/desk/#t=<id>`).")
 
 
 CONTEXT_FIELDS = list(ContextSerializer._declared_fields)
 
 
-class ConversationDetailSerializer(ConversationSummarySerializer):
-    """The conversation with everything the customer panel shows."""
+def customer_panel_json(customer: Customer) -> dict[str, Any]:
+    """The customer as the workspace's Customer tab shows it (identities prefetched)."""
+    return {
+        "id": customer.pk,
+        "name": customer.display_name,
+        "vip_level": customer.vip_level,
+        "language": customer.language,
+        "attributes": customer.attributes,
+        "notes": customer.notes,
+        "created_at": customer.created_at.isoformat(),
+        "identities": [
+            {
+                "kind": identity.kind,
+                "kind_label": str(identity.get_kind_display()),
+                "external_id": identity.external_id,
+                "verified": identity.verified,
+            }
+            for identity in customer.identities.all()
+        ],
+    }
 
-    customer = CustomerPanelSerializer()
-    context = ContextSerializer()
-    previous_conversations = PastConversationSerializer(many=True)
-    tickets = CustomerTicketSerializer(many=True)
 
-    def to_representation(self, instance):
-        conversation = instance["conversation"]
-        customer = conversation.customer
-        data = events.conversation_json(conversation)
-        data["customer"] = {
-            **data["customer"],
-            "language": customer.language,
-            "attributes": customer.attributes,
-            "notes": customer.notes,
-            "created_at": customer.created_at.isoformat(),
-            "identities": [
-                {
-                    "kind": identity.kind,
-                    "kind_label": str(identity.get_kind_display()),
-                    "external_id": identity.external_id,
-                    "verified": identity.verified,
-                }
-                for identity in customer.identities.all()
-            ],
-        }
-        data["context"] = {name: getattr(conversation, name) for name in CONTEXT_FIELDS}
-        workspace = reverse("desk:workspace")
-        data["previous_conversations"] = [
+def context_json(conversation: Conversation | None) -> dict[str, Any]:
+    if conversation is None:
+        return {name: "" if name != "ip_address" else None for name in CONTEXT_FIELDS}
+    return {name: getattr(conversation, name) for name in CONTEXT_FIELDS}
+
+
+def history_json(conversations: list[Conversation], tickets: list) -> dict[str, Any]:
+    """The customer's conversations and tickets as links into the workspace (`#c=`, `#t=`)."""
+    workspace = reverse("desk:workspace")
+    return {
+        "previous_conversations": [
             {
                 "id": past.pk,
                 "channel": past.channel,
@@ -172,10 +176,9 @@ class ConversationDetailSerializer(ConversationSummarySerializer):
                 "last_message_at": _iso(past.last_message_at),
                 "url": f"{workspace}#c={past.pk}",
             }
-            for past in instance["previous_conversations"]
-        ]
-        ticket_url = instance["ticket_url"]
-        data["tickets"] = [
+            for past in conversations
+        ],
+        "tickets": [
             {
                 "id": ticket.pk,
                 "number": ticket.number,
@@ -185,11 +188,49 @@ class ConversationDetailSerializer(ConversationSummarySerializer):
                 "priority": ticket.priority,
                 "conversation_id": ticket.conversation_id,
                 "created_at": ticket.created_at.isoformat(),
-                "url": ticket_url(ticket),
+                "url": f"{workspace}#t={ticket.pk}",
             }
-            for ticket in instance["tickets"]
-        ]
+            for ticket in tickets
+        ],
+    }
+
+
+class ConversationDetailSerializer(ConversationSummarySerializer):
+    """The conversation with everything the customer panel shows."""
+
+    customer = CustomerPanelSerializer()
+    context = ContextSerializer()
+    previous_conversations = PastConversationSerializer(
+        many=True, help_text="The customer's other conversations you may see, newest first."
+    )
+    tickets = CustomerTicketSerializer(many=True)
+
+    def to_representation(self, instance):
+        conversation = instance["conversation"]
+        data = events.conversation_json(conversation)
+        data["customer"] = customer_panel_json(conversation.customer)
+        data["context"] = context_json(conversation)
+        data.update(history_json(instance["previous_conversations"], instance["tickets"]))
         return data
+
+
+class CustomerDetailSerializer(serializers.Serializer):
+    """A customer with everything the customer panel shows, for a ticket without an open chat."""
+
+    customer = CustomerPanelSerializer()
+    context = ContextSerializer(help_text="Where the customer was in their newest conversation.")
+    previous_conversations = PastConversationSerializer(
+        many=True, help_text="The customer's conversations you may see, newest first."
+    )
+    tickets = CustomerTicketSerializer(many=True)
+
+    def to_representation(self, instance):
+        conversations = instance["conversations"]
+        return {
+            "customer": customer_panel_json(instance["customer"]),
+            "context": context_json(conversations[0] if conversations else None),
+            **history_json(conversations, instance["tickets"]),
+        }
 
 
 class SenderSerializer(_Named):

@@ -68,6 +68,7 @@ api_patterns = [
         tickets_api.ConversationTicketsView.as_view(),
         name="conversation-tickets",
     ),
+    path("customers/<int:pk>/", chat_api.CustomerDetailView.as_view(), name="customer"),
     path("tickets/", ticket_list_api.TicketListView.as_view(), name="tickets"),
     path("tickets/bulk/", ticket_list_api.TicketBulkView.as_view(), name="tickets-bulk"),
     path("tickets/<int:pk>/", tickets_api.TicketDetailView.as_view(), name="ticket"),

@@ -251,13 +251,43 @@ def test_detail_has_the_customer_panel(agent_client, agent, supervisor):
         (past.pk, f"/desk/#c={past.pk}")
     ]
     assert [(t["number"], t["status_label"], t["url"]) for t in body["tickets"]] == [
-        (ticket.number, "New", None)
+        (ticket.number, "New", f"/desk/#t={ticket.pk}")
     ]
     boss = Client()
     boss.force_login(supervisor.user)
     tickets = boss.get(f"{LIST}{conv.pk}/").json()["tickets"]
     assert len(tickets) == 2
-    assert f"/admin/tickets/ticket/{ticket.pk}/change/" in [t["url"] for t in tickets]
+
+
+def test_a_customer_panel_on_its_own_for_a_ticket_without_open_chat(agent_client, agent):
+    customer = CustomerFactory(display_name="李雷", attributes={"order": "42"})
+    CustomerIdentityFactory(customer=customer, kind=IdentityKind.EMAIL, external_id="li@x.cn")
+    older = ConversationFactory(customer=customer, device="Pixel")
+    newer = ConversationFactory(customer=customer, device="iPhone 15", status="closed")
+    ConversationFactory(customer=customer, team=TeamFactory(name="Hidden"), device="secret")
+    ticket = TicketFactory(requester=customer)
+
+    url = f"/api/v1/customers/{customer.pk}/"
+    body = agent_client.get(url, **EN).json()
+    assert body["customer"]["name"] == "李雷"
+    assert body["customer"]["attributes"] == {"order": "42"}
+    assert [i["external_id"] for i in body["customer"]["identities"]] == ["li@x.cn"]
+    assert body["context"]["device"] == "iPhone 15"  # the newest conversation it may see
+    assert [c["id"] for c in body["previous_conversations"]] == [newer.pk, older.pk]
+    assert [t["url"] for t in body["tickets"]] == [f"/desk/#t={ticket.pk}"]
+
+    # A customer the agent sees nothing of looks like one that does not exist.
+    hidden = CustomerFactory()
+    ConversationFactory(customer=hidden, team=TeamFactory(name="Other"))
+    TicketFactory(requester=hidden, team=TeamFactory(name="Other 2"))
+    for pk in (hidden.pk, 999999):
+        response = agent_client.get(f"/api/v1/customers/{pk}/", **EN)
+        assert response.status_code == 404
+        assert response.json() == {"error": {"code": "not_found", "message": "No such customer."}}
+    # Seen through a ticket only: still shown, with an empty context.
+    only_ticket = TicketFactory(requester=CustomerFactory()).requester
+    body = agent_client.get(f"/api/v1/customers/{only_ticket.pk}/").json()
+    assert body["previous_conversations"] == [] and body["context"]["device"] == ""
 
 
 def test_history_pages_backwards_and_includes_internal_notes(agent_client, agent):

@@ -66,6 +66,7 @@ export const api = {
     form.append("file", file);
     return call("POST", `${base}${id}/attachments/`, { form });
   },
+  customer: (id) => call("GET", `${config.customersUrl}${id}/`),
   ticketDraft: (id) => call("GET", `${base}${id}/ticket-draft/`),
   ticketCreate: (id, json) => call("POST", `${base}${id}/tickets/`, { json }),
   ticket: (id) => call("GET", `${tickets}${id}/`),

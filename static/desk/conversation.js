@@ -89,6 +89,7 @@ export class ConversationPane {
     this.renderCollision();
     this.composer.setConversation(this.summary);
     this.tickets.setConversation(id);
+    this.customerDetail = null; // what the Customer tab shows for this conversation
     this.customerPanel.loading();
     this.socket.send({ type: "conversation.open", conversation_id: id });
     let detail;
@@ -103,6 +104,7 @@ export class ConversationPane {
     }
     if (this.id !== id) return;
     this.applySummary(detail);
+    this.customerDetail = detail;
     this.customerPanel.show(detail);
     this.tickets.setTickets(detail.tickets);
     this.timeline.loadLatest(page.results);
@@ -126,6 +128,7 @@ export class ConversationPane {
     this.inbox.select(null);
     this.composer.setConversation(null);
     this.tickets.setConversation(null);
+    this.customerDetail = null;
     this.customerPanel.clear();
     history.replaceState(null, "", location.pathname + location.search);
   }

@@ -28,18 +28,28 @@ function pageLink(context) {
 }
 
 export class CustomerPanel {
-  constructor() {
+  constructor({ openTicket }) {
     this.root = document.getElementById("customer-panel");
     this.empty = document.getElementById("customer-empty");
+    this.customerId = null; // whose panel is shown
+    // A ticket of the history opens in the Ticket tab (a modified click follows the link).
+    this.root.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-ticket-id]");
+      if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      openTicket(Number(link.dataset.ticketId));
+    });
   }
 
   clear() {
+    this.customerId = null;
     this.root.replaceChildren();
     this.root.hidden = true;
     this.empty.hidden = false;
   }
 
   loading() {
+    this.customerId = null;
     this.empty.hidden = true;
     this.root.hidden = false;
     this.root.replaceChildren(el("p", { class: "panel-loading muted", text: t.loading }));
@@ -132,14 +142,13 @@ export class CustomerPanel {
             return el(
               "li",
               {},
-              ticket.url
-                ? el("a", { href: ticket.url, target: "_blank", rel: "noopener" }, ...parts)
-                : el("span", { class: "history-row" }, ...parts),
+              el("a", { href: ticket.url, dataset: { ticketId: ticket.id } }, ...parts),
             );
           }),
         )
       : el("p", { class: "muted", text: t.noTickets });
 
+    this.customerId = customer.id;
     this.empty.hidden = true;
     this.root.hidden = false;
     this.root.replaceChildren(

@@ -63,8 +63,8 @@ function eventHead(event) {
 }
 
 export class TicketDesk {
-  constructor({ toast, revealPanel, onShown = () => {} }) {
-    Object.assign(this, { toast, revealPanel, onShown });
+  constructor({ toast, revealPanel, openConversation, showCustomer, onShown = () => {} }) {
+    Object.assign(this, { toast, revealPanel, openConversation, showCustomer, onShown });
     const $ = (id) => document.getElementById(id);
     this.button = $("action-ticket");
     this.chip = $("conv-ticket");
@@ -89,6 +89,8 @@ export class TicketDesk {
       root: $("ticket-panel"),
       empty: $("ticket-empty"),
       number: $("ticket-number"),
+      requester: $("ticket-requester"),
+      conversation: $("ticket-conversation"),
       status: $("ticket-status"),
       priority: $("ticket-priority"),
       error: $("ticket-error"),
@@ -138,6 +140,14 @@ export class TicketDesk {
     f.openExisting.addEventListener("click", () => {
       this.dialog.close();
       if (this.existing) this.showTicket(this.existing.id, { reveal: true });
+    });
+    p.requester.addEventListener("click", () => {
+      if (this.shown) this.showCustomer(this.shown.requester.id);
+    });
+    p.conversation.addEventListener("click", (event) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      if (this.shown?.conversation_id) this.openConversation(this.shown.conversation_id);
     });
     p.status.addEventListener("change", () => this.change({ status: p.status.value }));
     p.priority.addEventListener("change", () => this.change({ priority: Number(p.priority.value) }));
@@ -340,6 +350,11 @@ export class TicketDesk {
     p.root.dataset.ticketId = String(detail.id);
     p.root.dataset.status = detail.status;
     p.number.textContent = detail.number;
+    p.requester.textContent = fmt(t.ticketRequester, { name: detail.requester.name || t.ticketCustomer });
+    const conversationId = detail.conversation_id;
+    p.conversation.hidden = !conversationId;
+    p.conversation.href = conversationId ? `#c=${conversationId}` : "#";
+    p.conversation.textContent = conversationId ? fmt(t.ticketConversation, { id: conversationId }) : "";
     fillSelect(p.status, Object.entries(t.ticketStatuses), detail.status);
     fillSelect(p.priority, Object.entries(t.priorities), detail.priority);
     this.fields.render(detail);

@@ -2,6 +2,7 @@
 // (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), of the Tickets
 // view (ticket_list.js), the bell (notifications.js) and @mentions in ticket replies (mentions.js).
 // Text comes from #desk-i18n.
+import { api } from "./api.js";
 import { Composer, Outbox } from "./composer.js";
 import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
@@ -157,7 +158,7 @@ const socket = new DeskSocket(socketUrl(config.socketPath), {
 
 // ---- panes ----------------------------------------------------------------------------------
 
-const customerPanel = new CustomerPanel();
+const customerPanel = new CustomerPanel({ openTicket: (id) => openTicket(id) });
 let pane = null;
 const inbox = new Inbox({ onSelect: (id) => pane.open(id) });
 const outbox = new Outbox({
@@ -181,7 +182,20 @@ const ticketDesk = new TicketDesk({
     selectTab(document.getElementById("tab-ticket"));
     showSidePanel(true);
   },
-  onShown: (detail) => ticketList.update(detail),
+  openConversation: (id) => {
+    showView("conversations");
+    pane.open(id);
+  },
+  showCustomer: (id) => {
+    showRequester(id);
+    selectTab(document.getElementById("tab-customer"));
+    showSidePanel(true);
+  },
+  onShown: (detail) => {
+    ticketList.update(detail);
+    // In the Tickets view no chat is open: the Customer tab shows the ticket's requester.
+    if (currentView === "tickets") showRequester(detail.requester.id);
+  },
 });
 const openTicket = (id) => ticketDesk.showTicket(id, { reveal: true });
 const ticketList = new TicketList({
@@ -220,6 +234,32 @@ function showView(name) {
     button.setAttribute("aria-pressed", String(key === name));
   }
   if (name === "tickets") ticketList.show();
+  else showConversationCustomer();
+}
+
+let requesterLoading = null;
+
+/** The Customer tab shows a ticket's requester (read through the customer API). */
+async function showRequester(id) {
+  if (customerPanel.customerId === id || requesterLoading === id) return;
+  requesterLoading = id;
+  customerPanel.loading();
+  try {
+    const detail = await api.customer(id);
+    if (requesterLoading === id) customerPanel.show(detail);
+  } catch {
+    if (requesterLoading === id) customerPanel.clear();
+  } finally {
+    if (requesterLoading === id) requesterLoading = null;
+  }
+}
+
+/** Back in the Conversations view: the Customer tab shows the open chat's customer again. */
+function showConversationCustomer() {
+  requesterLoading = null;
+  const detail = pane.customerDetail;
+  if (detail && customerPanel.customerId !== detail.customer.id) customerPanel.show(detail);
+  else if (!detail && pane.id === null) customerPanel.clear();
 }
 
 /** Put the view (and the ticket the Tickets view opened) in the URL, for reloads and links. */

@@ -1,17 +1,19 @@
 """The Tickets view in real Chromium against a real daphne: filter, select, bulk-set priority,
 come back to it after a reload, and see tickets created elsewhere announced live."""
 
+import re
+
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
-from chat.tests.factories import CustomerFactory
+from chat.tests.factories import ConversationFactory, CustomerFactory
 from desk.tests.browser import launch_chromium, require_chromium, watched_context
 from desk.tests.live_server import server_password
 from desk.tests.test_browser_inbox import in_thread, sign_in
 from tickets.models import Ticket, TicketStatus
 from tickets.services import TicketData, ticket_create
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import TicketFactory, conversation_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +21,9 @@ SCREENSHOT = settings.BASE_DIR / "var" / "screenshots" / "ticket-list.png"
 
 
 def make_tickets():
-    opened = [TicketFactory(subject=f"Open {n}", status=TicketStatus.OPEN) for n in range(3)]
+    chat = ConversationFactory(customer=CustomerFactory(display_name="Zhao Min 赵敏"))
+    opened = [conversation_ticket(chat, subject="Open 0", status=TicketStatus.OPEN)]
+    opened += [TicketFactory(subject=f"Open {n}", status=TicketStatus.OPEN) for n in (1, 2)]
     TicketFactory(subject="Brand new", status=TicketStatus.NEW)
     return [ticket.pk for ticket in opened]
 
@@ -84,6 +88,17 @@ def test_agent_filters_selects_and_bulk_sets_priority(daphne_pushes, agent, pass
         expect(desk.locator("#ticket-panel")).to_have_attribute("data-ticket-id", str(first))
         expect(rows).to_have_count(4)
 
+        # The requester is one click away in the Customer tab, the chat in the Conversations view.
+        desk.locator("#ticket-requester").click()
+        expect(desk.locator("#customer-panel .customer-name")).to_have_text("Zhao Min 赵敏")
+        expect(desk.locator("#customer-panel .history-list a")).to_have_count(2)  # chat, ticket
+        desk.locator("#tab-ticket").click()
+        desk.locator("#ticket-conversation").click()
+        expect(desk.locator("#view-conversations")).to_have_attribute("aria-pressed", "true")
+        expect(desk.locator("#conv-name")).to_have_text("Zhao Min 赵敏")
+        assert re.search(r"/desk/#c=\d+$", desk.url)
+        desk.locator("#view-tickets").click()
+
         # A ticket created elsewhere is announced; "Show" brings it into the list.
         in_thread(make_ticket_elsewhere)
         expect(desk.locator("#tl-fresh")).to_have_text("1 new or changed tickets · Show")
@@ -93,8 +108,9 @@ def test_agent_filters_selects_and_bulk_sets_priority(daphne_pushes, agent, pass
         expect(desk.locator("#tl-rows tr", has_text="Made elsewhere")).to_have_count(1)
         expect(desk.locator("#tl-fresh")).to_be_hidden()
 
-        desk.locator("#view-conversations").click()
-        assert desk.url.endswith("/desk/")
+        desk.locator("#view-conversations").click()  # back to the chat opened above
+        assert re.search(r"/desk/#c=\d+$", desk.url)
+        expect(desk.locator("#customer-panel .customer-name")).to_have_text("Zhao Min 赵敏")
 
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         desk.screenshot(path=str(SCREENSHOT))
