@@ -29,6 +29,9 @@ export class TicketList {
       priority: $("tl-priority"),
       assignee: $("tl-assignee"),
       team: $("tl-team"),
+      category: $("tl-category"),
+      channel: $("tl-channel"),
+      tag: $("tl-tag"),
       sort: $("tl-sort"),
       sla: $("tl-sla"),
     };
@@ -63,19 +66,25 @@ export class TicketList {
     for (const agent of config.agents || []) {
       this.f.assignee.append(el("option", { value: String(agent.id), text: agent.name }));
     }
+    for (const category of config.categories || []) {
+      this.f.category.append(el("option", { value: String(category.id), text: category.name }));
+    }
     this.bind();
   }
 
   bind() {
     const reload = () => this.reload();
     for (const box of this.f.statuses) box.addEventListener("change", reload);
-    for (const input of [this.f.priority, this.f.assignee, this.f.team, this.f.sort, this.f.sla]) {
+    const f = this.f;
+    for (const input of [f.priority, f.assignee, f.team, f.category, f.channel, f.sort, f.sla]) {
       input.addEventListener("change", reload);
     }
-    this.f.q.addEventListener("input", () => {
-      clearTimeout(this.searchTimer);
-      this.searchTimer = setTimeout(reload, SEARCH_DELAY_MS);
-    });
+    for (const input of [f.q, f.tag]) {
+      input.addEventListener("input", () => {
+        clearTimeout(this.searchTimer);
+        this.searchTimer = setTimeout(reload, SEARCH_DELAY_MS);
+      });
+    }
     this.ui.more.addEventListener("click", () => this.load({ append: true }));
     this.ui.fresh.addEventListener("click", reload);
     this.ui.rows.addEventListener("click", (event) => {
@@ -144,6 +153,10 @@ export class TicketList {
       filters.assignee = /^\d+$/.test(value) ? Number(value) : value;
     }
     if (this.f.team.value) filters.team = Number(this.f.team.value);
+    if (this.f.category.value) filters.category = Number(this.f.category.value);
+    if (this.f.channel.value) filters.channel = this.f.channel.value;
+    const tag = this.f.tag.value.trim();
+    if (tag) filters.tag = tag;
     if (this.f.sla.checked) filters.sla_at_risk = true;
     const q = this.f.q.value.trim();
     if (q) filters.q = q;
@@ -157,6 +170,9 @@ export class TicketList {
     this.f.priority.value = filters.priority ?? "";
     this.f.assignee.value = filters.assignee ?? "";
     this.f.team.value = filters.team ?? "";
+    this.f.category.value = filters.category ?? "";
+    this.f.channel.value = filters.channel || "";
+    this.f.tag.value = filters.tag || "";
     this.f.sla.checked = Boolean(filters.sla_at_risk);
     this.f.q.value = filters.q || "";
     this.f.sort.value = filters.sort || "updated_at";

@@ -13,7 +13,12 @@ from desk.tests.live_server import server_password
 from desk.tests.test_browser_inbox import in_thread, sign_in
 from tickets.models import Ticket, TicketStatus
 from tickets.services import TicketData, ticket_create
-from tickets.tests.factories import TicketFactory, conversation_ticket
+from tickets.tests.factories import (
+    CategoryFactory,
+    TagFactory,
+    TicketFactory,
+    conversation_ticket,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +27,11 @@ SCREENSHOT = settings.BASE_DIR / "var" / "screenshots" / "ticket-list.png"
 
 def make_tickets():
     chat = ConversationFactory(customer=CustomerFactory(display_name="Zhao Min 赵敏"))
-    opened = [conversation_ticket(chat, subject="Open 0", status=TicketStatus.OPEN)]
+    refunds = CategoryFactory(name="Refunds 退款")
+    opened = [
+        conversation_ticket(chat, subject="Open 0", status=TicketStatus.OPEN, category=refunds)
+    ]
+    opened[0].tags.add(TagFactory(name="vip"))
     opened += [TicketFactory(subject=f"Open {n}", status=TicketStatus.OPEN) for n in (1, 2)]
     TicketFactory(subject="Brand new", status=TicketStatus.NEW)
     return [ticket.pk for ticket in opened]
@@ -59,6 +68,16 @@ def test_agent_filters_selects_and_bulk_sets_priority(daphne_pushes, agent, pass
         desk.locator(".tl-chip", has_text="Open").locator("input").check()
         expect(rows).to_have_count(3)
         expect(desk.locator("#tl-rows tr[data-status='new']")).to_have_count(0)
+        desk.select_option("#tl-category", label="Refunds 退款")
+        expect(rows).to_have_count(1)
+        desk.select_option("#tl-category", "")
+        desk.select_option("#tl-channel", "web")
+        expect(rows).to_have_count(1)  # the only ticket made from a (web) chat
+        desk.select_option("#tl-channel", "")
+        desk.fill("#tl-tag", "vip")
+        expect(rows).to_have_count(1)
+        desk.fill("#tl-tag", "")
+        expect(rows).to_have_count(3)
 
         desk.locator(f"#tl-rows tr[data-id='{first}'] .tl-pick input").check()
         desk.locator(f"#tl-rows tr[data-id='{second}'] .tl-pick input").check()
