@@ -163,6 +163,7 @@ WORKSPACE_STRINGS = {
     "ticketCategorySuggested": _("Suggested category: %(text)s (%(detail)s)"),
     "ticketCustomer": _("Customer"),
     "ticketRequester": _("Requester: %(name)s"),
+    "ticketDescription": _("Description"),
     "ticketConversation": _("Open conversation #%(id)s"),
     "ticketEventCreated": _("%(actor)s created the ticket"),
     "ticketEventNote": _("Internal note · %(actor)s"),

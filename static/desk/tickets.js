@@ -62,6 +62,19 @@ function eventHead(event) {
   }
 }
 
+const DESCRIPTION_OPEN_MAX = 600; // longer descriptions (most transcripts) start folded
+
+/** The ticket's description (often the chat transcript) under its `created` row. */
+function descriptionBlock(detail) {
+  if (!detail.description.trim()) return null;
+  return el(
+    "details",
+    { class: "ticket-description", open: detail.description.length <= DESCRIPTION_OPEN_MAX },
+    el("summary", { text: t.ticketDescription }),
+    el("p", { class: "ticket-event-body", text: detail.description }),
+  );
+}
+
 export class TicketDesk {
   constructor({ toast, revealPanel, openConversation, showCustomer, onShown = () => {} }) {
     Object.assign(this, { toast, revealPanel, openConversation, showCustomer, onShown });
@@ -378,6 +391,7 @@ export class TicketDesk {
       event.body && event.action !== "field_changed"
         ? el("p", { class: "ticket-event-body", text: event.body })
         : null,
+      event.kind === "created" && event.ticket_id === detail.id ? descriptionBlock(detail) : null,
     );
   }
 

@@ -100,6 +100,8 @@ def test_agent_turns_a_widget_chat_into_a_ticket_and_the_visitor_follows_it(
         expect(desk.locator("#ticket-panel")).to_be_visible()
         expect(desk.locator("#ticket-number")).to_have_text(number)
         expect(desk.locator("#ticket-timeline .ticket-event")).to_have_count(1)
+        # Its description, the transcript, is under the `created` row.
+        expect(desk.locator("#ticket-timeline .ticket-description")).to_contain_text(FIRST_WORDS)
 
         # The visitor sees the ticket card with its number.
         cards = widget.locator(".msg.from-system").filter(has_text=number)
