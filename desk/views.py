@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from chat.models import Channel, ContentType, ConversationStatus, DeliveryState
+from chat.models import Channel, ContentType, ConversationStatus, DeliveryState, IdentityKind
 from desk.access import is_supervisor
 from desk.choices import Priority
 from routing import selectors as routing_selectors
@@ -148,6 +148,9 @@ WORKSPACE_STRINGS = {
         "ip_address": _("IP address"),
         "page": _("Page"),
         "referrer": _("Referrer"),
+        "channel": _("Channel"),
+        "page_url": _("Page address"),
+        "page_title": _("Page title"),
     },
     # tickets (转工单 and the ticket panel)
     "ticketChip": _("%(number)s · %(status)s"),
@@ -237,6 +240,7 @@ def workspace_strings() -> dict:
     return {
         **WORKSPACE_STRINGS,
         "channels": dict(Channel.choices),
+        "identityKinds": dict(IdentityKind.choices),
         "statuses": dict(ConversationStatus.choices),
         "presences": dict(Presence.choices),
         "deliveryStates": dict(DeliveryState.choices),

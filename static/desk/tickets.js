@@ -6,6 +6,7 @@
 
 import { api, errorText } from "./api.js";
 import { config, el, fmt, fullTime, t } from "./dom.js";
+import { draftFacts } from "./ticket_draft_facts.js";
 import { TicketFields, fieldEventHead, fillSelect } from "./ticket_fields.js";
 import { TicketRelations } from "./ticket_relations.js";
 
@@ -94,6 +95,8 @@ export class TicketDesk {
       team: $("ticket-form-team"),
       category: $("ticket-form-category"),
       categoryHint: $("ticket-form-category-hint"),
+      facts: $("ticket-form-facts"),
+      factsBody: $("ticket-form-facts-body"),
       error: $("ticket-form-error"),
       cancel: $("ticket-form-cancel"),
       submit: $("ticket-form-submit"),
@@ -244,6 +247,8 @@ export class TicketDesk {
     f.subject.value = "";
     f.description.value = "";
     f.categoryHint.hidden = true;
+    f.facts.hidden = true;
+    f.factsBody.replaceChildren();
     f.root.setAttribute("aria-busy", "true");
     this.updateSubmit();
     this.dialog.showModal();
@@ -265,6 +270,8 @@ export class TicketDesk {
     const none = ["", t.ticketNone];
     fillSelect(f.team, [none, ...config.teams.map((x) => [x.id, x.name])], draft.team?.id);
     fillSelect(f.category, [none, ...config.categories.map((x) => [x.id, x.name])], draft.category?.id);
+    f.factsBody.replaceChildren(...draftFacts(draft));
+    f.facts.hidden = false;
     const why = draft.category_reason;
     f.categoryHint.hidden = !why;
     f.categoryHint.textContent = why ? fmt(t.ticketCategorySuggested, why) : "";

@@ -85,6 +85,11 @@ def test_agent_turns_a_widget_chat_into_a_ticket_and_the_visitor_follows_it(
         expect(desk.locator("#ticket-form-subject")).to_have_value(FIRST_WORDS)
         expect(desk.locator("#ticket-form-description")).to_have_value(re.compile("包裹坏了"))
         expect(desk.locator("#ticket-exists")).to_be_hidden()
+        # What the ticket keeps of the customer and where they were is shown, read-only.
+        facts = desk.locator("#ticket-form-facts")
+        expect(facts).to_contain_text("Wang Fang")
+        expect(facts).to_contain_text("Web")  # the channel
+        expect(facts).to_contain_text("/demo/")  # the page they wrote from
         expect(desk.locator("#ticket-form-category")).to_have_value(str(parcels.pk))
         expect(desk.locator("#ticket-form-category-hint")).to_have_text(
             "Suggested category: The customer wrote the category's name (Parcel)"
