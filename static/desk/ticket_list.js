@@ -46,6 +46,7 @@ export class TicketList {
       bulk: $("tl-bulk"),
       selected: $("tl-selected"),
       bulkMe: $("tl-bulk-me"),
+      bulkAssign: $("tl-bulk-assign"),
       bulkStatus: $("tl-bulk-status"),
       bulkPriority: $("tl-bulk-priority"),
       bulkTagForm: $("tl-bulk-tag-form"),
@@ -65,6 +66,7 @@ export class TicketList {
     this.views = [];
     for (const agent of config.agents || []) {
       this.f.assignee.append(el("option", { value: String(agent.id), text: agent.name }));
+      this.ui.bulkAssign.append(el("option", { value: String(agent.id), text: agent.name }));
     }
     for (const category of config.categories || []) {
       this.f.category.append(el("option", { value: String(category.id), text: category.name }));
@@ -109,6 +111,11 @@ export class TicketList {
       this.renderSelection();
     });
     this.ui.bulkMe.addEventListener("click", () => this.bulk("assign", "me"));
+    this.ui.bulkAssign.addEventListener("change", () => {
+      const value = this.ui.bulkAssign.value;
+      this.ui.bulkAssign.value = "";
+      if (value) this.bulk("assign", value === "none" ? null : Number(value));
+    });
     this.ui.bulkStatus.addEventListener("change", () => {
       const value = this.ui.bulkStatus.value;
       this.ui.bulkStatus.value = "";

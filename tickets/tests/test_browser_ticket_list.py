@@ -11,6 +11,7 @@ from chat.tests.factories import ConversationFactory, CustomerFactory
 from desk.tests.browser import launch_chromium, require_chromium, watched_context
 from desk.tests.live_server import server_password
 from desk.tests.test_browser_inbox import in_thread, sign_in
+from routing.tests.factories import AgentProfileFactory
 from tickets.models import Ticket, TicketStatus
 from tickets.services import TicketData, ticket_create
 from tickets.tests.factories import (
@@ -26,6 +27,7 @@ SCREENSHOT = settings.BASE_DIR / "var" / "screenshots" / "ticket-list.png"
 
 
 def make_tickets():
+    AgentProfileFactory(display_name="Han Mei")
     chat = ConversationFactory(customer=CustomerFactory(display_name="Zhao Min 赵敏"))
     refunds = CategoryFactory(name="Refunds 退款")
     opened = [
@@ -94,6 +96,16 @@ def test_agent_filters_selects_and_bulk_sets_priority(daphne_pushes, agent, pass
             "P2 · Normal"
         )
         expect(desk.locator("#tl-bulk")).to_be_hidden()
+
+        # Bulk-assign to a colleague.
+        desk.locator(f"#tl-rows tr[data-id='{first}'] .tl-pick input").check()
+        desk.locator(f"#tl-rows tr[data-id='{third}'] .tl-pick input").check()
+        desk.select_option("#tl-bulk-assign", label="Han Mei")
+        expect(desk.locator(f"#tl-rows tr[data-id='{first}'] .tl-assignee")).to_have_text("Han Mei")
+        expect(desk.locator(f"#tl-rows tr[data-id='{third}'] .tl-assignee")).to_have_text("Han Mei")
+        expect(desk.locator(f"#tl-rows tr[data-id='{second}'] .tl-assignee")).to_have_text(
+            "Unassigned"
+        )
 
         # A row opens the ticket panel.
         desk.locator(f"#tl-rows tr[data-id='{first}'] .tl-subject").click()
