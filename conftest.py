@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import uuid
+
 import pytest
 
 from routing.tests.factories import PASSWORD, AgentProfileFactory, SupervisorProfileFactory
@@ -51,3 +53,14 @@ def agent_client(client, agent):
 def supervisor_client(client, supervisor):
     client.force_login(supervisor.user)
     return client
+
+
+@pytest.fixture
+def own_channel_prefix(settings):
+    """Channel-layer and Redis key prefixes of this test's own, so parallel runs (and the tests
+    of one run) never hear each other. Socket tests use it with `usefixtures`."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    layer = dict(settings.CHANNEL_LAYERS["default"])
+    layer["CONFIG"] = {**layer["CONFIG"], "prefix": prefix}
+    settings.CHANNEL_LAYERS = {"default": layer}
+    settings.REDIS_PREFIX = prefix

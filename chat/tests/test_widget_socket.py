@@ -5,7 +5,6 @@ Test bodies are coroutines run with `async_to_sync`; database work inside them g
 """
 
 import json
-import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -20,18 +19,13 @@ from desk.asgi import application
 from desk.socket import MAX_FRAME_BYTES
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_channel_prefix"),
+]
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 TIMEOUT = 3
-
-
-@pytest.fixture(autouse=True)
-def _own_channel_prefix(settings):
-    """A channel-layer prefix of our own, so parallel test runs never hear each other."""
-    layer = dict(settings.CHANNEL_LAYERS["default"])
-    layer["CONFIG"] = {**layer["CONFIG"], "prefix": f"test-{uuid.uuid4().hex[:12]}"}
-    settings.CHANNEL_LAYERS = {"default": layer}
 
 
 @pytest.fixture

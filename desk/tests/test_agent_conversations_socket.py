@@ -6,7 +6,6 @@ pushes go out on commit). The customer's side is a bare channel in `conv.<id>.cu
 
 import asyncio
 import json
-import uuid
 
 import pytest
 import redis
@@ -23,17 +22,10 @@ from desk.tests.test_agent_socket import TIMEOUT, drain, open_agent_socket, sess
 from desk.viewers import viewers_key
 from routing.tests.factories import AgentProfileFactory, SupervisorProfileFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _own_prefixes(settings):
-    """Channel-layer and Redis key prefixes of our own: parallel runs never hear each other."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    layer = dict(settings.CHANNEL_LAYERS["default"])
-    layer["CONFIG"] = {**layer["CONFIG"], "prefix": prefix}
-    settings.CHANNEL_LAYERS = {"default": layer}
-    settings.REDIS_PREFIX = prefix
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_channel_prefix"),
+]
 
 
 def run(scenario, *args):

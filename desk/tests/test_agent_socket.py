@@ -5,7 +5,6 @@ back to this thread and its connection. Pushes go out on commit, hence transacti
 """
 
 import json
-import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -17,18 +16,13 @@ from desk.socket import MAX_FRAME_BYTES
 from routing.models import AgentProfile, PresenceLog
 from routing.tests.factories import AgentProfileFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_channel_prefix"),
+]
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 TIMEOUT = 3
-
-
-@pytest.fixture(autouse=True)
-def _own_channel_prefix(settings):
-    """A channel-layer prefix of our own, so parallel test runs never hear each other."""
-    layer = dict(settings.CHANNEL_LAYERS["default"])
-    layer["CONFIG"] = {**layer["CONFIG"], "prefix": f"test-{uuid.uuid4().hex[:12]}"}
-    settings.CHANNEL_LAYERS = {"default": layer}
 
 
 def session_headers(client, user, origin=ORIGIN):

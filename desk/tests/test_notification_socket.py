@@ -1,8 +1,6 @@
 """The `notification` frame reaches every tab of the mentioned agent, after commit, and nobody
 else (real ASGI stack, Redis channel layer; transactional database)."""
 
-import uuid
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -14,16 +12,10 @@ from routing.tests.factories import AgentProfileFactory
 from tickets.services import ticket_reply
 from tickets.tests.factories import TicketFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _own_prefixes(settings):
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    layer = dict(settings.CHANNEL_LAYERS["default"])
-    layer["CONFIG"] = {**layer["CONFIG"], "prefix": prefix}
-    settings.CHANNEL_LAYERS = {"default": layer}
-    settings.REDIS_PREFIX = prefix
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_channel_prefix"),
+]
 
 
 def notifications(frames):

@@ -2,8 +2,6 @@
 move, as it was (real ASGI stack, Redis channel layer; transactional database, since pushes go out
 on commit)."""
 
-import uuid
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -14,16 +12,10 @@ from desk.tests.test_agent_socket import drain, open_agent_socket, session_heade
 from routing.tests.factories import AgentProfileFactory, SupervisorProfileFactory, TeamFactory
 from tickets.services import TicketData, ticket_create_from_conversation, ticket_update_fields
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _own_prefixes(settings):
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    layer = dict(settings.CHANNEL_LAYERS["default"])
-    layer["CONFIG"] = {**layer["CONFIG"], "prefix": prefix}
-    settings.CHANNEL_LAYERS = {"default": layer}
-    settings.REDIS_PREFIX = prefix
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_channel_prefix"),
+]
 
 
 def ticket_frames(frames):
