@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from chat.api import AgentView, decode_cursor, encode_cursor
 from desk import notification_selectors, notifications
 from desk.notification_models import Notification, NotificationKind
+from tickets.models import TicketSource
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -22,6 +23,9 @@ class NotificationTicketSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     subject = serializers.CharField()
+    source = serializers.ChoiceField(
+        choices=TicketSource.choices, help_text="How it came to be (the actor when there is none)."
+    )
 
 
 class NotificationActorSerializer(serializers.Serializer):

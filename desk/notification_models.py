@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", _("Mention")
     TICKET_REPLY = "ticket_reply", _("Customer reply")
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
+    TICKET_CREATED = "ticket_created", _("Ticket made from your conversation")
 
 
 class Notification(models.Model):

@@ -11,6 +11,8 @@ Who hears what (docs/protocol.md, `notification`):
   its assignee hears it. While that notification is unread, later replies on the same ticket add
   no more (the timeline has them all).
 - `ticket_assigned`: someone else gave a ticket to an agent.
+- `ticket_created`: a conversation assigned to an agent became a ticket by someone else's hand or
+  by itself (keyword trigger, menu, timeout …: no actor; the ticket's `source` says which).
 
 Rows are written in the caller's transaction; the push goes out after commit (`desk.realtime`).
 """
@@ -57,7 +59,12 @@ def notification_json(notification: Notification) -> dict[str, Any]:
         "kind": notification.kind,
         "ticket": None
         if ticket is None
-        else {"id": ticket.pk, "number": ticket.number, "subject": ticket.subject},
+        else {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "source": ticket.source,
+        },
         "conversation_id": notification.conversation_id,
         "actor": {"id": notification.actor_id, "name": notification.actor_name},
         "excerpt": notification.excerpt,
@@ -192,6 +199,22 @@ def notify_assigned(
         actor=actor,
         ticket=ticket,
         conversation=ticket.conversation,
+        text=ticket.subject,
+    )
+
+
+def notify_ticket_created(
+    *, actor: AbstractBaseUser | None, ticket: Ticket, conversation: Conversation
+) -> Notification | None:
+    """The agent the conversation is assigned to hears that it became a ticket."""
+    if conversation.assignee_id is None:
+        return None
+    return notify(
+        recipient=conversation.assignee,
+        kind=NotificationKind.TICKET_CREATED,
+        actor=actor,
+        ticket=ticket,
+        conversation=conversation,
         text=ticket.subject,
     )
 

@@ -14,7 +14,7 @@ from desk.access import is_supervisor
 from desk.choices import Priority
 from routing import selectors as routing_selectors
 from routing.models import Presence
-from tickets.models import TicketEventKind, TicketStatus, TicketSystemAction
+from tickets.models import TicketEventKind, TicketSource, TicketStatus, TicketSystemAction
 from tickets.selectors import categories_active
 
 
@@ -230,6 +230,7 @@ WORKSPACE_STRINGS = {
     "notificationMention": _("%(actor)s mentioned you on %(number)s"),
     "notificationTicketReply": _("%(actor)s replied on %(number)s"),
     "notificationTicketAssigned": _("%(actor)s assigned %(number)s to you"),
+    "notificationTicketCreated": _("%(actor)s made %(number)s from your conversation"),
     "notificationSomeone": _("Someone"),
     "mentionSuggestions": _("Agents to mention"),
 }
@@ -241,6 +242,7 @@ def workspace_strings() -> dict:
         **WORKSPACE_STRINGS,
         "channels": dict(Channel.choices),
         "identityKinds": dict(IdentityKind.choices),
+        "ticketSources": dict(TicketSource.choices),
         "statuses": dict(ConversationStatus.choices),
         "presences": dict(Presence.choices),
         "deliveryStates": dict(DeliveryState.choices),

@@ -339,6 +339,7 @@ def ticket_create_from_conversation(
         actor=actor, requester=locked.customer, data=filled, conversation=locked, source=source
     )
     chat_link.conversation_post_ticket_created(ticket=ticket)
+    notifications.notify_ticket_created(actor=actor, ticket=ticket, conversation=locked)
     return TicketFromConversation(ticket, True)
 
 

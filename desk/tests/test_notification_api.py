@@ -37,6 +37,7 @@ def test_list_is_mine_newest_first_with_the_unread_count(agent_client, agent):
             "id": newer.ticket.pk,
             "number": newer.ticket.number,
             "subject": newer.ticket.subject,
+            "source": "manual",
         },
         "conversation_id": None,
         "actor": {"id": None, "name": "Carol"},

@@ -53,7 +53,12 @@ def test_the_mentioned_agents_socket_hears_the_notification(client):
         "notification": {
             "id": notification.pk,
             "kind": "mention",
-            "ticket": {"id": ticket.pk, "number": ticket.number, "subject": ticket.subject},
+            "ticket": {
+                "id": ticket.pk,
+                "number": ticket.number,
+                "subject": ticket.subject,
+                "source": "manual",
+            },
             "conversation_id": None,
             "actor": {"id": author.user_id, "name": "Carol"},
             "excerpt": "@lina can you call them?",

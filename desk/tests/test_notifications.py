@@ -108,6 +108,7 @@ def test_a_note_notifies_each_named_agent_once(pushed, carol, lina):
         "id": ticket.pk,
         "number": ticket.number,
         "subject": ticket.subject,
+        "source": "manual",
     }
     assert event["notification"]["actor"] == {"id": carol.user_id, "name": "Carol"}
 
@@ -206,6 +207,43 @@ def test_assignment_by_someone_else_notifies_the_new_assignee(pushed, carol, lin
         ("lina.w", "ticket_assigned", "carol", "Carol", "Refund for order 42"),
         ("carol", "ticket_assigned", "lina.w", "Lina Wang", "Refund for order 42"),
     ]
+
+
+def test_the_conversations_agent_hears_it_became_a_ticket_unless_they_did_it(pushed, carol, lina):
+    chat = ConversationFactory(assignee=lina.user)
+    message_create(conversation=chat, sender_type="customer", body="My parcel is lost")
+
+    def make(actor):
+        return ticket_create_from_conversation(
+            actor=actor,
+            conversation=chat,
+            data=TicketData(subject="Lost parcel"),
+            source="keyword" if actor is None else "button",
+            allow_additional=True,
+        ).ticket
+
+    by_rule = make(None)
+    make(carol.user)
+    make(lina.user)  # her own doing
+    ticket_create_from_conversation(  # an unassigned chat tells nobody
+        actor=None,
+        conversation=ConversationFactory(),
+        data=TicketData(subject=""),
+        source="timeout",
+    )
+
+    assert rows() == [
+        ("lina.w", "ticket_created", None, "", "Lost parcel"),
+        ("lina.w", "ticket_created", "carol", "Carol", "Lost parcel"),
+    ]
+    (groups, event), *_ = pushed
+    assert groups == [realtime.agent_group(lina.user_id)]
+    assert event["notification"]["ticket"] == {
+        "id": by_rule.pk,
+        "number": by_rule.number,
+        "subject": "Lost parcel",
+        "source": "keyword",
+    }
 
 
 def test_taking_a_ticket_yourself_notifies_nobody(pushed, carol):

@@ -8,11 +8,13 @@ const WHAT = {
   mention: "notificationMention",
   ticket_reply: "notificationTicketReply",
   ticket_assigned: "notificationTicketAssigned",
+  ticket_created: "notificationTicketCreated",
 };
 
 function describe(item) {
   return fmt(t[WHAT[item.kind]] || t.notifications, {
-    actor: item.actor?.name || t.notificationSomeone,
+    // Without an actor a ticket made itself: its source (keyword trigger, menu …) is the actor.
+    actor: item.actor?.name || t.ticketSources[item.ticket?.source] || t.notificationSomeone,
     number: item.ticket?.number || "",
   });
 }
