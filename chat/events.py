@@ -17,6 +17,7 @@ from typing import Any
 
 from chat.models import Conversation, Message
 from desk import realtime
+from routing.selectors import agent_display_name
 
 INBOX_ALL = "inbox.all"
 INBOX_UNOWNED = "inbox.unowned"
@@ -59,7 +60,7 @@ def sender_json(message: Message) -> dict[str, Any] | None:
     profile = getattr(user, "agent_profile", None)
     return {
         "id": user.pk,
-        "name": profile.display_name if profile else user.get_username(),
+        "name": agent_display_name(user),
         "avatar_url": profile.avatar_url if profile else "",
     }
 
@@ -123,7 +124,7 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
             "name": customer.display_name,
             "vip_level": customer.vip_level,
         },
-        "assignee": {"id": assignee.pk, "name": _agent_name(assignee)} if assignee else None,
+        "assignee": {"id": assignee.pk, "name": agent_display_name(assignee)} if assignee else None,
         "team": {"id": conversation.team_id, "name": conversation.team.name}
         if conversation.team_id
         else None,
@@ -134,11 +135,6 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         "created_at": _iso(conversation.created_at),
         "closed_at": _iso(conversation.closed_at),
     }
-
-
-def _agent_name(user) -> str:
-    profile = getattr(user, "agent_profile", None)
-    return profile.display_name if profile else user.get_username()
 
 
 def _iso(value) -> str | None:
@@ -196,7 +192,7 @@ def customer_conversation_json(conversation: Conversation) -> dict[str, Any]:
         "subject": conversation.subject,
         "last_seq": conversation.last_seq,
         "assignee": {
-            "name": _agent_name(assignee),
+            "name": agent_display_name(assignee),
             "avatar_url": profile.avatar_url if profile else "",
         }
         if assignee

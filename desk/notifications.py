@@ -31,6 +31,7 @@ from chat.models import Conversation, Customer
 from desk import realtime
 from desk.notification_models import EXCERPT_MAX, Notification, NotificationKind
 from routing.models import AgentProfile
+from routing.selectors import agent_display_name
 from tickets.models import Ticket
 from tickets.selectors import tickets_for_agent
 
@@ -44,11 +45,6 @@ def excerpt(text: str) -> str:
     """The text on one line, cut to EXCERPT_MAX characters (an ellipsis marks the cut)."""
     line = " ".join(text.split())
     return line if len(line) <= EXCERPT_MAX else line[: EXCERPT_MAX - 1] + "…"
-
-
-def agent_name(user: AbstractBaseUser) -> str:
-    profile = getattr(user, "agent_profile", None)
-    return profile.display_name if profile else user.get_username()
 
 
 def notification_json(notification: Notification) -> dict[str, Any]:
@@ -103,7 +99,7 @@ def notify(
         recipient=recipient,
         kind=kind,
         actor=actor,
-        actor_name=(actor_name or (agent_name(actor) if actor else ""))[:150],
+        actor_name=(actor_name or agent_display_name(actor))[:150],
         ticket=ticket,
         conversation=conversation,
         excerpt=excerpt(text),

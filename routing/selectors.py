@@ -58,6 +58,14 @@ def agent_for_user_id(user_id: int) -> AgentProfile | None:
     )
 
 
+def agent_display_name(user: AbstractBaseUser | None) -> str:
+    """How an agent is named to colleagues and customers: the display name, else the username."""
+    if user is None:
+        return ""
+    profile = getattr(user, "agent_profile", None)
+    return profile.display_name if profile else user.get_username()
+
+
 def agents_directory() -> list[dict]:
     """Every active agent with their teams, for the workspace's transfer menu."""
     profiles = (

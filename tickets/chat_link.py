@@ -25,19 +25,12 @@ from django.utils.translation import gettext as _
 
 from chat.models import ContentType, Conversation, Message, SenderType
 from chat.services import message_create
+from routing.selectors import agent_display_name
 from tickets.models import Ticket, TicketStatus
 from tickets.transitions import DONE_STATUSES
 
 TICKET_CREATED = "ticket.created"
 TICKET_STATUS = "ticket.status"
-
-
-def agent_display_name(user: AbstractBaseUser | None) -> str:
-    """What a customer may know of an agent: the display name, never an id."""
-    if user is None:
-        return ""
-    profile = getattr(user, "agent_profile", None)
-    return profile.display_name if profile else user.get_username()
 
 
 def ticket_card_payload(

@@ -12,6 +12,7 @@ from typing import Any
 
 from chat import events as chat_events
 from desk import realtime
+from routing.selectors import agent_display_name
 from tickets.models import Ticket
 
 TICKET_UPDATE = "ticket.update"
@@ -19,11 +20,6 @@ TICKET_UPDATE = "ticket.update"
 
 def _named(obj: Any, name: str) -> dict[str, Any] | None:
     return None if obj is None else {"id": obj.pk, "name": name}
-
-
-def _agent_name(user) -> str:
-    profile = getattr(user, "agent_profile", None)
-    return profile.display_name if profile else user.get_username()
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
@@ -35,7 +31,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "subject": ticket.subject,
         "status": ticket.status,
         "priority": ticket.priority,
-        "assignee": _named(assignee, _agent_name(assignee)) if assignee else None,
+        "assignee": _named(assignee, agent_display_name(assignee)) if assignee else None,
         "team": _named(ticket.team, ticket.team.name) if ticket.team_id else None,
         "category": _named(ticket.category, ticket.category.name) if ticket.category_id else None,
         "conversation_id": ticket.conversation_id,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from chat.models import Conversation, Customer, Message, SenderType
 from desk.access import team_scope
 from desk.choices import Priority
+from routing.selectors import agent_display_name
 from tickets.models import Category, Ticket, TicketEvent, TicketStatus
 from tickets.transitions import ACTIVE_STATUSES
 
@@ -146,10 +147,7 @@ def _author(message: Message, customer: Customer) -> str:
     if message.sender_type == SenderType.BOT:
         return _("Bot")
     user = message.sender_user
-    if user is None:
-        return _("Agent")
-    profile = getattr(user, "agent_profile", None)
-    return profile.display_name if profile else user.get_username()
+    return agent_display_name(user) if user else _("Agent")
 
 
 def conversation_transcript(conversation: Conversation) -> str:

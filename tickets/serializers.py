@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from chat.models import IdentityKind
 from desk.choices import Priority
+from routing.selectors import agent_display_name
 from tickets.category_suggestion import SuggestionReason
 from tickets.events import ticket_json
 from tickets.field_changes import (
@@ -78,7 +79,6 @@ class TicketEventSerializer(serializers.Serializer):
 
     def to_representation(self, event: TicketEvent) -> dict[str, Any]:
         actor = event.actor
-        profile = getattr(actor, "agent_profile", None) if actor else None
         customer = event.actor_customer
         return {
             "id": event.pk,
@@ -88,7 +88,7 @@ class TicketEventSerializer(serializers.Serializer):
             "action": event.action,
             "actor": {
                 "id": actor.pk,
-                "name": profile.display_name if profile else actor.get_username(),
+                "name": agent_display_name(actor),
             }
             if actor
             else None,
