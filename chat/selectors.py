@@ -17,6 +17,7 @@ from chat.models import (
     SenderType,
 )
 from desk.access import team_scope
+from desk.paging import newest_first_page
 
 if TYPE_CHECKING:
     from tickets.models import Ticket
@@ -146,14 +147,7 @@ def conversations_page(
 ) -> tuple[list[Conversation], tuple[datetime, int] | None]:
     """One keyset page of `conversations_inbox` after the `(activity_at, id)` of the last row
     seen; returns the rows and the key to continue from (None on the last page)."""
-    if after is not None:
-        at, pk = after
-        queryset = queryset.filter(Q(activity_at__lt=at) | Q(activity_at=at, id__lt=pk))
-    rows = list(queryset[: limit + 1])
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, (rows[-1].activity_at, rows[-1].pk)
+    return newest_first_page(queryset, field="activity_at", after=after, limit=limit)
 
 
 HISTORY_LIMIT = 10

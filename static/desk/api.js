@@ -11,11 +11,14 @@ export class ApiError extends Error {
   }
 }
 
-/** The words of an API error: its message, then what it says about each field. */
+/** The words of an API error: its message, then what it says about each field (a field's
+ * messages may be a list, or an object of lists for a nested field such as a filter). */
 export function errorText(error) {
   const parts = [error.message || t.actionFailed];
   for (const messages of Object.values(error.fields || {})) {
-    parts.push(...(Array.isArray(messages) ? messages : [String(messages)]));
+    if (Array.isArray(messages)) parts.push(...messages.map(String));
+    else if (messages && typeof messages === "object") parts.push(...Object.values(messages).flat());
+    else parts.push(String(messages));
   }
   return parts.join(" ");
 }

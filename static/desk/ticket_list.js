@@ -2,21 +2,11 @@
 // and bulk actions (docs/api.md). A row opens the ticket panel (tickets.js); `ticket.update`
 // pushes and the panel's answers refresh rows in place. Text comes from #desk-i18n.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { config, el, fmt, shortTime, t } from "./dom.js";
 
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 300;
-
-function errorText(error) {
-  const parts = [error.message || t.actionFailed];
-  for (const messages of Object.values(error.fields || {})) {
-    if (Array.isArray(messages)) parts.push(...messages.map(String));
-    else if (messages && typeof messages === "object") parts.push(...Object.values(messages).flat());
-    else parts.push(String(messages));
-  }
-  return parts.join(" ");
-}
 
 export class TicketList {
   constructor({ toast, openTicket }) {
