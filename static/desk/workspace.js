@@ -197,14 +197,12 @@ const ticketDesk = new TicketDesk({
     if (currentView === "tickets") showRequester(detail.requester.id);
   },
 });
-const openTicket = (id) => ticketDesk.showTicket(id, { reveal: true });
-const ticketList = new TicketList({
-  toast: showToast,
-  openTicket: (id) => {
-    openTicket(id);
-    rememberView(id);
-  },
-});
+/** Open a ticket in the panel, from anywhere; the Tickets view keeps it in the URL. */
+function openTicket(id) {
+  ticketDesk.showTicket(id, { reveal: true });
+  if (currentView === "tickets") rememberView(id);
+}
+const ticketList = new TicketList({ toast: showToast, openTicket });
 const bell = new NotificationBell({ toast: showToast, openTicket });
 new MentionAutocomplete(document.getElementById("ticket-reply-body"));
 pane = new ConversationPane({
