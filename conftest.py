@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from axes.handlers.proxy import AxesProxyHandler
 
 from routing.tests.factories import PASSWORD, AgentProfileFactory, SupervisorProfileFactory
 
@@ -24,6 +25,17 @@ def _fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limits(settings):
+    """Rate-limit counters, socket slots and login failures (the cache) of this test's own: they
+    live in Redis, so they would otherwise add up across the tests of a run and across runs."""
+    tag = uuid.uuid4().hex[:12]
+    settings.RATE_LIMIT_PREFIX = f"{settings.REDIS_PREFIX}:rl-{tag}"
+    cache = settings.CACHES["default"]
+    settings.CACHES = {"default": {**cache, "KEY_PREFIX": f"{cache['KEY_PREFIX']}-{tag}"}}
+    AxesProxyHandler.get_implementation(force=True)  # it keeps the cache it was made with
 
 
 @pytest.fixture

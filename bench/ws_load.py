@@ -83,8 +83,12 @@ def wait_port(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-async def customer_loop(url, headers, messages, interval, frame_for, sent_at, result, ready):
+async def customer_loop(
+    url, headers, messages, interval, frame_for, sent_at, result, ready, first=None
+):
     async with websockets.connect(url, additional_headers=headers, max_size=2**22) as ws:
+        if first is not None:  # the widget socket's `auth` frame
+            await ws.send(json.dumps(first))
         pending: set[str] = set()
         first_id = uuid.uuid4().hex
 
@@ -146,7 +150,7 @@ async def agent_loop(url, headers, parse, sent_at, result, stop, connected):
 
 
 async def drive(name, customers, agents, args, frame_for, parse) -> Result:
-    """customers: [(url, headers)], agents: [(url, headers)]."""
+    """customers: [(url, headers[, first frame])], agents: [(url, headers)]."""
     result = Result(name, expected_deliveries=len(customers) * args.messages * len(agents))
     sent_at: dict[str, float] = {}
     stop, ready = asyncio.Event(), asyncio.Event()
@@ -164,9 +168,11 @@ async def drive(name, customers, agents, args, frame_for, parse) -> Result:
     started = time.perf_counter()
     senders = [
         asyncio.create_task(
-            customer_loop(u, h, args.messages, args.interval, frame_for, sent_at, result, ready)
+            customer_loop(
+                u, h, args.messages, args.interval, frame_for, sent_at, result, ready, *first
+            )
         )
-        for u, h in customers
+        for u, h, *first in customers
     ]
     done, _ = await asyncio.wait(senders, timeout=args.timeout)
     result.errors += sum(1 for task in done if task.exception())
@@ -219,7 +225,7 @@ def run_unidesk(args) -> Result:
     fixtures = unidesk_fixtures.prepare(env, args.customers, args.agents)
     port = args.port
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+        [sys.executable, "-m", "desk.server", "-b", "127.0.0.1", "-p", str(port),
          "desk.asgi:application"],
         env=env, cwd=ROOT, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -227,7 +233,7 @@ def run_unidesk(args) -> Result:
         wait_port(port)
         origin = {"Origin": f"http://127.0.0.1:{port}"}
         customers = [
-            (f"ws://127.0.0.1:{port}/ws/widget/?token={token}", origin)
+            (f"ws://127.0.0.1:{port}/ws/widget/", origin, {"type": "auth", "token": token})
             for token in fixtures["tokens"]
         ]
         agents = [

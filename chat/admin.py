@@ -21,6 +21,7 @@ from chat.models import (
     WidgetSite,
     WidgetVisitor,
 )
+from tickets.menu_admin import WidgetMenuOptionInline
 
 RECENT_MESSAGES = 10
 
@@ -192,12 +193,14 @@ class MessageAdmin(admin.ModelAdmin):
 class AttachmentAdmin(admin.ModelAdmin):
     """View and delete (for example to remove a file a customer sent by mistake)."""
 
-    list_display = ["original_name", "content_type", "size", "conversation", "created_at"]
-    list_filter = ["content_type", "created_at"]
+    list_display = [
+        "original_name", "content_type", "size", "conversation", "uploader_type", "created_at"
+    ]  # fmt: skip
+    list_filter = ["content_type", "uploader_type", "created_at"]
     list_select_related = ["conversation__customer"]
     search_fields = ["original_name"]
     date_hierarchy = "created_at"
-    raw_id_fields = ["conversation", "message"]
+    raw_id_fields = ["conversation", "message", "uploader_user"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -224,6 +227,7 @@ class WidgetSiteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["team"]
     readonly_fields = ["secret", "snippet", "created_at"]
     actions = ["rotate_secret"]
+    inlines = [WidgetMenuOptionInline]  # the site's widget menu, each option linked
     fieldsets = [
         (None, {"fields": ["name", "key", "is_active", "team", "offline_tickets", "snippet"]}),
         (

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
-from chat.attachments import ALLOWED, MB, UploadRejected, attachment_upload
+from chat.attachments import ALLOWED, MAX_UPLOAD_BODY, MB, UploadRejected, attachment_upload
 from chat.models import Channel, Conversation, ConversationStatus
 from chat.serializers import (
     AssignSerializer,
@@ -36,7 +36,10 @@ from chat.serializers import (
     TransferSerializer,
     UploadSerializer,
 )
+from desk import ratelimit
 from desk.api_errors import ApiError
+from desk.ids import IdField, WholeNumberField, is_db_int
+from desk.json_input import json_loads
 from routing import selectors as routing_selectors
 from tickets.services import conversation_close_unresolved
 
@@ -76,18 +79,18 @@ def encode_cursor(key: tuple[datetime, int]) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, pk = json.loads(raw)
+        at, pk = json_loads(raw)
         moment = parse_datetime(at)
     except (binascii.Error, ValueError, TypeError):
         moment, pk = None, None
-    if moment is None or isinstance(pk, bool) or not isinstance(pk, int):
+    if moment is None or not is_db_int(pk):
         raise serializers.ValidationError(_("This cursor is not one the server gave out."))
     return moment, pk
 
 
 class InboxQuerySerializer(serializers.Serializer):
     filter = serializers.ChoiceField(choices=selectors.INBOX_FILTERS, default="all")
-    team = serializers.IntegerField(required=False, min_value=1)
+    team = IdField(required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     status = serializers.ChoiceField(
         choices=[selectors.ACTIVE, *ConversationStatus.values],
@@ -96,7 +99,7 @@ class InboxQuerySerializer(serializers.Serializer):
     )
     q = serializers.CharField(required=False, max_length=200, help_text="Search text.")
     cursor = serializers.CharField(required=False, help_text="`next_cursor` of the last page.")
-    limit = serializers.IntegerField(
+    limit = WholeNumberField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
     )
 
@@ -171,8 +174,8 @@ class CustomerDetailView(AgentView):
 
 
 class MessagePageQuerySerializer(serializers.Serializer):
-    before_seq = serializers.IntegerField(required=False, min_value=1)
-    limit = serializers.IntegerField(
+    before_seq = IdField(required=False)
+    limit = WholeNumberField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=selectors.PAGE_LIMIT
     )
 
@@ -224,6 +227,7 @@ def _upload_error(exc: UploadRejected, content_type: str) -> ApiError:
 
 class ConversationAttachmentsView(AgentView):
     parser_classes = [MultiPartParser]
+    max_body_bytes = MAX_UPLOAD_BODY  # larger bodies are refused with 413 (desk/body_limits.py)
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
@@ -233,15 +237,38 @@ class ConversationAttachmentsView(AgentView):
     )
     def post(self, request: Request, pk: int) -> Response:
         conversation = self.conversation(pk)
+        ratelimit.enforce(("upload.agent", request.user.pk))  # 429 before the body is read
         payload = UploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
         try:
-            attachment = attachment_upload(conversation=conversation, upload=upload)
+            attachment = attachment_upload(
+                conversation=conversation, upload=upload, actor=request.user
+            )
         except UploadRejected as exc:
             content_type = (upload.content_type or "").split(";")[0].strip().lower()
             raise _upload_error(exc, content_type) from exc
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class ConversationAttachmentView(AgentView):
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        operation_id="conversations_attachments_delete",
+        summary="Delete your own upload that no message has taken yet (a removed chip)",
+        description="404 `not_found` for anything else: a colleague's or the customer's "
+        "upload, one already sent, an unknown id.",
+    )
+    def delete(self, request: Request, pk: int, attachment_id: int) -> Response:
+        conversation = self.conversation(pk)
+        if not services.attachment_discard(
+            actor=request.user,
+            conversations=Conversation.objects.filter(pk=conversation.pk),
+            attachment_id=attachment_id,
+        ):
+            raise exceptions.NotFound(_("No such upload."))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ConversationChangeView(AgentView):

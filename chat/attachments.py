@@ -1,17 +1,25 @@
-"""Uploads: size and type limits, storage through Django storage, and capability URLs.
+"""Uploads: size and type limits, storage through Django storage, and expiring capability URLs.
 
-A file is uploaded first (it belongs to a conversation, not yet to a message), then a message
-names it. Its URL carries a signature, so the widget (no session) and the workspace can both fetch
-it, and nobody can guess another one.
+A file is uploaded first (it belongs to a conversation and to its uploader, not yet to a message),
+then a message of the same sender names it. Its URL carries a signature, so the widget (no session)
+and the workspace can both fetch it and nobody can guess another one, and the time it was issued:
+it works for `ATTACHMENT_URL_MAX_AGE_SECONDS`, then the download answers 410. The time is rounded
+down to a twenty-fourth of that age, so one URL serves every receiver of a push and a history page
+loaded again soon after (the browser's cache keeps working); clients get fresh URLs from every
+history page, `sync` and push.
 """
 
+import time
 from dataclasses import dataclass
+from enum import Enum
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 
-from chat.models import Attachment, ContentType, Conversation
+from chat.models import Attachment, ContentType, Conversation, SenderType
 
 MB = 1024 * 1024
 
@@ -44,6 +52,9 @@ ALLOWED: dict[str, Kind] = {
         ContentType.FILE, 20 * MB
     ),
 }
+# The largest upload body: the largest file any type may be, plus room for the multipart envelope
+# (the upload views' `max_body_bytes`, see desk/body_limits.py).
+MAX_UPLOAD_BODY = max(kind.max_bytes for kind in ALLOWED.values()) + MB
 # Magic numbers of the image types, so an HTML file cannot be uploaded as "image/png".
 IMAGE_SIGNATURES = {
     "image/jpeg": (b"\xff\xd8\xff",),
@@ -68,8 +79,11 @@ def attachment_kind(attachment: Attachment) -> str:
     return kind.content_type if kind else ContentType.FILE
 
 
-def attachment_upload(*, conversation: Conversation, upload: UploadedFile) -> Attachment:
-    """Check and store one uploaded file for `conversation`; refuses before anything is saved."""
+def attachment_upload(
+    *, conversation: Conversation, upload: UploadedFile, actor: AbstractBaseUser | None
+) -> Attachment:
+    """Check and store one uploaded file for `conversation`, made by the agent `actor` (None:
+    the conversation's customer, through the widget); refuses before anything is saved."""
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     kind = ALLOWED.get(content_type)
     if kind is None:
@@ -91,6 +105,8 @@ def attachment_upload(*, conversation: Conversation, upload: UploadedFile) -> At
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
     return Attachment.objects.create(
         conversation=conversation,
+        uploader_type=SenderType.CUSTOMER if actor is None else SenderType.AGENT,
+        uploader_user=actor,
         file=upload,
         content_type=content_type,
         size=upload.size,
@@ -98,17 +114,44 @@ def attachment_upload(*, conversation: Conversation, upload: UploadedFile) -> At
     )
 
 
-def attachment_signature(attachment_id: int) -> str:
-    return signing.Signer(salt=_SALT).sign(str(attachment_id)).rsplit(":", 1)[1]
+class UrlCheck(Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    INVALID = "invalid"
 
 
-def attachment_signature_valid(attachment_id: int, signature: str) -> bool:
+def _now() -> float:
+    return time.time()
+
+
+def _url_step(max_age: int) -> int:
+    return max(1, max_age // 24)
+
+
+def _signature(attachment_id: int, issued: int) -> str:
+    return signing.Signer(salt=_SALT).signature(f"{attachment_id}:{issued}")
+
+
+def attachment_url(attachment: Attachment, *, now: float | None = None) -> str:
+    """A URL that fetches the file until ATTACHMENT_URL_MAX_AGE_SECONDS after it was issued."""
+    step = _url_step(settings.ATTACHMENT_URL_MAX_AGE_SECONDS)
+    issued = int(_now() if now is None else now) // step * step
+    token = f"{signing.b62_encode(issued)}.{_signature(attachment.pk, issued)}"
+    return reverse("attachment", args=[attachment.pk, token])
+
+
+def attachment_url_check(attachment_id: int, token: str, *, now: float | None = None) -> UrlCheck:
+    """Whether `token` (from `attachment_url`) opens the attachment now."""
+    issued_text, _, signature = token.partition(".")
     try:
-        signing.Signer(salt=_SALT).unsign(f"{attachment_id}:{signature}")
-    except signing.BadSignature:
-        return False
-    return True
-
-
-def attachment_url(attachment: Attachment) -> str:
-    return reverse("attachment", args=[attachment.pk, attachment_signature(attachment.pk)])
+        issued = signing.b62_decode(issued_text)
+    except (ValueError, IndexError):
+        return UrlCheck.INVALID
+    if not signature or not signing.constant_time_compare(
+        signature, _signature(attachment_id, issued)
+    ):
+        return UrlCheck.INVALID
+    age = (_now() if now is None else now) - issued
+    if age > settings.ATTACHMENT_URL_MAX_AGE_SECONDS:
+        return UrlCheck.EXPIRED
+    return UrlCheck.VALID

@@ -1,33 +1,35 @@
-"""The widget socket /ws/widget/?token=<visitor token> (docs/protocol.md, "Widget socket").
+"""The widget socket /ws/widget/ (docs/protocol.md, "Widget socket").
 
-The token names one visitor (site + customer). The socket hears that visitor's group (new
+The first frame is `{"type": "auth", "token": <visitor token>}` (never the URL, which proxies
+log); the token names one visitor (site + customer). The socket hears that visitor's group (new
 conversations from any tab) and the customer group of each of the visitor's conversations it
 knows; it never joins anything else, so it never hears internal notes or other customers.
 """
 
+import asyncio
 import json
 import re
 import time
 from typing import Any
-from urllib.parse import parse_qs
 
 from chat import events, services, widget_selectors, widget_services, widget_sessions
 from chat.models import WidgetVisitor
-from desk import realtime
+from desk import ratelimit, realtime
 from desk.db import db_async
 from desk.groups import GroupMembership
+from desk.ids import is_db_int
 from desk.socket import FrameError, JsonFrameConsumer
 from routing.selectors import team_has_agent_online
 
-CLOSE_FORBIDDEN = 4403
+CLOSE_FORBIDDEN = 4403  # bad, expired or revoked token: the widget renews its session
+CLOSE_UNAUTHENTICATED = 4401  # no `auth` frame first, or none within AUTH_TIMEOUT
+AUTH_TIMEOUT = 5.0  # seconds
 MAX_BODY_CHARS = 5000
 MAX_ATTACHMENTS = 10
 CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 TYPING_STATES = ("start", "stop")
 CUSTOMER_TYPING_FIELDS = ("type", "conversation_id", "by", "name", "state")
-# message.send: a burst of 10, then 2 per second.
-SEND_BURST = 10
-SEND_PER_SECOND = 2.0
+# message.send is limited per visitor across all its sockets (desk/ratelimit.py).
 # typing frames beyond this are dropped without a word (they are only hints)
 TYPING_BURST = 5
 TYPING_PER_SECOND = 1.0
@@ -52,8 +54,8 @@ class TokenBucket:
 
 def _integer(content: dict, key: str, *, code: str = "invalid_frame") -> int:
     value = content.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FrameError(code, f"`{key}` must be a non-negative integer.")
+    if not is_db_int(value, min_value=0):
+        raise FrameError(code, f"`{key}` must be a non-negative integer (64-bit).")
     return value
 
 
@@ -68,7 +70,7 @@ def _send_fields(content: dict) -> tuple[str, str, list[int]]:
     if (
         not isinstance(attachment_ids, list)
         or len(attachment_ids) > MAX_ATTACHMENTS
-        or any(isinstance(i, bool) or not isinstance(i, int) for i in attachment_ids)
+        or not all(is_db_int(i, min_value=1) for i in attachment_ids)
     ):
         raise FrameError(
             "invalid_attachment", f"`attachment_ids` is a list of at most {MAX_ATTACHMENTS} ids."
@@ -82,24 +84,47 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
     visitor: WidgetVisitor | None = None
 
     async def connect(self):
-        token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
-        self.visitor = await db_async(widget_sessions.visitor_from_token)(token)
+        # Accepted before anything is known: the token comes in the first frame. A socket that
+        # says nothing is closed with 4401 after AUTH_TIMEOUT.
+        await self.accept()
+        self.auth_timer = asyncio.get_running_loop().create_task(self._auth_deadline())
+
+    async def _auth_deadline(self) -> None:
+        await asyncio.sleep(AUTH_TIMEOUT)
         if self.visitor is None:
-            # Accepted, then closed with 4403, so the widget can tell "start a new session"
-            # from a network failure (a refused handshake is a bare 1006).
-            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def receive_json(self, content, **kwargs):
+        if self.visitor is None:
+            await self.authenticate(content)
+        else:
+            await super().receive_json(content, **kwargs)
+
+    async def authenticate(self, content: dict) -> None:
+        """The first frame: `auth` with a token that opens the socket, else the socket closes
+        (4401 for anything but `auth`; 4403, which the widget answers by renewing its session,
+        for a bad, expired or revoked token)."""
+        self.auth_timer.cancel()
+        if content.get("type") != "auth":
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        visitor = await db_async(widget_sessions.visitor_from_token)(content.get("token"))
+        if visitor is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if not await ratelimit.socket_claim("visitor", visitor.pk, self.channel_name):
+            await self.send_error("too_many_sockets", "Close another tab of this chat first.")
+            await self.close(code=ratelimit.CLOSE_TOO_MANY_SOCKETS, reason="too_many_sockets")
+            return
+        self.visitor = visitor  # from here on, disconnect frees the socket's slot
         self.init_groups()
         self.conversation_ids: set[int] = set()
         self.current_id: int | None = None
-        self.sends = TokenBucket(SEND_BURST, SEND_PER_SECOND)
         self.typings = TokenBucket(TYPING_BURST, TYPING_PER_SECOND)
         await self.join(widget_services.visitor_group(self.visitor))
         hello = await db_async(self._hello)()
         if hello["conversation"]:
             await self.follow(hello["conversation"]["id"])
-        await self.accept()
         await self.send_json(hello)
 
     def _hello(self) -> dict[str, Any]:
@@ -111,7 +136,11 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         }
 
     async def disconnect(self, code):
+        if getattr(self, "auth_timer", None) is not None:
+            self.auth_timer.cancel()
         await self.leave_groups()
+        if self.visitor is not None:
+            await ratelimit.socket_release("visitor", self.visitor.pk, self.channel_name)
 
     async def follow(self, conversation_id: int) -> None:
         """Hear this conversation (of this visitor: callers got the id from the visitor's own
@@ -123,6 +152,9 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
 
     async def event_push(self, message: dict) -> None:
         kind = message.get("kind")
+        if kind == "session.revoked":  # the visitor signed out: every socket of theirs ends
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         if kind == "conversation.new":
             await self.follow(message["conversation_id"])
         elif kind == "typing":  # only what a customer may know of who types
@@ -134,12 +166,12 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
     # ---- frames -------------------------------------------------------------------------------
 
     async def frame_ping(self, content):
+        await ratelimit.socket_refresh("visitor", self.visitor.pk, self.channel_name)
         await self.send_json({"type": "pong", "ref": content.get("ref")})
 
     async def frame_message_send(self, content):
         client_msg_id, body, attachment_ids = _send_fields(content)
-        if not self.sends.take():
-            raise FrameError("rate_limited", "Too many messages; wait a moment.")
+        await ratelimit.aenforce(("message.visitor", self.visitor.pk))
         result = await db_async(self._send)(client_msg_id, body, attachment_ids)
         # The service's transaction has committed: the ack never runs ahead of the row. It goes
         # out before we subscribe to a new conversation's pushes, so a Redis outage (pushes are

@@ -15,7 +15,7 @@ clients apply them idempotently.
 from collections.abc import Iterable
 from typing import Any
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, SenderType
 from desk import realtime
 from routing.selectors import agent_display_name
 
@@ -102,9 +102,12 @@ def message_json(message: Message) -> dict[str, Any]:
 
 
 def customer_message_json(message: Message) -> dict[str, Any]:
-    """What the customer may see: no internal fields, agents by display name only."""
+    """What the customer may see: no internal fields, agents by display name only, and only
+    the customer's own `client_msg_id`s (an agent's would let a visitor probe for resends)."""
     data = message_json(message)
     del data["is_internal"]
+    if message.sender_type != SenderType.CUSTOMER:
+        data["client_msg_id"] = ""
     if data["sender"]:
         data["sender"].pop("id")
     return data

@@ -221,10 +221,17 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["conversation", "seq"], name="message_conversation_seq"
             ),
+            # A resend is the same sender's `client_msg_id` (services._existing_message): one
+            # row per id for the customer side, one per id for each agent (or bot/system).
             models.UniqueConstraint(
                 fields=["conversation", "client_msg_id"],
-                condition=~Q(client_msg_id=""),
-                name="message_conversation_client_msg_id",
+                condition=~Q(client_msg_id="") & Q(sender_type="customer"),
+                name="message_conversation_customer_client_msg_id",
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "sender_type", "sender_user", "client_msg_id"],
+                condition=~Q(client_msg_id="") & ~Q(sender_type="customer"),
+                name="message_conversation_sender_client_msg_id",
             ),
             models.UniqueConstraint(
                 fields=["channel", "provider_message_id"],
@@ -252,6 +259,19 @@ class Attachment(models.Model):
         related_name="attachments",
         verbose_name=_("message"),
     )
+    # Who uploaded it: only the same sender may put it into a message (the conversation's
+    # customer, or that agent). Blank on uploads made before this was recorded.
+    uploader_type = models.CharField(
+        _("uploaded by"), max_length=10, choices=SenderType.choices, blank=True
+    )
+    uploader_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploading agent"),
+    )
     file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
@@ -262,6 +282,12 @@ class Attachment(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+        indexes = [
+            # The beat sweep of uploads never sent (services.attachments_sweep_unsent).
+            models.Index(
+                fields=["created_at"], condition=Q(message=None), name="attachment_unsent_created"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -17,6 +17,7 @@ from chat.models import (
     SenderType,
 )
 from desk.access import team_scope
+from desk.ids import parse_id
 from desk.paging import newest_first_page
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ class InboxQuery:
 
 def _public_last(field: str) -> Subquery:
     latest = Message.objects.filter(conversation=OuterRef("pk"), is_internal=False)
+    if field == "sender_name":  # how agents are named (`agent_display_name`), in SQL
+        name = Coalesce("sender_user__agent_profile__display_name", "sender_user__username")
+        latest = latest.annotate(sender_name=name)
     return Subquery(latest.order_by("-seq").values(field)[:1])
 
 
@@ -92,8 +96,9 @@ def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[C
     """The agent's conversations matching the workspace filters, newest activity first.
 
     Each row carries its last public message (`last_body`, `last_content_type`,
-    `last_sender_type`) and `waiting_since`: when the oldest customer message that no agent has
-    answered yet was sent. Everything is one query, whatever the page size.
+    `last_sender_type`; the agent who wrote it: `last_sender_id`, `last_sender_name`) and
+    `waiting_since`: when the oldest customer message that no agent has answered yet was sent.
+    Everything is one query, whatever the page size.
     """
     queryset = conversations_for_agent(user)
     if query.filter == "mine":
@@ -119,8 +124,9 @@ def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[C
             | Exists(identities)
             | Exists(bodies)
         )
-        if query.q.lstrip("#").isdigit():
-            match |= Q(pk=int(query.q.lstrip("#")))
+        number = parse_id(query.q.lstrip("#"))
+        if number is not None:
+            match |= Q(pk=number)
         queryset = queryset.filter(match)
     last_reply = Message.objects.filter(
         conversation=OuterRef(OuterRef("pk")),
@@ -138,6 +144,8 @@ def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[C
         last_body=_public_last("body"),
         last_content_type=_public_last("content_type"),
         last_sender_type=_public_last("sender_type"),
+        last_sender_id=_public_last("sender_user_id"),
+        last_sender_name=_public_last("sender_name"),
         waiting_since=Subquery(unanswered.values("created_at")[:1]),
     ).order_by("-activity_at", "-id")
 

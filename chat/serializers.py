@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from chat import events
 from chat.models import Channel, Conversation, ConversationStatus, Customer, IdentityKind
+from desk.ids import IdField
 
 
 def _iso(value) -> str | None:
@@ -52,6 +53,7 @@ class LastMessageSerializer(serializers.Serializer):
     body = serializers.CharField()
     content_type = serializers.CharField()
     sender_type = serializers.CharField()
+    sender = _Named(allow_null=True, help_text="The agent who wrote it (null for others).")
 
 
 class InboxRowSerializer(ConversationSummarySerializer):
@@ -69,7 +71,10 @@ class InboxRowSerializer(ConversationSummarySerializer):
                 "body": instance.last_body,
                 "content_type": instance.last_content_type,
                 "sender_type": instance.last_sender_type,
+                "sender": None,
             }
+            if instance.last_sender_id is not None:
+                last["sender"] = {"id": instance.last_sender_id, "name": instance.last_sender_name}
         data["last_message"] = last
         data["waiting_since"] = _iso(instance.waiting_since)
         return data
@@ -242,7 +247,10 @@ class AttachmentSerializer(serializers.Serializer):
     name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    url = serializers.CharField(help_text="A signed URL: anyone holding it may fetch the file.")
+    url = serializers.CharField(
+        help_text="A signed URL: anyone holding it may fetch the file until it expires "
+        "(ATTACHMENT_URL_MAX_AGE_SECONDS, then 410); history and sync hand out fresh ones."
+    )
 
     def to_representation(self, instance):
         return events.attachment_json(instance)
@@ -278,13 +286,11 @@ class UploadSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    assignee_id = serializers.IntegerField(
-        allow_null=True, help_text="An agent's user id, or null to unassign."
-    )
+    assignee_id = IdField(allow_null=True, help_text="An agent's user id, or null to unassign.")
 
 
 class TransferSerializer(serializers.Serializer):
-    team_id = serializers.IntegerField(help_text="The team that takes the conversation over.")
+    team_id = IdField(help_text="The team that takes the conversation over.")
 
 
 class CloseSerializer(serializers.Serializer):

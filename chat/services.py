@@ -7,11 +7,12 @@ new row was written, all in one transaction.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chat import events
@@ -142,11 +143,13 @@ def message_create(
     within: QuerySet[Conversation] | None = None,
 ) -> MessageResult:
     """Store one message exactly once, give it the conversation's next `seq`, and announce it
-    after commit. `attachment_ids` must be uploads of this conversation not yet in a message;
-    without a `content_type`, a message of only attachments takes the first one's kind (image,
-    video, file …). `refuse_closed` raises ConversationClosed for a new message to a closed
-    conversation (a resend still returns the stored row). `within` scopes the lookup (say, to
-    one visitor's conversations): a conversation outside it raises Conversation.DoesNotExist.
+    after commit. `attachment_ids` must be uploads of this conversation not yet in a message,
+    made by this sender (the customer, or the agent `sender_user`); without a `content_type`,
+    a message of only attachments takes the first one's kind (image, video, file …). A resend
+    is the same sender's `client_msg_id` (another sender's row is never returned).
+    `refuse_closed` raises ConversationClosed for a new message to a closed conversation (a
+    resend still returns the stored row). `within` scopes the lookup (say, to one visitor's
+    conversations): a conversation outside it raises Conversation.DoesNotExist.
 
     This is the hot path of every chat: the locked row comes back with what the announcement
     needs (customer, assignee, team), counters are computed on the locked values, and the
@@ -157,7 +160,9 @@ def message_create(
         .select_related("customer", "assignee__agent_profile", "team")
         .get(pk=conversation.pk)
     )
-    duplicate = _existing_message(conv, client_msg_id, provider_message_id)
+    duplicate = _existing_message(
+        conv, sender_type, sender_user, client_msg_id, provider_message_id
+    )
     if duplicate is not None:
         return MessageResult(duplicate, False)
     if refuse_closed and conv.status == ConversationStatus.CLOSED:
@@ -166,11 +171,19 @@ def message_create(
     linked: list[Attachment] = []
     if wanted:
         linked = sorted(
-            Attachment.objects.filter(pk__in=wanted, conversation=conv, message=None),
+            Attachment.objects.filter(
+                pk__in=wanted,
+                conversation=conv,
+                message=None,
+                uploader_type=sender_type,
+                uploader_user=sender_user if sender_type == SenderType.AGENT else None,
+            ),
             key=lambda a: a.pk,
         )
         if len(linked) != len(wanted):
-            raise InvalidAttachment("An attachment is unknown, of another conversation, or used.")
+            raise InvalidAttachment(
+                "An attachment is unknown, of another conversation or sender, or used."
+            )
     if content_type is None:
         content_type = ContentType.TEXT
         if linked and not body.strip():
@@ -217,10 +230,21 @@ def message_create(
 
 
 def _existing_message(
-    conv: Conversation, client_msg_id: str, provider_message_id: str
+    conv: Conversation,
+    sender_type: str,
+    sender_user: AbstractBaseUser | None,
+    client_msg_id: str,
+    provider_message_id: str,
 ) -> Message | None:
+    """A resend: the same sender's `client_msg_id` (the customer side, or that one agent; the
+    unique constraints on Message draw the same lines), or the channel's provider id."""
     if client_msg_id:
-        found = Message.objects.filter(conversation=conv, client_msg_id=client_msg_id).first()
+        same_sender = Q(sender_type=sender_type)
+        if sender_type != SenderType.CUSTOMER:
+            same_sender &= Q(sender_user=sender_user)
+        found = Message.objects.filter(
+            same_sender, conversation=conv, client_msg_id=client_msg_id
+        ).first()
         if found:
             return found
     if provider_message_id:
@@ -287,6 +311,45 @@ def attachment_delete(*, attachment: Attachment) -> None:
     with transaction.atomic():
         attachment.delete()
         transaction.on_commit(lambda: storage.delete(name) if name else None)
+
+
+def attachment_discard(
+    *,
+    actor: AbstractBaseUser | None,
+    conversations: QuerySet[Conversation],
+    attachment_id: int,
+) -> bool:
+    """The uploader removed an upload from the composer: delete it (file too) if it is in
+    `conversations`, was made by `actor` (None: the customer side) and no message has it yet.
+    False otherwise, which callers answer like an unknown id. An unsent upload is a draft, so
+    this writes no audit row."""
+    uploader = {
+        "uploader_type": SenderType.CUSTOMER if actor is None else SenderType.AGENT,
+        "uploader_user": actor,
+    }
+    found = Attachment.objects.filter(
+        pk=attachment_id, conversation__in=conversations, **uploader
+    ).first()
+    return found is not None and _unsent_delete(found)
+
+
+def attachments_sweep_unsent(*, older_than: timedelta, batch: int = 500) -> int:
+    """Delete uploads no message took within `older_than` (files too); returns how many. Beat
+    runs it (house rule 7: `attachment_unsent_created` indexes exactly these rows)."""
+    cutoff = timezone.now() - older_than
+    stale = Attachment.objects.filter(message=None, created_at__lt=cutoff).order_by("created_at")
+    return sum(_unsent_delete(attachment) for attachment in stale[:batch])
+
+
+@transaction.atomic
+def _unsent_delete(attachment: Attachment) -> bool:
+    """Delete the upload if it is still unsent, holding its conversation's row lock, the lock
+    message_create holds while it takes uploads: a send and a delete never both have it."""
+    Conversation.objects.select_for_update().filter(pk=attachment.conversation_id).first()
+    if not Attachment.objects.filter(pk=attachment.pk, message=None).exists():
+        return False
+    attachment_delete(attachment=attachment)
+    return True
 
 
 # ---- agent workspace writes ---------------------------------------------------------------

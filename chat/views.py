@@ -1,16 +1,28 @@
-"""Attachment downloads by capability URL (see chat/attachments.py)."""
+"""Attachment downloads by expiring capability URL (see chat/attachments.py)."""
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from chat.attachments import INLINE_TYPES, attachment_signature_valid
+from chat.attachments import INLINE_TYPES, UrlCheck, attachment_url_check
 from chat.models import Attachment
 
 
 @require_GET
-def attachment_download(request: HttpRequest, attachment_id: int, signature: str) -> FileResponse:
-    if not attachment_signature_valid(attachment_id, signature):
+def attachment_download(
+    request: HttpRequest, attachment_id: int, signature: str
+) -> FileResponse | HttpResponse:
+    """404 for a forged or unknown link, 410 for one that has expired (reload the chat for a
+    fresh one)."""
+    check = attachment_url_check(attachment_id, signature)
+    if check is UrlCheck.INVALID:
         raise Http404
+    if check is UrlCheck.EXPIRED:
+        return HttpResponse(
+            _("This link has expired. Reload the conversation to get a new one."),
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None or not attachment.file:
         raise Http404

@@ -8,14 +8,14 @@ one that does not exist. Errors use the house shape `{"error": {"code", "message
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import events, widget_selectors, widget_services, widget_sessions
-from chat.attachments import ALLOWED, MB, UploadRejected
+from chat.attachments import MAX_UPLOAD_BODY, UploadRejected
 from chat.models import WidgetSite, WidgetVisitor
 from chat.services import InvalidAttachment
 from chat.widget_serializers import (
@@ -31,7 +31,9 @@ from chat.widget_serializers import (
     WidgetTicketSerializer,
     site_config,
 )
+from desk import ratelimit
 from desk.api_errors import ApiError
+from desk.json_input import JsonParser
 from routing.selectors import team_has_agent_online
 from tickets import menu_selectors, menu_services
 from tickets.customer_services import ticket_rate
@@ -39,9 +41,6 @@ from tickets.errors import TicketError
 from tickets.models import Ticket
 
 TOKEN_HEADER = "X-Visitor-Token"  # noqa: S105 (a header name)
-# The largest file any type may be, plus room for the multipart envelope.
-MAX_UPLOAD_BODY = max(kind.max_bytes for kind in ALLOWED.values()) + MB
-
 TOKEN_PARAMETER = OpenApiParameter(
     TOKEN_HEADER, str, OpenApiParameter.HEADER, description="The visitor token."
 )
@@ -66,7 +65,7 @@ def _client_ip(request: Request) -> str | None:
 
 
 class SessionView(WidgetView):
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
     @extend_schema(
         request=WidgetSessionRequestSerializer,
@@ -108,6 +107,8 @@ class SessionView(WidgetView):
         return Response(
             {
                 "visitor_token": session.token,
+                "token_expires_in": widget_sessions.TOKEN_MAX_AGE,
+                "resumed": session.resumed,
                 "customer": {"name": session.visitor.customer.display_name},
                 "conversation": events.customer_conversation_json(conversation)
                 if conversation
@@ -119,8 +120,34 @@ class SessionView(WidgetView):
         )
 
 
+class SignOutView(WidgetView):
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        parameters=[TOKEN_PARAMETER],
+        summary="Sign the visitor out: revoke every token of this visitor",
+        description=(
+            "The host page's sign-out (`Unidesk.signOut()`). Every token of the visitor stops "
+            "working at once (API 403 `invalid_token`, sockets closed with 4403); the next "
+            "session starts a new visitor. A token up to a year old may sign out; a bad or "
+            "already revoked one is 403 `invalid_token`."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        visitor = widget_sessions.visitor_from_token(
+            request.headers.get(TOKEN_HEADER), max_age=widget_sessions.RESUME_MAX_AGE
+        )
+        if visitor is None:
+            raise ApiError(403, "invalid_token", _("The visitor token is missing or not valid."))
+        widget_sessions.widget_visitor_sign_out(actor=visitor, visitor=visitor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class AttachmentView(WidgetView):
     parser_classes = [MultiPartParser, FormParser]
+    max_body_bytes = MAX_UPLOAD_BODY  # larger bodies are refused with 413 (desk/body_limits.py)
 
     @extend_schema(
         request={"multipart/form-data": WidgetAttachmentRequestSerializer},
@@ -136,14 +163,8 @@ class AttachmentView(WidgetView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if length.isdigit() and int(length) > MAX_UPLOAD_BODY:
-            raise ApiError(
-                413,
-                "payload_too_large",
-                _("Uploads are limited to %(mb)d MB.") % {"mb": MAX_UPLOAD_BODY // MB - 1},
-            )
         visitor = self.visitor(request, form_token=request.data.get("token"))
+        ratelimit.enforce(("upload.visitor", visitor.pk))
         payload = WidgetAttachmentRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
@@ -157,6 +178,27 @@ class AttachmentView(WidgetView):
         except InvalidAttachment as exc:  # pragma: no cover - defensive
             raise ApiError(400, "invalid_attachment", str(exc)) from exc
         return Response(events.attachment_json(attachment), status=status.HTTP_201_CREATED)
+
+
+class AttachmentDiscardView(WidgetView):
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        parameters=[TOKEN_PARAMETER],
+        summary="Delete the visitor's own upload that no message has taken yet",
+        description=(
+            "204 when deleted (the file too). 404 `not_found` for anything else: an agent's "
+            "or another visitor's upload, one already sent, an unknown id; 403 "
+            "`invalid_token`."
+        ),
+        tags=["widget"],
+        auth=[],
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        visitor = self.visitor(request)
+        if not widget_services.widget_attachment_discard(visitor=visitor, attachment_id=pk):
+            raise ApiError(404, "not_found", _("No such upload."))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MessagesView(WidgetView):
@@ -222,7 +264,7 @@ class TicketView(VisitorTicketView):
 
 
 class RatingView(VisitorTicketView):
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
     @extend_schema(
         parameters=[TOKEN_PARAMETER],
@@ -256,7 +298,7 @@ class RatingView(VisitorTicketView):
 
 
 class MenuView(WidgetView):
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
     @extend_schema(
         parameters=[TOKEN_PARAMETER],

@@ -22,7 +22,7 @@ class PrechatField(models.TextChoices):
 
 
 PRECHAT_FIELDS = ("name", "email", "phone", "topic")
-ORIGIN_PATTERN = r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?"
+ORIGIN_PATTERN = r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?"
 
 
 def new_widget_secret() -> str:
@@ -68,7 +68,10 @@ class WidgetSite(models.Model):
         _("allowed origins"),
         blank=True,
         validators=[validate_origins],
-        help_text=_("Pages that may embed the widget, one origin per line. Empty: any site."),
+        help_text=_(
+            "Sites whose pages may embed the widget, one origin per line. Empty: no other "
+            "site, only this server's own pages (such as the demo page)."
+        ),
     )
     team = models.ForeignKey(
         "routing.Team",
@@ -158,6 +161,8 @@ class WidgetVisitor(models.Model):
     context = models.JSONField(_("latest context"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     prechat = models.JSONField(_("pre-chat answers"), default=dict, blank=True)
+    # Part of every visitor token; raising it (sign-out) revokes all the visitor's tokens at once.
+    token_version = models.PositiveIntegerField(_("token version"), default=0)
     created_at = models.DateTimeField(_("first seen"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from chat.models import WidgetSite
 from chat.widget_sessions import CONTEXT_LIMITS, PRECHAT_LIMITS
+from desk.ids import IdField
 from tickets.menu_selectors import site_menu_json
 
 
@@ -164,7 +165,14 @@ class WidgetCustomerNameSerializer(serializers.Serializer):
 
 
 class WidgetSessionResponseSerializer(serializers.Serializer):
-    visitor_token = serializers.CharField()
+    visitor_token = serializers.CharField(
+        help_text="Opens the socket and the API for `token_expires_in` seconds; the session "
+        "endpoint renews it (same visitor) for a year unless the visitor signed out."
+    )
+    token_expires_in = serializers.IntegerField()
+    resumed = serializers.BooleanField(
+        help_text="The `visitor_token` sent names this same visitor (false: a new or other one)."
+    )
     customer = WidgetCustomerNameSerializer()
     conversation = WidgetConversationSerializer(allow_null=True)
     prechat_pending = serializers.BooleanField()
@@ -201,7 +209,9 @@ class WidgetMessageSerializer(serializers.Serializer):
     content_type = serializers.CharField()
     body = serializers.CharField()
     payload = serializers.DictField()
-    client_msg_id = serializers.CharField()
+    client_msg_id = serializers.CharField(
+        allow_blank=True, help_text="The visitor's own id for its messages; empty on others."
+    )
     attachments = WidgetAttachmentSerializer(many=True)
     delivery_state = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -215,7 +225,7 @@ class WidgetMessagePageSerializer(serializers.Serializer):
 
 
 class WidgetHistoryQuerySerializer(serializers.Serializer):
-    before_seq = serializers.IntegerField(min_value=1, required=False)
+    before_seq = IdField(required=False)
 
 
 class WidgetTicketSerializer(serializers.Serializer):

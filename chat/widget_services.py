@@ -37,7 +37,7 @@ from chat.models import (
     WidgetSite,
     WidgetVisitor,
 )
-from desk import realtime
+from desk import ratelimit, realtime
 from routing.selectors import team_has_agent_online
 from tickets.chat_hooks import ticket_customer_message_stored
 from tickets.offline import ticket_for_offline_conversation
@@ -96,6 +96,10 @@ def visitor_conversation_start(
         return existing, False
     if site.prechat_enabled and not prechat_done and not visitor_has_conversation(locked):
         raise PrechatRequired("Fill in the pre-chat form first.")
+    # Refused (RateLimited) before anything is made: no flood of new chats into every inbox.
+    ratelimit.enforce(
+        ("conversation_new.ip", locked.ip_address), ("conversation_new.site", site.pk)
+    )
     ctx = locked.context or {}
     conversation = services.conversation_start(
         customer=locked.customer,
@@ -219,7 +223,15 @@ def widget_attachment_upload(*, visitor: WidgetVisitor, upload: UploadedFile) ->
     """Store an upload in the visitor's open conversation (started if there is none). A
     refused file rolls everything back, the new conversation included."""
     conversation, _ = visitor_conversation_start(visitor=visitor)
-    return attachment_upload(conversation=conversation, upload=upload)
+    return attachment_upload(conversation=conversation, upload=upload, actor=None)
+
+
+def widget_attachment_discard(*, visitor: WidgetVisitor, attachment_id: int) -> bool:
+    """The visitor no longer wants an upload it has not sent: deleted, file too. False when it
+    is not the visitor's own unsent upload (an agent's, another visitor's, sent, unknown)."""
+    return services.attachment_discard(
+        actor=None, conversations=visitor_conversations(visitor), attachment_id=attachment_id
+    )
 
 
 @transaction.atomic

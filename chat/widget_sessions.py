@@ -1,9 +1,14 @@
 """Who is behind a widget: visitor tokens, signed-in user verification, and opening a session.
 
-A visitor token is `django.core.signing` (salt "unidesk.widget") of `[site id, customer id]`. It
-names one customer on one site and nothing else: every read and write the widget makes goes
-through `visitor_from_token`, and the conversations it reaches are that customer's conversations
-of that site (chat/widget_selectors.py).
+A visitor token is `django.core.signing` (salt "unidesk.widget") of `[site id, customer id, token
+version]`. It names one customer on one site and nothing else: every read and write the widget
+makes goes through `visitor_from_token`, and the conversations it reaches are that customer's
+conversations of that site (chat/widget_selectors.py).
+
+Tokens are short-lived: the socket and the API take one for `TOKEN_MAX_AGE` (hours). For
+`RESUME_MAX_AGE` (a year) the session endpoint still exchanges it for a fresh one of the same
+visitor; that is how the browser remembers who it is. Sign-out raises the visitor's
+`token_version`, which revokes every token of that visitor at once (and closes its sockets).
 
 Identities:
 
@@ -13,7 +18,8 @@ Identities:
   `"<site key>:<user id>"` (verified). Without a valid hash, whatever the page says about the user
   (name, email, phone) is kept as unverified data of the anonymous visitor only;
 - a token of a signed-in user is never resumed by a request without that user (sign-out on a
-  shared computer starts a new anonymous visitor).
+  shared computer starts a new anonymous visitor), and such a request, or one of another signed-in
+  user, revokes the tokens of the user it named.
 
 Nothing a visitor types (pre-chat email, phone, user data without a hash) is ever used to look up
 or merge with another customer.
@@ -28,6 +34,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from chat import services, widget_services
@@ -40,9 +47,11 @@ from chat.models import (
     WidgetSite,
     WidgetVisitor,
 )
+from desk import ratelimit, realtime
 
 TOKEN_SALT = "unidesk.widget"  # noqa: S105 (a signing salt, not a secret)
-TOKEN_MAX_AGE = 365 * 24 * 3600  # a visitor is remembered for a year
+TOKEN_MAX_AGE = 8 * 3600  # a token opens the socket and the API for 8 hours
+RESUME_MAX_AGE = 365 * 24 * 3600  # and resumes its visitor (for a fresh token) for a year
 
 CONTEXT_LIMITS = {
     "page_url": 2000,
@@ -83,30 +92,51 @@ class Session:
     token: str
     conversation: Conversation | None
     prechat_pending: bool
+    resumed: bool = False  # the token presented names this same visitor
 
 
 # ---- tokens -------------------------------------------------------------------------------
 
 
 def visitor_token(visitor: WidgetVisitor) -> str:
-    return signing.dumps([visitor.site_id, visitor.customer_id], salt=TOKEN_SALT)
+    return signing.dumps(
+        [visitor.site_id, visitor.customer_id, visitor.token_version], salt=TOKEN_SALT
+    )
 
 
-def visitor_from_token(token: object) -> WidgetVisitor | None:
-    """The visitor a token names, or None (bad signature, expired, inactive site, no visit)."""
+def visitor_from_token(token: object, *, max_age: int = TOKEN_MAX_AGE) -> WidgetVisitor | None:
+    """The visitor a token names, or None (bad signature, older than `max_age`, revoked by a
+    sign-out, inactive site, no visit). One query."""
     if not isinstance(token, str) or not token or len(token) > 500:
         return None
     try:
-        site_id, customer_id = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+        payload = signing.loads(token, salt=TOKEN_SALT, max_age=max_age)
     except (signing.BadSignature, TypeError, ValueError):
         return None
-    if not isinstance(site_id, int) or not isinstance(customer_id, int):
+    if not isinstance(payload, list) or len(payload) not in (2, 3):
         return None
+    if any(isinstance(value, bool) or not isinstance(value, int) for value in payload):
+        return None
+    site_id, customer_id, version = [*payload, 0][:3]  # tokens made before versions: 0
     return (
         WidgetVisitor.objects.select_related("site", "customer")
-        .filter(site_id=site_id, customer_id=customer_id, site__is_active=True)
+        .filter(
+            site_id=site_id,
+            customer_id=customer_id,
+            token_version=version,
+            site__is_active=True,
+        )
         .first()
     )
+
+
+@transaction.atomic
+def widget_visitor_sign_out(*, actor: object, visitor: WidgetVisitor) -> None:
+    """Revoke every token of this visitor (sign-out on the host page, or another user signed in
+    on this browser). Its open sockets are closed with 4403 after commit. `actor` is the visitor
+    itself or the session that noticed the sign-out."""
+    WidgetVisitor.objects.filter(pk=visitor.pk).update(token_version=F("token_version") + 1)
+    realtime.publish([widget_services.visitor_group(visitor)], {"type": "session.revoked"})
 
 
 # ---- identity -----------------------------------------------------------------------------
@@ -133,7 +163,12 @@ def _visitor_for(site: WidgetSite, customer: Customer) -> WidgetVisitor:
     )[0]
 
 
-def _new_anonymous(site: WidgetSite, *, language: str = "") -> WidgetVisitor:
+def _new_anonymous(
+    site: WidgetSite, *, language: str = "", ip_address: str | None = None
+) -> WidgetVisitor:
+    # Refused (RateLimited) before anything is made: one IP, or one site, cannot mint customers
+    # without end (settings.RATE_LIMITS).
+    ratelimit.enforce(("visitor_new.ip", ip_address), ("visitor_new.site", site.pk))
     visitor_id = uuid.uuid4().hex
     customer = services.customer_create(
         data=services.CustomerData(
@@ -214,20 +249,27 @@ def widget_session_open(
     pre-chat answers (which start the first conversation), and return a fresh token."""
     ctx = clean_context(context or {})
     language = _language(ctx)
+    presented = visitor_from_token(token, max_age=RESUME_MAX_AGE)
+    if presented is not None and presented.site_id != site.pk:
+        presented = None  # another site's token says nothing here
+    presented_user = presented is not None and _is_site_user(presented.customer)
     if user is not None and given_hash:
         if not user_hash_valid(site, user.id, given_hash):
             raise IdentityInvalid(_("The user hash does not match this user."))
         visitor = _site_user_visitor(site, user, language)
+        if presented_user and presented.pk != visitor.pk:
+            # Another user signed in on this browser: the previous user's tokens end.
+            widget_visitor_sign_out(actor=visitor, visitor=presented)
     elif site.require_identity or given_hash:
         raise IdentityInvalid(_("This site only chats with signed-in users."))
     else:
-        resumed = visitor_from_token(token)
-        usable = (
-            resumed is not None
-            and resumed.site_id == site.pk
-            and not _is_site_user(resumed.customer)
+        if presented_user:
+            # The user signed out of the site: none of their tokens keeps working.
+            widget_visitor_sign_out(actor=presented, visitor=presented)
+        usable = presented is not None and not presented_user
+        visitor = (
+            presented if usable else _new_anonymous(site, language=language, ip_address=ip_address)
         )
-        visitor = resumed if usable else _new_anonymous(site, language=language)
         if user is not None:
             _remember_unverified(visitor, user)
     visitor.context = ctx or visitor.context
@@ -237,7 +279,8 @@ def widget_session_open(
         widget_prechat_submit(visitor=visitor, answers=prechat)
     conversation = widget_services.visitor_conversation(visitor)
     pending = bool(site.prechat_enabled) and not widget_services.visitor_has_conversation(visitor)
-    return Session(visitor, visitor_token(visitor), conversation, pending)
+    resumed = presented is not None and presented.pk == visitor.pk
+    return Session(visitor, visitor_token(visitor), conversation, pending, resumed)
 
 
 def _remember_unverified(visitor: WidgetVisitor, user: SiteUser) -> None:

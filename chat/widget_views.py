@@ -1,8 +1,9 @@
 """The widget's page inside the iframe: /widget/frame/?site=KEY.
 
-The page is allowed in frames of the site's allowed origins only (CSP `frame-ancestors`; X-Frame-
-Options does not apply to it) and may run nothing but our own scripts. It carries the site's
-public config and every string the widget shows, in both languages; the script picks one.
+The page is allowed in frames of the site's allowed origins and our own pages only (CSP
+`frame-ancestors`; X-Frame-Options does not apply to it) and may run nothing but our own scripts.
+It carries the site's public config and every string the widget shows, in both languages; the
+script picks one.
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,6 +46,7 @@ WIDGET_STRINGS = {
     "closed": _("This conversation has ended. Write again to start a new one."),
     "newConversation": _("New conversation"),
     "earlier": _("Show earlier messages"),
+    "newMessages": _("New messages ↓"),
     "download": _("Download"),
     "prechatTitle": _("Before we start"),
     "prechatIntro": _("Tell us a little about yourself so we can help faster."),
@@ -101,9 +103,9 @@ def widget_strings() -> dict[str, dict[str, str]]:
 
 
 def frame_ancestors(site: WidgetSite) -> str:
-    """The CSP source list of pages that may embed this site's widget."""
-    origins = site.origin_list()
-    return " ".join(["'self'", *origins]) if origins else "*"
+    """The CSP source list of pages that may embed this site's widget: our own pages (the demo
+    page at /demo/) and the origins the site lists; no other site when it lists none."""
+    return " ".join(["'self'", *site.origin_list()])
 
 
 def frame_policy(site: WidgetSite, host: str) -> str:

@@ -6,7 +6,7 @@ assigned to them. Conversation frames live in `desk.conversation_frames`.
 """
 
 from chat import events
-from desk import access, realtime
+from desk import access, ratelimit, realtime
 from desk.conversation_frames import ConversationFrames
 from desk.db import db_async
 from desk.groups import GroupMembership
@@ -37,11 +37,18 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if not await ratelimit.socket_claim("agent", self.user.pk, self.channel_name):
+            await self.accept()
+            await self.send_error("too_many_sockets", "Close another workspace tab first.")
+            await self.close(code=ratelimit.CLOSE_TOO_MANY_SOCKETS, reason="too_many_sockets")
+            return
+        self.socket_slot = True  # disconnect frees it
         self.init_conversation_state()
         self.viewers = ViewerRegistry(
             self.channel_name, user_id=self.user.pk, name=self.profile.display_name
         )
         inboxes = await db_async(inbox_groups_for)(self.profile)
+        self.inbox_groups = set(inboxes)
         self.init_groups()
         for group in [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]:
             await self.join(group)
@@ -60,6 +67,8 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
 
     async def disconnect(self, code):
         await self.leave_groups()
+        if getattr(self, "socket_slot", False):
+            await ratelimit.socket_release("agent", self.user.pk, self.channel_name)
         if getattr(self, "viewers", None) is not None:
             try:
                 await self.leave_all_conversations()
@@ -68,6 +77,8 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
 
     async def frame_ping(self, content):
         await db_async(routing_services.agent_touch)(profile_id=self.profile.pk)
+        await ratelimit.socket_refresh("agent", self.user.pk, self.channel_name)
+        await self.recheck_scope()
         await self.refresh_viewing()
         await self.send_json({"type": "pong", "ref": content.get("ref")})
 

@@ -2,32 +2,37 @@
 
 Every conversation id goes through `chat.selectors.conversation_get_for_agent`: an unknown
 conversation and one the agent may not see both get `not_found`. Frames are in docs/protocol.md.
+
+A conversation checked once is remembered (`allowed_conversations`), so typing costs no database
+statement. When one leaves the agent's scope (moved to another team or agent), the
+`conversation.update` that tells the inbox it left also reaches this socket: the socket forgets it,
+leaves its `conv.<id>.agents` group and says `conversation.removed`; its next frames about it are
+`not_found`. Each heartbeat checks the remembered ones against the database again, for changes
+whose push was lost and for the agent's own team changes.
 """
 
+import json
 import re
-import time
-from collections import deque
 from typing import Any
 
 from chat import events, selectors, services
 from chat.models import Conversation
-from desk import realtime
+from desk import ratelimit, realtime
 from desk.db import db_async
+from desk.ids import is_db_int
 from desk.socket import FrameError
 
 MAX_BODY_CHARS = 5000
 MAX_ATTACHMENTS = 10
 MAX_OPEN_CONVERSATIONS = 20
 CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-SEND_LIMIT = 20  # message.send frames per SEND_WINDOW_SECONDS per socket
-SEND_WINDOW_SECONDS = 10.0
 TYPING_STATES = ("start", "stop")
 
 
 def _integer(content: dict, key: str, *, code: str = "invalid_frame") -> int:
     value = content.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FrameError(code, f"`{key}` must be a non-negative integer.")
+    if not is_db_int(value, min_value=0):
+        raise FrameError(code, f"`{key}` must be a non-negative integer (64-bit).")
     return value
 
 
@@ -37,7 +42,6 @@ class ConversationFrames:
     def init_conversation_state(self) -> None:
         self.open_conversations: set[int] = set()
         self.allowed_conversations: set[int] = set()  # access already checked on this socket
-        self.recent_sends: deque[float] = deque()
 
     # ---- access -----------------------------------------------------------------------------
 
@@ -59,6 +63,44 @@ class ConversationFrames:
         if conversation_id not in self.allowed_conversations:
             await self.conversation(content)
         return conversation_id
+
+    async def event_push(self, message: dict) -> None:
+        await super().event_push(message)
+        conversation_id = message.get("conversation_id")
+        if message.get("kind") == "conversation.update" and (
+            conversation_id in self.allowed_conversations
+        ):
+            summary = json.loads(message["text"])["conversation"]
+            team, assignee = summary["team"], summary["assignee"]
+            now_seen_by = events.scope_groups(
+                team["id"] if team else None, assignee["id"] if assignee else None
+            )
+            if self.inbox_groups.isdisjoint(now_seen_by):
+                await self.forget_conversations([conversation_id])
+
+    async def recheck_scope(self) -> None:
+        """The heartbeat's check: forget every remembered conversation the agent lost."""
+        if not self.allowed_conversations:
+            return
+        remembered = sorted(self.allowed_conversations)
+        kept = await db_async(self._reachable_sync)(remembered)
+        await self.forget_conversations([pk for pk in remembered if pk not in kept])
+
+    def _reachable_sync(self, conversation_ids: list[int]) -> set[int]:
+        found = selectors.conversations_for_agent(self.user).filter(pk__in=conversation_ids)
+        return set(found.values_list("pk", flat=True))
+
+    async def forget_conversations(self, conversation_ids: list[int]) -> None:
+        """Out of the agent's scope now: hear nothing more of them, and tell the client."""
+        for conversation_id in conversation_ids:
+            if conversation_id not in self.allowed_conversations:
+                continue
+            self.allowed_conversations.discard(conversation_id)
+            if conversation_id in self.open_conversations:
+                await self.leave_conversation(conversation_id)
+            await self.send_json(
+                {"type": "conversation.removed", "conversation_id": conversation_id}
+            )
 
     # ---- viewers ----------------------------------------------------------------------------
 
@@ -118,7 +160,7 @@ class ConversationFrames:
         if (
             not isinstance(attachment_ids, list)
             or len(attachment_ids) > MAX_ATTACHMENTS
-            or any(isinstance(i, bool) or not isinstance(i, int) for i in attachment_ids)
+            or not all(is_db_int(i, min_value=1) for i in attachment_ids)
         ):
             raise FrameError(
                 "invalid_attachment", f"`attachment_ids` is a list of at most {MAX_ATTACHMENTS}."
@@ -126,7 +168,7 @@ class ConversationFrames:
         if not body.strip() and not attachment_ids:
             raise FrameError("invalid_message", "A message needs text or an attachment.")
         conversation_id = _integer(content, "conversation_id")
-        self.check_send_rate()
+        await ratelimit.aenforce(("message.agent", self.user.pk))  # across all their sockets
         message = await db_async(self._send_sync)(
             conversation_id, body, client_msg_id, is_internal, attachment_ids
         )
@@ -141,14 +183,6 @@ class ConversationFrames:
                 "message": message,
             }
         )
-
-    def check_send_rate(self) -> None:
-        now = time.monotonic()
-        while self.recent_sends and self.recent_sends[0] < now - SEND_WINDOW_SECONDS:
-            self.recent_sends.popleft()
-        if len(self.recent_sends) >= SEND_LIMIT:
-            raise FrameError("rate_limited", "Too many messages; wait a few seconds.")
-        self.recent_sends.append(now)
 
     def _send_sync(
         self,

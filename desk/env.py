@@ -57,3 +57,16 @@ def secret_key(path: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written `count/seconds` (`20/10`: 20 per 10 s); a count of 0 turns it off."""
+    raw = os.environ.get(name, default).strip()
+    count, slash, seconds = raw.partition("/")
+    try:
+        parsed = (int(count), int(seconds))
+    except ValueError:
+        parsed = None
+    if not slash or parsed is None or parsed[0] < 0 or parsed[1] <= 0:
+        raise ConfigError(f"{name} must be `count/seconds` like 20/10, got {raw!r}")
+    return parsed

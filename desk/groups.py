@@ -4,14 +4,61 @@ A `group_add` that fails (Redis down or restarting) must not leave the socket de
 kept as pending and retried in the background until it holds. Pushes sent to the group in between
 were never heard, so once every pending group holds the client gets a `resync` frame and catches up
 from the database (docs/protocol.md).
+
+The socket's own channel is made the same way (`socket_channel`), so a socket opened while Redis
+is down still connects and works from the database, and starts hearing pushes once Redis is back.
 """
 
 import asyncio
 import logging
+import uuid
 
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # then every 2 s until the socket closes
+
+_subscribing: set[asyncio.Task] = set()  # background SUBSCRIBEs of sockets' own channels
+
+
+async def socket_channel(layer) -> str:
+    """A new socket's own channel name, even while Redis is down.
+
+    Channels makes it with `layer.new_channel()` before `connect()` runs. The pub/sub layer
+    (`channels_redis.pubsub`) SUBSCRIBEs to it there, so during an outage a new socket could not
+    even finish its handshake. Here the name is registered in-process first, as `new_channel()`
+    does, and a SUBSCRIBE that fails is retried in the background until Redis answers or the
+    socket has closed. Group pushes reach the socket through its groups' subscriptions, which
+    `GroupMembership.join` retries (and then sends `resync`)."""
+    get_loop_layer = getattr(layer, "_get_layer", None)
+    if get_loop_layer is None:  # not the pub/sub layer: making a channel needs no Redis
+        return await layer.new_channel()
+    loop_layer = get_loop_layer()
+    name = f"{loop_layer.prefix}specific.{uuid.uuid4().hex}"
+    loop_layer.channels[name] = asyncio.Queue()
+    try:
+        await loop_layer._get_shard(name).subscribe(name)
+    except Exception:
+        logger.warning("could not subscribe to %s; retrying in the background", name)
+        task = asyncio.get_running_loop().create_task(_subscribe_later(loop_layer, name))
+        _subscribing.add(task)
+        task.add_done_callback(_subscribing.discard)
+    return name
+
+
+async def _subscribe_later(loop_layer, name: str) -> None:
+    attempt = 0
+    while name in loop_layer.channels:  # the layer forgets it when the socket's receive ends
+        await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+        attempt += 1
+        shard = loop_layer._get_shard(name)
+        try:
+            await shard.subscribe(name)
+        except Exception:
+            logger.debug("still cannot subscribe to %s", name)
+            continue
+        if name not in loop_layer.channels:  # closed while the SUBSCRIBE was on its way
+            await shard.unsubscribe(name)
+        return
 
 
 class GroupMembership:

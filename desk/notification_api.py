@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from chat.api import AgentView, decode_cursor, encode_cursor
 from desk import notification_selectors, notifications
+from desk.ids import IdField, WholeNumberField
 from desk.notification_models import Notification, NotificationKind
 from tickets.models import TicketSource
 
@@ -58,7 +59,7 @@ class NotificationPageSerializer(serializers.Serializer):
 class NotificationQuerySerializer(serializers.Serializer):
     unread = serializers.BooleanField(required=False, default=False, help_text="Unread ones only.")
     cursor = serializers.CharField(required=False, help_text="`next_cursor` of the last page.")
-    limit = serializers.IntegerField(
+    limit = WholeNumberField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
     )
 
@@ -68,7 +69,7 @@ class NotificationQuerySerializer(serializers.Serializer):
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         min_length=1,
         max_length=READ_IDS_MAX,

@@ -110,7 +110,7 @@ async def send_ephemeral(
     groups: Iterable[str], event: dict[str, Any], *, skip_channel: str | None = None
 ) -> None:
     """From a consumer, now: events that change no row (typing, viewers). `skip_channel` (the
-    sender's own socket) does not get its copy."""
+    sender's own socket) does not get its copy. Lost while Redis is down, like any push."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -118,4 +118,7 @@ async def send_ephemeral(
     if skip_channel:
         message["skip_channel"] = skip_channel
     for group in dict.fromkeys(groups):
-        await layer.group_send(group, message)
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.warning("ephemeral push to %s failed", group)

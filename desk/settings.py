@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from desk.env import env_bool, env_int, env_list, env_str, secret_key
+from desk.env import env_bool, env_int, env_list, env_rate, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("UNIDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "desk.apps.DeskConfig",
     "routing.apps.RoutingConfig",
     "chat.apps.ChatConfig",
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "desk.body_limits.body_limit_middleware",  # before anything reads a body
+    "desk.content_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -44,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 429 page
 ]
 
 ROOT_URLCONF = "desk.urls"
@@ -114,7 +118,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.waiting_conversations_sweep",
         "schedule": 60.0,
     },
+    "unsent-uploads-sweep": {"task": "chat.tasks.unsent_uploads_sweep", "schedule": 600.0},
 }
+# Uploads never put into a message are deleted (files too) after this many hours.
+UNSENT_UPLOAD_MAX_AGE_HOURS = env_int("UNSENT_UPLOAD_MAX_AGE_HOURS", 24)
+# An attachment URL works for this long after it was handed out (history and sync hand out
+# fresh ones); then the download answers 410.
+ATTACHMENT_URL_MAX_AGE_SECONDS = env_int("ATTACHMENT_URL_MAX_AGE_SECONDS", 24 * 3600)
 # A conversation no agent has answered for this long becomes a ticket (0 turns it off).
 TICKET_AFTER_WAITING_MINUTES = env_int("TICKET_AFTER_WAITING_MINUTES", 30)
 
@@ -127,6 +137,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:workspace"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login failures (django-axes, on /accounts/login/ and /admin/login/): after LOGIN_FAILURE_LIMIT
+# failures a username, and independently an IP address, is locked out for LOGIN_COOLOFF_MINUTES
+# (counted again from each further failure). Counters live in the Redis cache: no database write
+# per attempt, and every process sees them. Unlock: `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "desk.login_lockout.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "desk.login_lockout.locked_out_response"
+AXES_ENABLE_ADMIN = False  # its admin lists database records; the cache handler writes none
+AXES_VERBOSE = False
 
 # Languages: Simplified Chinese and English on every screen.
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
@@ -147,6 +173,11 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Request bodies (desk/body_limits.py): the server refuses a larger one with 413 before reading it;
+# the upload endpoints allow the largest attachment instead. Uploads over 1 MB go to a temp file.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # Security: strict when DEBUG is off and HTTPS is declared.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
@@ -162,6 +193,23 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every page (desk/content_policy.py) but those with their own policy
+# (the widget frame, attachment downloads) and the excluded prefixes. No inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/demo/", "/api/docs/", "/api/redoc/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", "https:"],  # customers' avatars are anywhere
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],  # plus ws:/wss: of the request's host
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 
 REST_FRAMEWORK = {
@@ -170,6 +218,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "desk.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Bad or too deeply nested JSON is a 400 `invalid_json`, never a 500 (desk/json_input.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "desk.json_input.JsonParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Unidesk API",
@@ -179,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `<id:pk>` path parameters (desk/ids.py): whole numbers 1 … BIGINT max.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     "ENUM_NAME_OVERRIDES": {
         # Several choice sets share a field name (`status`, `kind`): each keeps a stable name.
         "StatusEnum": "chat.models.ConversationStatus.choices",
@@ -192,6 +248,24 @@ SPECTACULAR_SETTINGS = {
 PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 180)
 # Threads per server process that run socket database work (1 on SQLite); see desk/db.py.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
+
+# Rate limits shared by every process through Redis (desk/ratelimit.py, docs/deployment.md):
+# `count/seconds` from the environment, a count of 0 turns one off. Socket caps: open sockets.
+RATE_LIMIT_PREFIX = f"{REDIS_PREFIX}:rl"
+RATE_LIMITS = {
+    "visitor_new.ip": env_rate("RATE_NEW_VISITORS_PER_IP", "30/600"),
+    "visitor_new.site": env_rate("RATE_NEW_VISITORS_PER_SITE", "600/60"),
+    "conversation_new.ip": env_rate("RATE_NEW_CONVERSATIONS_PER_IP", "20/600"),
+    "conversation_new.site": env_rate("RATE_NEW_CONVERSATIONS_PER_SITE", "300/60"),
+    "message.visitor": env_rate("RATE_VISITOR_MESSAGES", "10/5"),
+    "message.agent": env_rate("RATE_AGENT_MESSAGES", "20/10"),
+    "upload.visitor": env_rate("RATE_VISITOR_UPLOADS", "20/60"),
+    "upload.agent": env_rate("RATE_AGENT_UPLOADS", "60/60"),
+}
+SOCKET_CAPS = {
+    "visitor": env_int("SOCKETS_PER_VISITOR", 10),
+    "agent": env_int("SOCKETS_PER_AGENT", 20),
+}
 
 LOGGING = {
     "version": 1,

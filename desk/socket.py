@@ -1,10 +1,18 @@
 """The JSON frame handling every Unidesk socket shares: parse, dispatch by `type`, error frames."""
 
-import json
+import contextlib
+import functools
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+
+from desk.groups import socket_channel
+from desk.json_input import MAX_JSON_DEPTH, json_loads
+from desk.ratelimit import RateLimited
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -21,6 +29,20 @@ class FrameError(Exception):
 
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     """Dispatches `{"type": "a.b", ...}` to `frame_a_b(content)`; else an `error` frame."""
+
+    async def __call__(self, scope, receive, send):
+        """Channels' `AsyncConsumer.__call__`, except that the socket's own channel comes from
+        `desk.groups.socket_channel`: a socket opened while Redis is down still connects."""
+        self.scope = scope
+        self.base_send = send
+        sources = [receive]
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            self.channel_name = await socket_channel(self.channel_layer)
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self.channel_receive)
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
 
     async def dispatch(self, message):
         """Channels' dispatch, without its `aclose_old_connections()` before every message: that
@@ -43,9 +65,11 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error("invalid_json", "The frame is not valid JSON.")
+            content = json_loads(text_data)
+        except ValueError:  # json_input.InvalidJson: bad, or nested too deeply
+            await self.send_error(
+                "invalid_json", f"The frame is not valid JSON nested at most {MAX_JSON_DEPTH} deep."
+            )
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.send_error("invalid_frame", "A frame is a JSON object with a string `type`.")
@@ -66,9 +90,16 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(
                 exc.code, exc.message, exc.ref if exc.ref is not None else content.get("ref")
             )
+        except RateLimited as exc:  # shared limits (desk/ratelimit.py): wait, then resend
+            await self.send_error(
+                "rate_limited",
+                f"Too many; try again in {exc.retry_after} s.",
+                content.get("ref"),
+                retry_after=exc.retry_after,
+            )
 
-    async def send_error(self, code: str, message: str, ref: Any = None) -> None:
-        frame = {"type": "error", "code": code, "message": message}
+    async def send_error(self, code: str, message: str, ref: Any = None, **extra: Any) -> None:
+        frame = {"type": "error", "code": code, "message": message, **extra}
         if ref is not None:
             frame["ref"] = ref
         await self.send_json(frame)

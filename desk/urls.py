@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -9,9 +9,13 @@ from chat import api as chat_api
 from chat import views as chat_views
 from chat import widget_views
 from desk import notification_api, views
+from desk.ids import IdConverter
 from routing import api as routing_api
 from tickets import api as tickets_api
 from tickets import list_api as ticket_list_api
+
+# `<id:pk>`: ASCII digits within BIGINT, else 404 (chat/widget_urls.py uses it too).
+register_converter(IdConverter, "id")
 
 admin.site.site_header = _("Unidesk administration")
 admin.site.site_title = _("Unidesk admin")
@@ -24,56 +28,61 @@ api_patterns = [
     path("me/presence/", routing_api.MyPresenceView.as_view(), name="me-presence"),
     path("conversations/", chat_api.ConversationListView.as_view(), name="conversations"),
     path(
-        "conversations/<int:pk>/",
+        "conversations/<id:pk>/",
         chat_api.ConversationDetailView.as_view(),
         name="conversation",
     ),
     path(
-        "conversations/<int:pk>/messages/",
+        "conversations/<id:pk>/messages/",
         chat_api.ConversationMessagesView.as_view(),
         name="conversation-messages",
     ),
     path(
-        "conversations/<int:pk>/attachments/",
+        "conversations/<id:pk>/attachments/",
         chat_api.ConversationAttachmentsView.as_view(),
         name="conversation-attachments",
     ),
     path(
-        "conversations/<int:pk>/assign/",
+        "conversations/<id:pk>/attachments/<id:attachment_id>/",
+        chat_api.ConversationAttachmentView.as_view(),
+        name="conversation-attachment",
+    ),
+    path(
+        "conversations/<id:pk>/assign/",
         chat_api.ConversationAssignView.as_view(),
         name="conversation-assign",
     ),
     path(
-        "conversations/<int:pk>/transfer/",
+        "conversations/<id:pk>/transfer/",
         chat_api.ConversationTransferView.as_view(),
         name="conversation-transfer",
     ),
     path(
-        "conversations/<int:pk>/close/",
+        "conversations/<id:pk>/close/",
         chat_api.ConversationCloseView.as_view(),
         name="conversation-close",
     ),
     path(
-        "conversations/<int:pk>/reopen/",
+        "conversations/<id:pk>/reopen/",
         chat_api.ConversationReopenView.as_view(),
         name="conversation-reopen",
     ),
     path(
-        "conversations/<int:pk>/ticket-draft/",
+        "conversations/<id:pk>/ticket-draft/",
         tickets_api.ConversationTicketDraftView.as_view(),
         name="conversation-ticket-draft",
     ),
     path(
-        "conversations/<int:pk>/tickets/",
+        "conversations/<id:pk>/tickets/",
         tickets_api.ConversationTicketsView.as_view(),
         name="conversation-tickets",
     ),
-    path("customers/<int:pk>/", chat_api.CustomerDetailView.as_view(), name="customer"),
+    path("customers/<id:pk>/", chat_api.CustomerDetailView.as_view(), name="customer"),
     path("tickets/", ticket_list_api.TicketListView.as_view(), name="tickets"),
     path("tickets/bulk/", ticket_list_api.TicketBulkView.as_view(), name="tickets-bulk"),
-    path("tickets/<int:pk>/", tickets_api.TicketDetailView.as_view(), name="ticket"),
-    path("tickets/<int:pk>/merge/", ticket_list_api.TicketMergeView.as_view(), name="ticket-merge"),
-    path("tickets/<int:pk>/links/", ticket_list_api.TicketLinksView.as_view(), name="ticket-links"),
+    path("tickets/<id:pk>/", tickets_api.TicketDetailView.as_view(), name="ticket"),
+    path("tickets/<id:pk>/merge/", ticket_list_api.TicketMergeView.as_view(), name="ticket-merge"),
+    path("tickets/<id:pk>/links/", ticket_list_api.TicketLinksView.as_view(), name="ticket-links"),
     path("notifications/", notification_api.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/read/",
@@ -82,12 +91,12 @@ api_patterns = [
     ),
     path("ticket-views/", ticket_list_api.TicketViewsView.as_view(), name="ticket-views"),
     path(
-        "ticket-views/<int:pk>/",
+        "ticket-views/<id:pk>/",
         ticket_list_api.TicketViewDetailView.as_view(),
         name="ticket-view",
     ),
     path(
-        "tickets/<int:pk>/replies/",
+        "tickets/<id:pk>/replies/",
         tickets_api.TicketRepliesView.as_view(),
         name="ticket-replies",
     ),
@@ -109,8 +118,14 @@ urlpatterns = [
     path("demo/", views.demo_site, name="demo"),
     path("healthz", views.healthz, name="healthz"),
     path(
-        "attachments/<int:attachment_id>/<str:signature>/",
+        "attachments/<id:attachment_id>/<str:signature>/",
         chat_views.attachment_download,
         name="attachment",
     ),
 ]
+
+# Under /api/ these answer the API's JSON error shape; elsewhere Django's HTML pages.
+handler400 = "desk.api_errors.bad_request"
+handler403 = "desk.api_errors.permission_denied"
+handler404 = "desk.api_errors.page_not_found"
+handler500 = "desk.api_errors.server_error"

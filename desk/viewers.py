@@ -4,19 +4,44 @@ One Redis hash per conversation, `<prefix>:viewers:<conversation id>`, maps a so
 name to `{"id", "name", "at"}`. A socket refreshes its entries on every heartbeat; entries older
 than `VIEWER_TTL_SECONDS` (a process that died without saying goodbye) are ignored and pruned,
 and the whole key expires when nobody refreshes it.
+
+While Redis is down the registry knows nobody and remembers nothing (the next heartbeat after it
+is back writes the entries again): a socket keeps working without it.
 """
 
+import functools
 import json
+import logging
 import time
 
 from django.conf import settings
 from redis import asyncio as aioredis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 VIEWER_TTL_SECONDS = 75  # three missed heartbeats (the workspace pings every 25 s)
 
 
 def viewers_key(conversation_id: int) -> str:
     return f"{settings.REDIS_PREFIX}:viewers:{conversation_id}"
+
+
+def _without_redis(default):
+    """A registry call that fails on Redis answers `default` instead (viewers are only a hint)."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        async def call(self, *args, **kwargs):
+            try:
+                return await method(self, *args, **kwargs)
+            except (RedisError, OSError):
+                logger.warning("viewers unavailable (Redis): %s skipped", method.__name__)
+                return default
+
+        return call
+
+    return wrap
 
 
 class ViewerRegistry:
@@ -33,6 +58,7 @@ class ViewerRegistry:
             self._redis = aioredis.from_url(settings.REDIS_URL)
         return self._redis
 
+    @_without_redis(None)
     async def add(self, conversation_ids: list[int]) -> None:
         """Add (or refresh) this socket as a viewer of each conversation."""
         if not conversation_ids:
@@ -45,9 +71,11 @@ class ViewerRegistry:
                 pipe.expire(key, VIEWER_TTL_SECONDS)
             await pipe.execute()
 
+    @_without_redis(None)
     async def remove(self, conversation_id: int) -> None:
         await self.redis.hdel(viewers_key(conversation_id), self.channel_name)
 
+    @_without_redis([])
     async def list(self, conversation_id: int) -> list[dict]:
         """The agents viewing the conversation, once each (an agent may have several tabs)."""
         key = viewers_key(conversation_id)

@@ -69,6 +69,7 @@ WORKSPACE_STRINGS = {
     "presenceFailed": _("Your status could not be changed. Please try again."),
     # inbox
     "youPrefix": _("You: %(text)s"),
+    "senderPrefix": _("%(name)s: %(text)s"),
     "assignedToYou": _("You"),
     "unassigned": _("Unassigned"),
     "unreadCount": _("%(n)s unread"),
@@ -129,6 +130,8 @@ WORKSPACE_STRINGS = {
     # customer panel
     "loading": _("Loading…"),
     "nothingKnown": _("Nothing known yet."),
+    "yes": _("Yes"),
+    "no": _("No"),
     "vipLevel": _("VIP level %(level)s"),
     "notVip": _("Not a VIP"),
     "verified": _("Verified"),

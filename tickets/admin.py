@@ -7,6 +7,9 @@ priority and assignee). The timeline itself is read-only here.
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tickets import (
@@ -14,6 +17,7 @@ from tickets import (
     services,
     triggers,
 )
+from tickets.automation_models import SINGLETON_PK
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
@@ -279,16 +283,44 @@ class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["ticket"]
 
 
+class KeywordTriggerForm(forms.ModelForm):
+    class Meta:
+        model = KeywordTrigger
+        fields = ["name"]  # the admin passes the fieldsets' fields
+        help_texts = {
+            "name": _("Written on the ticket's timeline as the rule that created it."),
+            "position": _("Rules are tried in this order, lowest first; the first match wins."),
+            "match": _("Keywords: any of the words below. Regular expression: the pattern."),
+        }
+
+
 @admin.register(KeywordTrigger)
 class KeywordTriggerAdmin(admin.ModelAdmin):
     """Rules are checked when saved (a bad pattern is a form error, never a failure at message
-    time); the change reaches every server process within `triggers.CACHE_SECONDS`."""
+    time); the change reaches every server process within `triggers.CACHE_SECONDS`. The form
+    reads in the order a supervisor thinks: the rule, when it matches, the ticket it creates."""
 
+    form = KeywordTriggerForm
     list_display = ["name", "is_active", "position", "match", "priority", "category", "team"]
     list_editable = ["is_active", "position"]
     list_filter = ["is_active", "match", "priority", "team"]
     search_fields = ["name", "keywords", "pattern"]
     filter_horizontal = ["tags"]
+    fieldsets = [
+        (_("Rule"), {"fields": ["name", "is_active", "position"]}),
+        (_("When a customer message matches"), {"fields": ["match", "keywords", "pattern"]}),
+        (
+            _("A ticket is created"),
+            {
+                "fields": ["priority", "category", "tags", "team"],
+                "description": _(
+                    "When a customer message matches, a ticket is created with these values "
+                    "and the customer sees its number in the chat. A conversation that already "
+                    "has an open ticket gets no second one."
+                ),
+            },
+        ),
+    ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -311,13 +343,36 @@ class TicketViewAdmin(admin.ModelAdmin):
 
 @admin.register(TicketAutomation)
 class TicketAutomationAdmin(admin.ModelAdmin):
-    """One row of settings: added once (starting from the environment's values), never deleted."""
+    """One row of settings, edited in place: the index entry, the list and the add page all lead
+    to its change page. Before the first save that page shows the environment's values (an
+    unsaved row with pk 1, inserted by the first save); the row is never deleted."""
 
-    list_display = ["__str__", "waiting_minutes", "updated_at"]
     fields = ["waiting_minutes"]
 
+    def _single_page(self, request) -> HttpResponseRedirect:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(
+            reverse("admin:tickets_ticketautomation_change", args=[SINGLETON_PK])
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        return self._single_page(request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._single_page(request)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and from_field is None and object_id == str(SINGLETON_PK):
+            return TicketAutomation()
+        return obj
+
+    def response_post_save_change(self, request, obj):
+        return self._single_page(request)
+
     def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and not TicketAutomation.objects.exists()
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

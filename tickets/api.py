@@ -6,15 +6,18 @@ not yours look the same), call one selector or service, and serialise. Service r
 the house error shape: 409 for a state that forbids the change, 400 otherwise.
 """
 
+import zoneinfo
+from datetime import tzinfo
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat.api import AgentView
+from desk import ratelimit
 from desk.api_errors import ApiError
 from routing import selectors as routing_selectors
 from tickets import selectors, services
@@ -35,7 +38,13 @@ from tickets.serializers import (
 
 # Refusals that depend on the ticket's state rather than on the request's shape.
 CONFLICT_CODES = frozenset(
-    {"invalid_transition", "ticket_merged", "ticket_closed", "merge_into_closed"}
+    {
+        "invalid_transition",
+        "ticket_merged",
+        "ticket_closed",
+        "merge_into_closed",
+        "chat_out_of_scope",
+    }
 )
 
 ERRORS = {
@@ -84,16 +93,35 @@ class TicketView(AgentView):
         return ticket
 
 
+def _time_zone(name: str | None) -> tzinfo | None:
+    """The reader's IANA time zone (`?tz=Europe/Berlin`), None when not given."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise serializers.ValidationError({"tz": [_("Unknown time zone.")]}) from None
+
+
 class ConversationTicketDraftView(AgentView):
     @extend_schema(
-        responses={200: TicketDraftSerializer, 404: ERRORS[404]},
+        parameters=[
+            OpenApiParameter(
+                "tz",
+                str,
+                description="The reader's IANA time zone (Asia/Shanghai): the transcript's times "
+                "are in it. Default: the site's.",
+            )
+        ],
+        responses={200: TicketDraftSerializer, 400: ERRORS[400], 404: ERRORS[404]},
         operation_id="conversations_ticket_draft",
         summary="What the 转工单 form starts with, and the conversation's open ticket",
     )
     def get(self, request: Request, pk: int) -> Response:
+        zone = _time_zone(request.query_params.get("tz"))
         conversation = self.conversation(pk)
         payload = {
-            "prefill": selectors.ticket_prefill_from_conversation(conversation),
+            "prefill": selectors.ticket_prefill_from_conversation(conversation, zone=zone),
             "open_ticket": selectors.conversation_open_ticket(conversation),
             "suggestion": suggested_category(conversation),
         }
@@ -201,7 +229,10 @@ class TicketRepliesView(TicketView):
         responses={
             201: TicketReplyResultSerializer,
             **ERRORS,
-            409: OpenApiResponse(description="`ticket_closed`: a closed ticket takes notes only."),
+            409: OpenApiResponse(
+                description="`ticket_closed`: a closed ticket takes notes only. "
+                "`chat_out_of_scope`: a public reply would go into a chat the agent cannot read."
+            ),
         },
         operation_id="tickets_replies_create",
         summary="A public reply (sent to the customer's chat) or an internal note",
@@ -210,6 +241,8 @@ class TicketRepliesView(TicketView):
         ticket = self.ticket(pk)
         payload = TicketReplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if not payload.validated_data["internal"]:  # a public reply is a chat message too
+            ratelimit.enforce(("message.agent", request.user.pk))
         try:
             reply = services.ticket_reply(
                 actor=request.user,

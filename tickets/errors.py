@@ -28,3 +28,13 @@ def ticket_closed() -> TicketError:
 
 def not_requester() -> TicketError:
     return TicketError("not_requester", _("Only the ticket's requester may do this."))
+
+
+def chat_out_of_scope() -> TicketError:
+    return TicketError(
+        "chat_out_of_scope",
+        _(
+            "This ticket's chat belongs to a team you are not in, so a public reply cannot go "
+            "there. Add an internal note, or have the chat transferred to you."
+        ),
+    )

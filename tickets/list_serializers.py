@@ -15,6 +15,8 @@ from rest_framework import serializers
 
 from chat.models import Channel
 from desk.choices import Priority
+from desk.ids import IdField, WholeNumberField, is_db_int, parse_id
+from desk.json_input import json_loads
 from tickets.events import ticket_json
 from tickets.list_selectors import (
     DEFAULT_SORT,
@@ -48,15 +50,15 @@ def decode_cursor(cursor: str, sort: str) -> CursorKey:
     invalid = serializers.ValidationError(_("This cursor is not one the server gave out."))
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, pk = json.loads(raw)
+        cursor_sort, value, pk = json_loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise invalid from exc
-    if cursor_sort != sort or isinstance(pk, bool) or not isinstance(pk, int):
+    if cursor_sort != sort or not is_db_int(pk):
         raise invalid
     if value is None:
         return None, pk
     if SORTS[sort][0] == "priority":
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_db_int(value):
             raise invalid
         return value, pk
     moment = parse_datetime(value) if isinstance(value, str) else None
@@ -76,8 +78,9 @@ class AssigneeFilterField(serializers.Field):
         value = str(data).strip() if isinstance(data, (str, int)) else ""
         if value in ("me", "none"):
             return value
-        if value.isdigit() and int(value) > 0:
-            return int(value)
+        number = parse_id(value)
+        if number is not None:
+            return number
         raise serializers.ValidationError(_("Give an agent's id, “me” or “none”."))
 
     def to_representation(self, value: int | str) -> int | str:
@@ -94,9 +97,9 @@ class TicketFilterSerializer(serializers.Serializer):
         help_text="Repeat for several statuses (`status=new&status=open`).",
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    team = serializers.IntegerField(required=False, min_value=1)
+    team = IdField(required=False)
     assignee = AssigneeFilterField(required=False, help_text="An agent's user id, `me` or `none`.")
-    category = serializers.IntegerField(required=False, min_value=1)
+    category = IdField(required=False)
     tag = serializers.CharField(required=False, max_length=TAG_MAX)
     channel = serializers.ChoiceField(
         choices=Channel.choices, required=False, help_text="Of the source conversation."
@@ -128,7 +131,7 @@ class TicketFilterSerializer(serializers.Serializer):
 
 class TicketListQuerySerializer(TicketFilterSerializer):
     cursor = serializers.CharField(required=False, help_text="`next_cursor` of the last page.")
-    limit = serializers.IntegerField(
+    limit = WholeNumberField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
     )
 
@@ -230,9 +233,7 @@ class TicketViewSerializer(serializers.Serializer):
 
 
 class BulkSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=BULK_MAX
-    )
+    ids = serializers.ListField(child=IdField(), min_length=1, max_length=BULK_MAX)
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
     value = serializers.JSONField(
         allow_null=True,
@@ -257,11 +258,11 @@ class BulkResultsSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(min_value=1, help_text="The ticket to merge this one into.")
+    into = IdField(help_text="The ticket to merge this one into.")
 
 
 class LinkSerializer(serializers.Serializer):
-    other = serializers.IntegerField(min_value=1, help_text="The ticket to relate this one to.")
+    other = IdField(help_text="The ticket to relate this one to.")
 
 
 class LinkResultSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ the caller has already reached through `chat.selectors.conversation_get_for_agen
 that owns it); they add no scope of their own.
 """
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Conversation, Customer, Message, SenderType
+from chat.selectors import conversation_get_for_agent
 from desk.access import team_scope
 from desk.choices import Priority
 from routing.selectors import agent_display_name
@@ -29,6 +31,15 @@ def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
 def ticket_get_for_agent(user: AbstractBaseUser, pk: int) -> Ticket | None:
     """The ticket, or None when it does not exist or the agent may not see it."""
     return tickets_for_agent(user).filter(pk=pk).first()
+
+
+def ticket_chat_reachable(user: AbstractBaseUser, ticket: Ticket) -> bool:
+    """May the agent's public reply on this ticket go into its chat? Only if they may read that
+    chat (the ticket may have moved to their team while the chat stayed with another). A ticket
+    without a chat has nothing to reach."""
+    if ticket.conversation_id is None:
+        return True
+    return conversation_get_for_agent(user, ticket.conversation_id) is not None
 
 
 def conversation_open_ticket(conversation: Conversation) -> Ticket | None:
@@ -150,11 +161,19 @@ def _author(message: Message, customer: Customer) -> str:
     return agent_display_name(user) if user else _("Agent")
 
 
-def conversation_transcript(conversation: Conversation) -> str:
-    """The chat as the customer saw it, one line per message: `[2026-03-01 10:00:05] Name: text`.
+def utc_offset(moment: datetime) -> str:
+    """The zone of an aware time as readers everywhere understand it: `UTC+08:00`."""
+    offset = moment.strftime("%z")  # +0800
+    return f"UTC{offset[:3]}:{offset[3:5]}"
+
+
+def conversation_transcript(conversation: Conversation, *, zone: tzinfo | None = None) -> str:
+    """The chat as the customer saw it, one line per message:
+    `[2026-03-01 10:00:05 UTC+08:00] Name: text`.
 
     Customer, agent and bot messages only: internal notes, activity rows and ticket cards are left
-    out. Times are in the site's time zone; continuation lines are indented."""
+    out. Times are in `zone` (the reader's; the site's time zone by default) and name it, so the
+    stored text stays clear to a reader elsewhere; continuation lines are indented."""
     rows = list(
         Message.objects.filter(
             conversation=conversation, is_internal=False, sender_type__in=TRANSCRIPT_SENDERS
@@ -169,10 +188,16 @@ def conversation_transcript(conversation: Conversation) -> str:
         lines.append(_("(earlier messages left out)"))
     customer = conversation.customer
     for message in reversed(rows):
-        when = timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M:%S")
+        moment = timezone.localtime(message.created_at, zone)
+        when = f"{moment:%Y-%m-%d %H:%M:%S} {utc_offset(moment)}"
         text = message_text(message).replace("\n", "\n    ")
         lines.append(f"[{when}] {_author(message, customer)}: {text}")
     return "\n".join(lines)
+
+
+def ticket_subject_from_text(text: str) -> str:
+    """`text` as a ticket subject: on one line, at most 60 characters ("" if blank)."""
+    return _truncate(_one_line(text), SUBJECT_LENGTH)
 
 
 def conversation_ticket_subject(conversation: Conversation) -> str:
@@ -181,9 +206,9 @@ def conversation_ticket_subject(conversation: Conversation) -> str:
         conversation=conversation, sender_type=SenderType.CUSTOMER, is_internal=False
     ).order_by("seq")
     for body in bodies.values_list("body", flat=True)[:20]:
-        text = _one_line(body)
-        if text:
-            return _truncate(text, SUBJECT_LENGTH)
+        subject = ticket_subject_from_text(body)
+        if subject:
+            return subject
     if conversation.subject.strip():
         return _truncate(_one_line(conversation.subject), SUBJECT_LENGTH)
     return _("Conversation #%(id)s") % {"id": conversation.pk}
@@ -223,8 +248,11 @@ def ticket_custom_fields_from_conversation(conversation: Conversation) -> dict[s
     return fields
 
 
-def ticket_prefill_from_conversation(conversation: Conversation) -> dict[str, Any]:
-    """Everything a 转工单 form starts with. Keys: `subject`, `description` (the transcript),
+def ticket_prefill_from_conversation(
+    conversation: Conversation, *, zone: tzinfo | None = None
+) -> dict[str, Any]:
+    """Everything a 转工单 form starts with. Keys: `subject`, `description` (the transcript, its
+    times in `zone`),
     `requester`, `identities` (kind, external_id, verified), `context`, `attributes`, `priority`,
     `team`, `custom_fields`."""
     customer = conversation.customer
@@ -234,7 +262,7 @@ def ticket_prefill_from_conversation(conversation: Conversation) -> dict[str, An
     ]
     return {
         "subject": conversation_ticket_subject(conversation),
-        "description": conversation_transcript(conversation),
+        "description": conversation_transcript(conversation, zone=zone),
         "requester": customer,
         "identities": identities,
         "context": conversation_context_fields(conversation),

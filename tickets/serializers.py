@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from chat.models import IdentityKind
 from desk.choices import Priority
+from desk.ids import IdField
 from routing.selectors import agent_display_name
 from tickets.category_suggestion import SuggestionReason
 from tickets.events import ticket_json
@@ -232,37 +233,9 @@ class TicketDraftSerializer(serializers.Serializer):
 # ---- input --------------------------------------------------------------------------------
 
 
-class TicketCreateSerializer(serializers.Serializer):
-    subject = serializers.CharField(
-        max_length=SUBJECT_MAX,
-        allow_blank=True,
-        default="",
-        help_text="Empty: the customer's first words.",
-    )
-    description = serializers.CharField(
-        max_length=DESCRIPTION_MAX,
-        allow_blank=True,
-        default="",
-        trim_whitespace=False,
-        help_text="Empty: the transcript.",
-    )
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.P2)
-    team_id = serializers.IntegerField(
-        required=False, allow_null=True, help_text="Empty: the team."
-    )
-    category_id = serializers.IntegerField(required=False, allow_null=True)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=TAGS_MAX
-    )
-    custom_fields = serializers.DictField(required=False)
-    allow_additional = serializers.BooleanField(
-        default=False,
-        help_text="Create a ticket even though the conversation has an open one.",
-    )
-
-
 class CustomFieldsPatchField(serializers.DictField):
-    """Custom fields to set (string, number, true/false) or remove (`null`), by key."""
+    """Custom fields to set (string, number, true/false) or remove (`null`), by key; the same
+    limits on ticket create (where `null` leaves a key out) and on PATCH."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -300,12 +273,47 @@ class CustomFieldsPatchField(serializers.DictField):
         return cleaned
 
 
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(
+        max_length=SUBJECT_MAX,
+        allow_blank=True,
+        default="",
+        help_text="Empty: the customer's first words.",
+    )
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Empty: the transcript.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.P2)
+    team_id = IdField(required=False, allow_null=True, help_text="Empty: the team.")
+    category_id = IdField(required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=TAGS_MAX
+    )
+    custom_fields = CustomFieldsPatchField(
+        required=False,
+        help_text=f"Kept on the ticket with its conversation's context (`null` leaves a key out). "
+        f"At most {CUSTOM_FIELDS_MAX} keys of at most {CUSTOM_FIELD_KEY_MAX} characters; string "
+        f"values of at most {CUSTOM_FIELD_VALUE_MAX} characters.",
+    )
+    allow_additional = serializers.BooleanField(
+        default=False,
+        help_text="Create a ticket even though the conversation has an open one.",
+    )
+
+    def validate_custom_fields(self, value: dict[str, Any]) -> dict[str, Any]:
+        return {key: item for key, item in value.items() if item is not None}
+
+
 class TicketUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    assignee_id = serializers.IntegerField(required=False, allow_null=True)
-    team_id = serializers.IntegerField(required=False, allow_null=True)
-    category_id = serializers.IntegerField(required=False, allow_null=True)
+    assignee_id = IdField(required=False, allow_null=True)
+    team_id = IdField(required=False, allow_null=True)
+    category_id = IdField(required=False, allow_null=True)
     subject = serializers.CharField(max_length=SUBJECT_MAX, required=False)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=TAG_NAME_MAX),

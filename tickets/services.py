@@ -42,6 +42,7 @@ from tickets.models import (
 from tickets.selectors import (
     conversation_ticket_subject,
     conversation_transcript,
+    ticket_chat_reachable,
     ticket_custom_fields_from_conversation,
 )
 from tickets.transitions import ACTIVE_STATUSES, transition_check
@@ -379,7 +380,9 @@ def ticket_reply(
     conversation) or internal note (`note` event, never shown to the customer). Agents named
     with `@username` hear of it (`desk.notifications.notify_mentions`).
 
-    The first public reply stamps `first_responded_at`. A closed ticket takes notes only."""
+    The first public reply stamps `first_responded_at`. A closed ticket takes notes only. A
+    public reply is refused (`chat_out_of_scope`) when the ticket's chat is out of the agent's
+    reach: it would land in a chat they cannot read (docs/api.md)."""
     text = body.strip()
     if not text:
         raise errors.empty_body()
@@ -391,6 +394,8 @@ def ticket_reply(
         return TicketReply(event, None)
     if locked.status == TicketStatus.CLOSED:
         raise errors.ticket_closed()
+    if not ticket_chat_reachable(actor, locked):
+        raise errors.chat_out_of_scope()
     message = chat_link.conversation_post_ticket_reply(ticket=locked, actor=actor, body=text)
     if locked.first_responded_at is None:
         locked.first_responded_at = timezone.now()

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from chat.models import Message, SenderType
 from tickets.models import KeywordTrigger, Ticket, TicketEventKind, TicketSource, TicketSystemAction
+from tickets.selectors import ticket_subject_from_text
 from tickets.services import TicketData, ticket_create_from_conversation, ticket_event_add
 
 CACHE_SECONDS = 15.0  # how long another process may keep using rules changed in the admin
@@ -45,7 +46,8 @@ def keyword_trigger_for(text: str) -> KeywordTrigger | None:
 def ticket_trigger_on_customer_message(*, message: Message) -> Ticket | None:
     """If a rule matches this new customer message, the conversation becomes a ticket with the
     rule's category, tags, priority and team; the customer sees the ticket card in the chat and
-    the agents the ticket on the conversation. A conversation that already has an open ticket
+    the agents the ticket on the conversation. The subject is the message that matched (not the
+    chat's first words, often just a greeting). A conversation that already has an open ticket
     gets no second one, however often a rule fires. Returns the ticket it created, else None."""
     if message.sender_type != SenderType.CUSTOMER or message.is_internal:
         return None
@@ -56,7 +58,7 @@ def ticket_trigger_on_customer_message(*, message: Message) -> Ticket | None:
         actor=None,
         conversation=message.conversation,
         data=TicketData(
-            subject="",
+            subject=ticket_subject_from_text(message.body),
             **rule.preset_fields(),
         ),
         source=TicketSource.KEYWORD,

@@ -62,6 +62,7 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
         model = Attachment
 
     conversation = factory.SubFactory(ConversationFactory)
+    uploader_type = SenderType.CUSTOMER  # an agent's: uploader_type="agent", uploader_user=…
     file = factory.LazyFunction(lambda: ContentFile(b"hello", name="hello.txt"))
     content_type = "text/plain"
     size = 5

@@ -201,7 +201,7 @@ def test_a_row_has_the_summary_preview_and_waiting_time(agent_client, agent):
     conv.refresh_from_db()
     assert row["customer"] == {"id": conv.customer_id, "name": "Lin", "vip_level": 3}
     assert row["last_message"] == {"body": "anyone?", "content_type": "text",
-                                   "sender_type": "customer"}  # fmt: skip
+                                   "sender_type": "customer", "sender": None}  # fmt: skip
     assert row["waiting_since"] == first.created_at.isoformat()
     assert row["unread_by_agent"] == 2
     assert row["last_seq"] == 3
@@ -215,6 +215,29 @@ def test_a_row_has_the_summary_preview_and_waiting_time(agent_client, agent):
     assert agent_client.get(LIST).json()["results"][0]["waiting_since"] == (
         later.created_at.isoformat()
     )
+
+
+def test_the_last_message_names_the_agent_who_wrote_it(agent_client, agent):
+    """The inbox says "You:" only for the viewer's own words: the row names the writer."""
+    colleague = AgentProfileFactory(display_name="Mark Li")
+    nameless = UserFactory(username="helper")  # an agent without a profile: the username
+    conv = ConversationFactory()
+    say(conv, body="hello?")
+    say(conv, SenderType.AGENT, body="On it", user=colleague.user)
+    say(conv, SenderType.AGENT, body="note", user=agent.user, internal=True)  # not shown
+
+    last = agent_client.get(LIST).json()["results"][0]["last_message"]
+    assert last["body"] == "On it"
+    assert last["sender"] == {"id": colleague.user_id, "name": "Mark Li"}
+
+    say(conv, SenderType.AGENT, body="Mine", user=agent.user)
+    last = agent_client.get(LIST).json()["results"][0]["last_message"]
+    assert last["sender"] == {"id": agent.user_id, "name": agent.display_name}
+    say(conv, SenderType.AGENT, body="From the back office", user=nameless)
+    last = agent_client.get(LIST).json()["results"][0]["last_message"]
+    assert last["sender"] == {"id": nameless.pk, "name": "helper"}
+    say(conv, SenderType.BOT, body="Bot here")
+    assert agent_client.get(LIST).json()["results"][0]["last_message"]["sender"] is None
 
 
 # ---- detail and history -------------------------------------------------------------------
@@ -455,7 +478,9 @@ def test_close_and_reopen_leave_activity_messages(agent_client):
 
 def test_used_attachment_cannot_be_uploaded_twice_into_a_message(agent, agent_client):
     conv = ConversationFactory()
-    attachment = AttachmentFactory(conversation=conv)
+    attachment = AttachmentFactory(
+        conversation=conv, uploader_type="agent", uploader_user=agent.user
+    )
     result = services.message_send_as_agent(
         actor=agent.user, conversation=conv, body="", client_msg_id="a1",
         attachment_ids=[attachment.pk],

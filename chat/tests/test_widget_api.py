@@ -239,12 +239,16 @@ def test_user_data_without_a_hash_stays_with_the_anonymous_visitor(client, site)
 
 def test_a_signed_in_users_token_is_not_resumed_after_sign_out(client, site):
     signed_in = open_session(client, user={"id": "7"}, user_hash=user_hash(site, "7"))
+    user = customer_of(signed_in)
     _start(WidgetVisitor.objects.get())
 
     signed_out = open_session(client, visitor_token=signed_in["visitor_token"])
 
-    assert customer_of(signed_out) != customer_of(signed_in)
+    assert customer_of(signed_out) != user
     assert signed_out["conversation"] is None
+    assert signed_out["resumed"] is False
+    # ...and the user's token stops working (chat/tests/test_widget_tokens.py has the rest).
+    assert history(client, signed_in["visitor_token"], 1).status_code == 403
 
 
 # ---- pre-chat -----------------------------------------------------------------------------

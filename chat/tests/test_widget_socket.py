@@ -47,9 +47,10 @@ def started(site):
 
 
 async def connect(token):
-    socket = WebsocketCommunicator(application, f"/ws/widget/?token={token}", headers=[ORIGIN])
+    socket = WebsocketCommunicator(application, "/ws/widget/", headers=[ORIGIN])
     connected, _ = await socket.connect(timeout=TIMEOUT)
     assert connected
+    await socket.send_json_to({"type": "auth", "token": token})
     hello = await socket.receive_json_from(timeout=TIMEOUT)
     assert hello["type"] == "hello", hello
     return socket, hello
@@ -82,12 +83,13 @@ say = database_sync_to_async(services.message_create)
 # ---- connecting ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["", "?token=", "?token=forged", "?token=WzEsMV0:1x:bad"])
-def test_a_bad_token_is_closed_with_4403(site, query):
+@pytest.mark.parametrize("token", [None, "", "forged", "WzEsMV0:1x:bad", 7, ["x"]])
+def test_a_bad_token_is_closed_with_4403(site, token):
     async def scenario():
-        socket = WebsocketCommunicator(application, f"/ws/widget/{query}", headers=[ORIGIN])
+        socket = WebsocketCommunicator(application, "/ws/widget/", headers=[ORIGIN])
         connected, _ = await socket.connect(timeout=TIMEOUT)
-        assert connected  # accepted only to say why it is closed
+        assert connected  # accepted only to hear the token, and to say why it is closed
+        await socket.send_json_to({"type": "auth", "token": token})
         assert await socket.receive_output(timeout=TIMEOUT) == {
             "type": "websocket.close",
             "code": 4403,
@@ -102,8 +104,9 @@ def test_a_token_of_a_deactivated_site_is_closed_with_4403(site):
     site.save()
 
     async def scenario():
-        socket = WebsocketCommunicator(application, f"/ws/widget/?token={token}", headers=[ORIGIN])
+        socket = WebsocketCommunicator(application, "/ws/widget/", headers=[ORIGIN])
         await socket.connect(timeout=TIMEOUT)
+        await socket.send_json_to({"type": "auth", "token": token})
         return await socket.receive_output(timeout=TIMEOUT)
 
     assert run(scenario) == {"type": "websocket.close", "code": 4403}
@@ -203,6 +206,8 @@ def test_a_message_to_a_closed_conversation_starts_a_new_one(site):
     ("frame", "code"),
     [
         ("{not json", "invalid_json"),
+        ("[" * 60000, "invalid_json"),  # json.loads raises RecursionError: was 1011
+        ('{"type": "ping", "x": ' + "[" * 40 + "]" * 40 + "}", "invalid_json"),
         ('["message.send"]', "invalid_frame"),
         ('{"type": "teleport"}', "unknown_type"),
         ('{"type": "event.push", "event": {"type": "message.new"}}', "unknown_type"),
@@ -218,6 +223,10 @@ def test_a_message_to_a_closed_conversation_starts_a_new_one(site):
         (json.dumps(send_frame(attachment_ids=[424242])), "invalid_attachment"),
         (json.dumps({"type": "sync", "conversation_id": "1", "after_seq": 0}), "invalid_frame"),
         (json.dumps({"type": "sync", "conversation_id": 1, "after_seq": -1}), "invalid_frame"),
+        (json.dumps({"type": "sync", "conversation_id": 10**20, "after_seq": 0}), "invalid_frame"),
+        (json.dumps({"type": "sync", "conversation_id": 1, "after_seq": 10**20}), "invalid_frame"),
+        (json.dumps({"type": "read", "seq": 10**20}), "invalid_frame"),
+        (json.dumps(send_frame(attachment_ids=[10**20])), "invalid_attachment"),
         (json.dumps({"type": "typing", "state": "dancing"}), "invalid_frame"),
         (json.dumps({"type": "read", "seq": "all"}), "invalid_frame"),
         (json.dumps({"type": "ping", "pad": "x" * MAX_FRAME_BYTES}), "frame_too_large"),

@@ -1,4 +1,5 @@
-"""A real daphne process serving the test database, for socket and browser tests.
+"""A real daphne process (desk/server.py: daphne with body limits) serving the test database, for
+socket and browser tests.
 
 `daphne_server` (function scope, with `transactional_db`) yields the base URL of one daphne
 process started once per test session. The process reads the test database and the same Redis as
@@ -101,7 +102,7 @@ class DaphneProcess:
     def start(self) -> "DaphneProcess":
         with self.log.open("ab") as log:  # a restart adds to the same log
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                [sys.executable, "-m", "desk.server", "-b", "127.0.0.1", "-p", str(self.port),
                  "desk.asgi:application"],
                 cwd=settings.BASE_DIR,
                 env=self.environment(),

@@ -210,7 +210,8 @@ def test_closed_conversation_takes_notes_but_no_replies_and_resends_still_ack(cl
 
 def test_attachments_are_sent_once(client, agent):
     conv = ConversationFactory()
-    image = AttachmentFactory(conversation=conv, content_type="image/png", original_name="a.png")
+    image = AttachmentFactory(conversation=conv, content_type="image/png", original_name="a.png",
+                              uploader_type="agent", uploader_user=agent.user)  # fmt: skip
     headers = session_headers(client, agent.user)
     frame = {"type": "message.send", "conversation_id": conv.pk, "body": "",
              "attachment_ids": [image.pk]}  # fmt: skip

@@ -22,13 +22,14 @@ pytestmark = [
 ]
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")  # the agent socket takes only its own origin (desk/socket_origin.py)
 TIMEOUT = 3
 
 
 def session_headers(client, user, origin=ORIGIN):
     client.force_login(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    return [origin, (b"cookie", cookie)]
+    return [origin, HOST, (b"cookie", cookie)]
 
 
 async def open_socket(headers):
@@ -65,7 +66,7 @@ def run(coroutine_function):
 
 def test_anonymous_connection_is_closed_with_4403():
     async def scenario():
-        socket, connected, _ = await open_socket([ORIGIN])
+        socket, connected, _ = await open_socket([ORIGIN, HOST])
         assert connected  # accepted only to tell the browser why it is closed
         assert await socket.receive_output(timeout=TIMEOUT) == {
             "type": "websocket.close",
@@ -204,6 +205,20 @@ def test_invalid_presence_is_an_error_and_changes_nothing(client, agent):
     ("frame", "code", "ref"),
     [
         ("{not json", "invalid_json", None),
+        ("[" * 60000, "invalid_json", None),  # json.loads raises RecursionError: was 1011
+        ('{"type": "ping", "x": ' + "[" * 40 + "]" * 40 + "}", "invalid_json", None),
+        ('{"type": "ping", "x": NaN}', "invalid_json", None),
+        ('{"type": "sync", "after_seq": 99999999999999999999}', "invalid_frame", None),
+        (
+            '{"type": "read", "conversation_id": 1, "seq": 99999999999999999999}',
+            "invalid_frame",
+            None,
+        ),
+        (
+            json.dumps({"type": "conversation.leave", "conversation_id": 10**20}),
+            "invalid_frame",
+            None,
+        ),
         ('["ping"]', "invalid_frame", None),
         ('{"ref": 3}', "invalid_frame", None),
         ('{"type": "teleport", "ref": 5}', "unknown_type", 5),

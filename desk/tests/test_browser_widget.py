@@ -172,6 +172,11 @@ def test_visitor_chats_sends_an_image_and_finds_it_all_after_a_reload(daphne_ser
             expect(own_message(frame, text)).to_have_count(1)
             expect(own_message(frame, text)).to_have_attribute("data-state", "read")
         expect(frame.locator(".msg.from-customer img")).to_have_count(1)
+        # Its link came afresh with the history (links expire) and the image loads.
+        frame.locator(".msg.from-customer img").evaluate(
+            "img => img.complete && img.naturalWidth === 2 || new Promise((ok, no) => "
+            "{ img.onload = () => img.naturalWidth === 2 ? ok() : no(); img.onerror = no; })"
+        )
         expect(frame.locator(".msg.from-agent")).to_have_count(1)
         expect(frame.locator(".msg")).to_have_count(6)
         expect(frame.locator(".prechat")).to_be_hidden()

@@ -10,7 +10,6 @@ from collections import Counter
 from types import SimpleNamespace
 
 import pytest
-from websockets.exceptions import InvalidStatus
 
 from chat.models import Message
 from chat.tests.factories import WidgetSiteFactory
@@ -190,11 +189,7 @@ def test_messages_written_while_redis_is_down_are_stored_acked_and_synced_once(
     assert agent_says(agent, conversation_id, "a-2", "Answered during the outage")["seq"] == 4
     assert agent.quiet() == []
     assert widget.quiet() == []
-    # A new socket cannot even subscribe to its own channel without Redis: the handshake fails
-    # (clients retry with backoff). Sockets already open stay open.
-    with pytest.raises(InvalidStatus) as refused:
-        agent_socket(server, people.cookie)
-    assert refused.value.response.status_code == 500
+    # (New sockets connect meanwhile too: test_new_sockets_work_while_redis_is_down_and_...)
 
     private_redis.start()
     wait_for_pushes(agent, widget, conversation_id)
@@ -279,6 +274,49 @@ def test_a_conversation_started_while_redis_is_down_is_heard_live_once_redis_is_
     widget.quiet()
     assert [frame["type"] for frame in widget.frames].count("resync") == 1
     assert [frame["type"] for frame in agent.frames].count("resync") == 0  # it never lost a group
+
+
+def test_new_sockets_work_while_redis_is_down_and_catch_up_once_it_is_back(
+    daphne_processes, private_redis, people
+):
+    server = daphne_processes(redis_url=private_redis.url)
+    old_agent = agent_socket(server, people.cookie)
+    stop_redis(private_redis, server)
+    # Brand-new sockets connect although they cannot subscribe to anything yet (degraded).
+    widget = widget_socket(server, people.token)
+    agent = agent_socket(server, people.cookie)
+    assert widget.hello["conversation"] is None
+    assert agent.hello["agent"]["display_name"] == "Carol 张"
+    # Sends are stored and acked; history comes from the database.
+    ack = customer_says(widget, "c-1", "Written while Redis is down")
+    conversation_id = ack["conversation_id"]
+    assert ack["seq"] == 1
+    agent.send({"type": "conversation.open", "conversation_id": conversation_id})
+    agent.send({"type": "typing", "conversation_id": conversation_id, "state": "start"})
+    assert agent_says(agent, conversation_id, "a-1", "Answered while Redis is down")["seq"] == 2
+    assert agent.request({"type": "ping"})["type"] == "pong"  # viewers and typing did not kill it
+    during = [(1, "Written while Redis is down"), (2, "Answered while Redis is down")]
+    assert bodies(agent.sync(conversation_id, after_seq=0)["messages"]) == during
+    assert bodies(widget.sync(conversation_id, after_seq=0)["messages"]) == during
+    assert [row[2] for row in stored(conversation_id)] == ["c-1", "a-1"]
+
+    private_redis.start()
+    # Once their groups hold, both are told to catch up, once; then pushes reach them live.
+    for socket in (widget, agent):
+        socket.next(lambda frame: frame["type"] == "resync", timeout=PROBE_SECONDS)
+    assert customer_says(widget, "c-2", "Redis is back")["seq"] == 3
+    for listener in (agent, old_agent):
+        assert hears(listener, conversation_id, 3)["message"]["body"] == "Redis is back"
+    assert agent_says(agent, conversation_id, "a-2", "So I hear")["seq"] == 4
+    assert hears(widget, conversation_id, 4)["message"]["body"] == "So I hear"
+    widget.quiet()
+    agent.quiet()
+    assert [frame["type"] for frame in widget.frames].count("resync") == 1
+    assert [frame["type"] for frame in agent.frames].count("resync") == 1
+    assert widget.pushed(conversation_id) == [3, 4]
+    assert agent.pushed(conversation_id) == [3, 4]
+    for socket in (old_agent, agent, widget):
+        socket.close()
 
 
 # ---- dropped pushes -----------------------------------------------------------------------

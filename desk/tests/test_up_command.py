@@ -1,10 +1,12 @@
 """`manage.py up` from a clean state: migrates, loads demo data, serves, and Ctrl-C stops it all."""
 
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -33,6 +35,23 @@ def _processes_with_env(marker: str) -> list[int]:
     return found
 
 
+def _lines_until(lines: queue.Queue, text: str, seen: list[str], timeout: float) -> str:
+    """Collect output lines into `seen` until one contains `text`; return what came meanwhile."""
+    start = len(seen)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        seen.append(line)
+        if text in line:
+            break
+    return "".join(seen[start:])
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
 def test_up_runs_everything_and_ctrl_c_stops_every_process(tmp_path):
     port = _free_port()
@@ -42,34 +61,57 @@ def test_up_runs_everything_and_ctrl_c_stops_every_process(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "up", "--port", str(port)],
         env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    output = []
+    lines: queue.Queue = queue.Queue()
+
+    def read_output():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
+    output: list[str] = []
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Press Ctrl-C to stop" in line:
-                break
-        banner = "".join(output)
+        banner = _lines_until(lines, "Press Ctrl-C to stop", output, timeout=120)
         assert "Press Ctrl-C to stop" in banner, banner[-3000:]
         assert f"http://127.0.0.1:{port}/desk/" in banner
         assert f"http://127.0.0.1:{port}/admin/" in banner
+        assert f"http://127.0.0.1:{port}/healthz" in banner
+        assert f"{tmp_path / 'log'}/" in banner
         assert "supervisor" in banner and "alice" in banner and "unidesk-demo" in banner
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-            assert response.status == 200
+        for _ in range(3):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                assert response.status == 200
+        # Enter shows the box again; the requests meanwhile went to the access log, not here.
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        meanwhile = _lines_until(lines, "Press Ctrl-C to stop", output, timeout=30)
+        assert f"http://127.0.0.1:{port}/healthz" in meanwhile, meanwhile[-3000:]
+        assert "GET /healthz" not in meanwhile
+        access_log = (tmp_path / "log" / "access.log").read_text()
+        assert access_log.count('"GET /healthz" 200') >= 3
+        worker_log = tmp_path / "log" / "worker.log"
+        deadline = time.monotonic() + 90  # the worker may still be starting on a busy machine
+        while time.monotonic() < deadline:
+            if worker_log.exists() and "ready." in worker_log.read_text():
+                break
+            time.sleep(0.5)
+        assert "ready." in worker_log.read_text()
         # daphne, worker (with its pool), beat and the embedded redis-server are all running.
         assert len(_processes_with_env(marker)) >= 4
         assert (tmp_path / "unidesk.sqlite3").exists()
     finally:
         proc.send_signal(signal.SIGINT)
-        rest, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+        rest = _lines_until(lines, "\0", output, timeout=1)
     assert proc.returncode == 0, rest[-3000:]
     assert "Stopping Unidesk" in rest
+    assert "celery@" not in "".join(output)  # no worker banner pushing the box away
     time.sleep(0.5)
     assert _processes_with_env(marker) == []

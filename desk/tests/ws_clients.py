@@ -29,12 +29,21 @@ def session_cookie(user) -> str:
 
 
 class ProtocolSocket:
-    def __init__(self, url: str, *, origin: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        origin: str,
+        headers: dict[str, str] | None = None,
+        first: Frame | None = None,
+    ):
         self.ws = connect(
             url, origin=origin, additional_headers=headers or {}, open_timeout=5, legacy=True
         )
         self.frames: list[Frame] = []
         self.refs = 0
+        if first is not None:  # the widget socket's `auth` frame
+            self.send(first)
         self.hello = self.next(lambda frame: frame["type"] == "hello")
 
     # ---- hearing ------------------------------------------------------------------------------
@@ -130,8 +139,10 @@ def agent_socket(server, cookie: str) -> ProtocolSocket:
 
 
 def widget_socket(server, token: str) -> ProtocolSocket:
-    """/ws/widget/ of `server` with a visitor token."""
-    return ProtocolSocket(f"{server.ws_url}/ws/widget/?token={token}", origin=server.url)
+    """/ws/widget/ of `server`, signed in with a visitor token (the first frame)."""
+    return ProtocolSocket(
+        f"{server.ws_url}/ws/widget/", origin=server.url, first={"type": "auth", "token": token}
+    )
 
 
 def customer_says(widget: ProtocolSocket, client_msg_id: str, body: str) -> Frame:

@@ -69,8 +69,14 @@ export const api = {
     form.append("file", file);
     return call("POST", `${base}${id}/attachments/`, { form });
   },
+  /** Delete an upload of ours no message has taken (a removed chip). */
+  discardUpload: (id, attachmentId) => call("DELETE", `${base}${id}/attachments/${attachmentId}/`),
   customer: (id) => call("GET", `${config.customersUrl}${id}/`),
-  ticketDraft: (id) => call("GET", `${base}${id}/ticket-draft/`),
+  /** The 转工单 form's start; its transcript's times in the browser's time zone. */
+  ticketDraft(id) {
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return call("GET", `${base}${id}/ticket-draft/`, { params: { tz } });
+  },
   ticketCreate: (id, json) => call("POST", `${base}${id}/tickets/`, { json }),
   ticket: (id) => call("GET", `${tickets}${id}/`),
   ticketUpdate: (id, json) => call("PATCH", `${tickets}${id}/`, { json }),

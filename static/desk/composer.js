@@ -131,6 +131,7 @@ export class Composer {
       this.stopTyping();
       this.input.value = "";
       this.internal.checked = false;
+      for (const entry of this.uploads) this.discard(entry);
       this.uploads = [];
       this.renderUploads();
       this.autosize();
@@ -186,6 +187,8 @@ export class Composer {
     this.renderUploads();
     try {
       entry.attachment = await api.upload(conversationId, file);
+      entry.conversationId = conversationId;
+      if (entry.removed) this.discard(entry); // the chip went while it was uploading
     } catch (error) {
       entry.failed = true;
       this.toast(fmt(t.uploadFailed, { name: file.name, reason: error.message || t.networkError }), {
@@ -212,6 +215,7 @@ export class Composer {
             text: "×",
             onclick: () => {
               this.uploads = this.uploads.filter((u) => u !== entry);
+              this.discard(entry);
               this.renderUploads();
             },
           }),
@@ -220,6 +224,16 @@ export class Composer {
     );
     this.files.hidden = this.uploads.length === 0;
     this.refresh();
+  }
+
+  /** A chip left the composer unsent: its upload is deleted on the server (once it exists). */
+  discard(entry) {
+    entry.removed = true;
+    if (!entry.attachment) return;
+    api.discardUpload(entry.conversationId, entry.attachment.id).catch(() => {
+      /* already gone, or swept later by the server */
+    });
+    entry.attachment = null;
   }
 
   typing() {

@@ -195,6 +195,13 @@ export class ConversationPane {
     if (handler) handler();
   }
 
+  /** `conversation.removed`: it left this agent's scope (the server refuses it from now on). */
+  onRemoved(id) {
+    if (id !== this.id) return;
+    this.toast(t.movedAway);
+    this.close();
+  }
+
   onMessage(message, summary) {
     if (summary) this.applySummary(summary);
     const stick = this.timeline.nearBottom() || message.sender?.id === config.agentId;

@@ -1,7 +1,7 @@
 // The right pane's Customer tab: identities, VIP level, attributes, device and page context,
 // earlier conversations and tickets. Everything is drawn as text.
 
-import { channelIcon, customerName, el, fmt, fullTime, safeUrl, shortTime, t } from "./dom.js";
+import { channelIcon, customerName, el, fmt, fullTime, safeUrl, shortTime, t, valueText } from "./dom.js";
 
 function section(title, ...children) {
   return el("section", { class: "panel-section" }, el("h3", { text: title }), ...children);
@@ -14,10 +14,6 @@ function pairs(rows) {
     list.append(el("dt", { text: label }), el("dd", {}, value));
   }
   return list.children.length ? list : el("p", { class: "muted", text: t.nothingKnown });
-}
-
-function attributeValue(value) {
-  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 function pageLink(context) {
@@ -94,7 +90,7 @@ export class CustomerPanel {
       : el("p", { class: "muted", text: t.nothingKnown });
 
     const attributes = pairs(
-      Object.entries(customer.attributes || {}).map(([key, value]) => [key, attributeValue(value)]),
+      Object.entries(customer.attributes || {}).map(([key, value]) => [key, valueText(value)]),
     );
 
     const device = pairs([

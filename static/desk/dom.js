@@ -28,6 +28,22 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+/** A JSON value (custom fields, attributes) as one line of text: "" for null, a yes/no as words,
+ * a list joined, an object as "key: value, …"; a `channel` by its name. */
+export function valueText(value, key = "") {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return key === "channel" ? t.channels[value] || value : value;
+  if (typeof value === "boolean") return value ? t.yes : t.no;
+  if (Array.isArray(value)) return value.map((item) => valueText(item)).filter(Boolean).join(", ");
+  if (typeof value === "object") {
+    return Object.entries(value)
+      .filter(([, item]) => item !== null && item !== undefined)
+      .map(([inner, item]) => `${inner}: ${valueText(item, inner)}`)
+      .join(", ");
+  }
+  return String(value);
+}
+
 /** Only http(s) links from user data become clickable (no javascript: URLs). */
 export function safeUrl(value) {
   return typeof value === "string" && /^https?:\/\//i.test(value) ? value : null;
@@ -38,7 +54,16 @@ export function safeUrl(value) {
 const lang = document.documentElement.lang || undefined;
 const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
 const dayMonth = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" });
-const full = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+// Every time is the browser's (the agent's zone); the full form names it ("GMT+8"), as the
+// transcripts stored on tickets do ("UTC+08:00").
+const full = new Intl.DateTimeFormat(lang, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZoneName: "shortOffset",
+});
 
 function sameDay(a, b) {
   return a.toDateString() === b.toDateString();

@@ -23,6 +23,14 @@ export function visibleToMe(conv) {
   return !conv.team || config.teamIds.includes(conv.team.id);
 }
 
+/** "You: …" for the viewer's own words only; a colleague's or the bot's carry their name. */
+function previewText(last, text) {
+  if (last.sender_type === "customer") return text;
+  if (last.sender?.id === config.agentId) return fmt(t.youPrefix, { text });
+  const name = last.sender?.name || (last.sender_type === "bot" ? t.bot : "");
+  return name ? fmt(t.senderPrefix, { name, text }) : text;
+}
+
 export class Inbox {
   constructor({ onSelect }) {
     this.onSelect = onSelect;
@@ -182,6 +190,7 @@ export class Inbox {
         body: message.body,
         content_type: message.content_type,
         sender_type: message.sender_type,
+        sender: message.sender ? { id: message.sender.id, name: message.sender.name } : null,
       };
       if (message.sender_type === "customer") conv.waiting_since ||= message.created_at;
       else if (message.sender_type === "agent" || message.sender_type === "bot") {
@@ -249,7 +258,7 @@ export class Inbox {
     let preview = "";
     if (last) {
       const text = last.body || t.contentTypes[last.content_type] || "";
-      preview = last.sender_type === "agent" || last.sender_type === "bot" ? fmt(t.youPrefix, { text }) : text;
+      preview = previewText(last, text);
     }
     const assignee = conv.assignee
       ? conv.assignee.id === me

@@ -2,11 +2,7 @@
 // identity, where they were (device, app, page) and their attributes (order number, VIP …).
 // The server stores them in the ticket's custom fields; the form shows them read-only.
 
-import { el, fmt, t } from "./dom.js";
-
-function valueText(value) {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
+import { el, fmt, t, valueText } from "./dom.js";
 
 function group(title, rows) {
   if (!rows.length) return null;

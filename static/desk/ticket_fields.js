@@ -3,7 +3,7 @@
 // timeline words these edits. Every edit goes through the panel's `change` (tickets.js): one
 // PATCH, re-rendered from the answer, or the refusal shown and the old values back.
 
-import { config, el, fmt, t } from "./dom.js";
+import { config, el, fmt, t, valueText } from "./dom.js";
 
 export function fillSelect(select, entries, selected) {
   select.replaceChildren(
@@ -21,8 +21,27 @@ function options(first, list, current) {
 
 const optional = (select) => (select.value ? Number(select.value) : null);
 
-function shown(value) {
-  return typeof value === "string" ? value : JSON.stringify(value);
+// Custom field values are any JSON: text is shown as it is, a yes/no as words, a list joined,
+// an object (the chat's `context`, the customer's attributes) as rows of its own; null as nothing.
+const GROUP_LABELS = { context: "deviceAndPage", customer_attributes: "attributes" };
+
+function fieldLabel(key, parent = "") {
+  if (!parent) return t[GROUP_LABELS[key]] || key;
+  return (parent === "context" && t.ctx[key]) || key;
+}
+
+function isGroup(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A timeline value: the server stores non-text values as JSON. */
+function eventValue(text) {
+  if (!text || !/^[[{]/.test(text)) return text;
+  try {
+    return valueText(JSON.parse(text));
+  } catch {
+    return text;
+  }
 }
 
 /** The timeline words of a field edit (a `system` event), or null for other events. */
@@ -43,8 +62,9 @@ export function fieldEventHead(event, actor) {
     case "field_changed": {
       const key = event.body;
       if (!event.new_value) return fmt(t.ticketEventFieldRemoved, { actor, key });
-      if (!event.old_value) return fmt(t.ticketEventFieldSet, { actor, key, new: event.new_value });
-      return fmt(t.ticketEventFieldChanged, { ...values, key });
+      const [oldText, newText] = [eventValue(event.old_value), eventValue(event.new_value)];
+      if (!event.old_value) return fmt(t.ticketEventFieldSet, { actor, key, new: newText });
+      return fmt(t.ticketEventFieldChanged, { ...values, old: oldText, new: newText, key });
     }
     case "merged_into":
       return fmt(t.ticketEventMergedInto, { actor, number: event.new_value });
@@ -135,10 +155,15 @@ export class TicketFields {
     const categories = config.categories;
     fillSelect(e.category, options(["", t.ticketNone], categories, detail.category), detail.category?.id);
     e.tags.replaceChildren(...detail.tags.map((name) => this.tagChip(name)));
-    const entries = Object.entries(detail.custom_fields || {});
+    // One order whatever the database keeps (PostgreSQL's jsonb sorts keys by length): plain
+    // fields by name, then the groups (attributes, device and page).
+    const entries = Object.entries(detail.custom_fields || {})
+      .filter(([, value]) => value !== null)
+      .sort(([a, x], [b, y]) => isGroup(x) - isGroup(y) || a.localeCompare(b));
     e.fields.replaceChildren(
       ...entries.map(([key, value]) => this.fieldRow(key, value)),
-      entries.length ? null : el("p", { class: "empty-text", text: t.ticketFieldsEmpty }),
+      // (replaceChildren would write a null as the text "null")
+      ...(entries.length ? [] : [el("p", { class: "empty-text", text: t.ticketFieldsEmpty })]),
     );
   }
 
@@ -198,21 +223,38 @@ export class TicketFields {
   // ---- custom fields ---------------------------------------------------------------------------
 
   fieldRow(key, value) {
+    const group = isGroup(value);
+    const text = group
+      ? el(
+          "dl",
+          { class: "custom-field-group" },
+          Object.entries(value)
+            .filter(([, inner]) => inner !== null && inner !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .flatMap(([inner, item]) => [
+              el("dt", { text: fieldLabel(inner, key) }),
+              el("dd", { text: valueText(item, inner) }),
+            ]),
+        )
+      : el("span", { class: "custom-field-value", text: valueText(value) });
     return el(
       "div",
-      { class: "custom-field", dataset: { key } },
-      el("dt", { text: key }),
+      { class: `custom-field${group ? " is-group" : ""}`, dataset: { key } },
+      el("dt", { text: fieldLabel(key), title: key }),
       el(
         "dd",
         {},
-        el("span", { class: "custom-field-value", text: shown(value) }),
-        el("button", {
-          type: "button",
-          class: "btn btn-ghost btn-sm",
-          text: t.ticketEdit,
-          "aria-label": fmt(t.ticketFieldEdit, { key }),
-          onclick: () => this.openField(key, shown(value)),
-        }),
+        text,
+        // A group is the record of where the chat came from: removable, not edited as text.
+        group
+          ? null
+          : el("button", {
+              type: "button",
+              class: "btn btn-ghost btn-sm",
+              text: t.ticketEdit,
+              "aria-label": fmt(t.ticketFieldEdit, { key }),
+              onclick: () => this.openField(key, typeof value === "string" ? value : valueText(value)),
+            }),
         el("button", {
           type: "button",
           class: "btn btn-ghost btn-sm",

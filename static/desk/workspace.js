@@ -34,7 +34,7 @@ function showConnection(state) {
 function showSessionEnded() {
   banner.replaceChildren(document.createTextNode(t.sessionEnded));
   const link = document.createElement("a");
-  link.href = `${config.loginUrl}?next=${encodeURIComponent(location.pathname)}`;
+  link.href = `${config.loginUrl}?next=${encodeURIComponent(location.pathname + location.hash)}`;
   link.textContent = t.signIn;
   banner.append(link);
   banner.hidden = false;
@@ -129,6 +129,11 @@ function onFrame(frame) {
     case "conversation.update":
       inbox.applySummary(frame.conversation);
       pane.onFrame(frame);
+      break;
+    case "conversation.removed":
+      // moved out of this agent's scope: the server no longer lets this tab hear or touch it
+      inbox.remove(frame.conversation_id);
+      pane.onRemoved(frame.conversation_id);
       break;
     case "ticket.update":
       ticketDesk.onUpdate(frame);

@@ -81,6 +81,26 @@ export class WidgetApi {
     this.config = config;
     this.context = context;
     this.token = "";
+    this.renew = null; // () => a promise of a fresh token (the session endpoint)
+    this.renewing = null;
+  }
+
+  /** A call with the visitor token; a refused (expired) token is renewed once and tried again. */
+  async authed(url, options = {}) {
+    const call = () => api(url, { ...options, headers: { ...options.headers, "X-Visitor-Token": this.token } });
+    try {
+      return await call();
+    } catch (error) {
+      if (errorCode(error) !== "invalid_token" || !this.renew) throw error;
+      this.renewing = this.renewing || this.renew().finally(() => (this.renewing = null));
+      await this.renewing;
+      return call();
+    }
+  }
+
+  /** Revoke every token of this visitor (sign-out); survives the page going away. */
+  signOut() {
+    return fetch(`${this.config.sessionUrl}sign-out/`, { method: "POST", keepalive: true, credentials: "omit", headers: { "X-Visitor-Token": this.token } });
   }
 
   /** Start or resume the visitor (and submit the pre-chat answers, if given). */
@@ -105,19 +125,17 @@ export class WidgetApi {
 
   history(conversationId, beforeSeq) {
     const query = beforeSeq ? `?before_seq=${beforeSeq}` : "";
-    return api(this.config.messagesUrl.replace("{id}", conversationId) + query, {
-      headers: { "X-Visitor-Token": this.token, Accept: "application/json" },
-    });
+    return this.authed(this.config.messagesUrl.replace("{id}", conversationId) + query, { headers: { Accept: "application/json" } });
   }
 
   ticket(id) {
-    return api(this.config.ticketUrl.replace("{id}", id), { headers: { "X-Visitor-Token": this.token } });
+    return this.authed(this.config.ticketUrl.replace("{id}", id));
   }
 
   rate(id, score, comment) {
-    return api(`${this.config.ticketUrl.replace("{id}", id)}rating/`, {
+    return this.authed(`${this.config.ticketUrl.replace("{id}", id)}rating/`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Visitor-Token": this.token },
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ score, comment }),
     });
   }
@@ -125,6 +143,11 @@ export class WidgetApi {
   upload(file) {
     const form = new FormData();
     form.append("file", file);
-    return api(this.config.attachmentUrl, { method: "POST", headers: { "X-Visitor-Token": this.token }, body: form });
+    return this.authed(this.config.attachmentUrl, { method: "POST", body: form });
+  }
+
+  /** Delete an upload of this visitor that no message has taken (404 when there is none). */
+  discardUpload(id) {
+    return fetch(`${this.config.attachmentUrl}${id}/`, { method: "DELETE", credentials: "omit", headers: { "X-Visitor-Token": this.token } });
   }
 }

@@ -18,8 +18,9 @@ export function backoffDelay(attempt, random = Math.random) {
  * (lost, retrying), "offline" (the browser is offline). A 4403 close calls onForbidden and stops.
  */
 export class WidgetSocket {
-  constructor(urlFor, { onState, onFrame, onForbidden }) {
-    this.urlFor = urlFor; // () => the URL with the current token
+  constructor(url, { token, onState, onFrame, onForbidden }) {
+    this.url = url;
+    this.token = token; // () => the current visitor token, sent in the first frame (never the URL)
     this.onState = onState;
     this.onFrame = onFrame;
     this.onForbidden = onForbidden;
@@ -63,8 +64,9 @@ export class WidgetSocket {
       return;
     }
     this.setState(this.everConnected ? "reconnecting" : "connecting");
-    const ws = new WebSocket(this.urlFor());
+    const ws = new WebSocket(this.url);
     this.ws = ws;
+    ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "auth", token: this.token() })));
     ws.addEventListener("message", (event) => ws === this.ws && this.receive(event.data));
     ws.addEventListener("close", (event) => ws === this.ws && this.closed(event.code));
   }
@@ -96,6 +98,16 @@ export class WidgetSocket {
       return;
     }
     this.retry();
+  }
+
+  /** Close for good (sign-out): no reconnect, no callbacks. */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timers.retry);
+    const ws = this.ws;
+    this.ws = null;
+    this.stopHeartbeat();
+    if (ws) ws.close();
   }
 
   /** Give up on the current socket now (dead heartbeat, browser offline). */

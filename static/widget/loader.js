@@ -2,7 +2,9 @@
    data-site="KEY" async></script>. Draws a launcher button (in a shadow root, so the
    page's CSS cannot touch it) and creates the chat iframe on the first click only. Optional:
    data-color="#3454d1"; window.UnideskSettings = {user: {id, name, email, phone, attributes},
-   userHash} for signed-in users (userHash = hex HMAC-SHA256(site secret, String(user.id))). */
+   userHash} for signed-in users (userHash = hex HMAC-SHA256(site secret, String(user.id))).
+   On sign-out call Unidesk.signOut() (a promise; await it before leaving the page): every token
+   of this visitor is revoked and the widget starts again as a new anonymous visitor. */
 (function (w, d) {
   "use strict";
   var script = d.currentScript || d.querySelector("script[data-site]");
@@ -15,7 +17,8 @@
   var zh = /^zh/i.test(hostLang || navigator.language);
   var label = zh ? ["在线客服", "收起聊天"] : ["Chat with us", "Close chat"];
   var openKey = "unidesk:" + key + ":open";
-  var frame, open = false;
+  var outKey = "unidesk:" + key + ":signout"; // a sign-out the frame has not done yet
+  var frame, open = false, signingOut = null;
 
   var host = d.createElement("div");
   host.setAttribute("data-unidesk", key);
@@ -53,10 +56,18 @@
   root.appendChild(panel);
   root.appendChild(button);
 
-  function remember(value) {
+  function remember(value, name) {
     try {
-      localStorage.setItem(openKey, value ? "1" : "");
+      localStorage.setItem(name || openKey, value ? "1" : "");
     } catch (e) {}
+  }
+
+  function recall(name) {
+    try {
+      return localStorage.getItem(name);
+    } catch (e) {
+      return "";
+    }
   }
 
   function tell() {
@@ -72,7 +83,8 @@
       lang: hostLang,
       origin: location.origin,
       user: s.user,
-      user_hash: s.userHash
+      user_hash: s.userHash,
+      signed_out: recall(outKey) === "1"
     };
     frame = d.createElement("iframe");
     frame.title = label[0];
@@ -100,19 +112,41 @@
     if (!frame || event.source !== frame.contentWindow || event.origin !== origin) return;
     var data = event.data || {};
     if (data.unidesk === "close") toggle(false);
+    if (data.unidesk === "signedOut") {
+      remember(false, outKey);
+      if (signingOut) signingOut();
+    }
     if (data.unidesk === "unread") {
       badge.hidden = !data.count;
       badge.textContent = data.count > 99 ? "99+" : String(data.count || "");
     }
   });
 
+  w.Unidesk = w.Unidesk || {};
+  w.Unidesk.signOut = function () {
+    var s = w.UnideskSettings;
+    if (s) s.user = s.userHash = undefined;
+    remember(true, outKey); // done by the next frame if this one cannot
+    if (!frame) return Promise.resolve();
+    return new Promise(function (resolve) {
+      var timer = setTimeout(function () {
+        signingOut();
+      }, 3000);
+      signingOut = function () {
+        clearTimeout(timer);
+        signingOut = null;
+        panel.removeChild(frame); // a fresh frame: nothing of the signed-out visitor stays
+        frame = null;
+        if (open) create();
+        resolve();
+      };
+      frame.contentWindow.postMessage({ unidesk: "signOut" }, origin);
+    });
+  };
+
   function mount() {
     d.body.appendChild(host);
-    var was = "";
-    try {
-      was = localStorage.getItem(openKey);
-    } catch (e) {}
-    toggle(was === "1");
+    toggle(recall(openKey) === "1");
   }
   if (d.body) mount();
   else d.addEventListener("DOMContentLoaded", mount);

@@ -1,7 +1,6 @@
 // The form of a menu option (转工单, docs/protocol.md "Widget menu"); loaded on the first choice.
 // Submitting it makes a ticket; its card arrives in the chat over the socket like any message.
 
-import { api } from "./client.js";
 import { el } from "./view.js";
 
 const LIMIT = 1000;
@@ -75,9 +74,9 @@ export function showMenuForm(refs, option, { t, lang, config, http, onClose }) {
     submit.disabled = true;
     failure.textContent = "";
     try {
-      await api(config.menuUrl.replace("{id}", option.id), {
+      await http.authed(config.menuUrl.replace("{id}", option.id), {
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Visitor-Token": http.token },
+        headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ answers }),
       });
       close();

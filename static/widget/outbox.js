@@ -46,6 +46,14 @@ export class Outbox {
     if (this.inFlight === clientMsgId) this.inFlight = null;
   }
 
+  /** Forget everything unsent (the visitor signed out or is no longer this one). */
+  clear() {
+    this.items = [];
+    this.inFlight = null;
+    clearTimeout(this.timer);
+    this.save();
+  }
+
   /** The connection is gone: whatever was on the wire goes again after the reconnect. */
   lost() {
     this.inFlight = null;

@@ -150,6 +150,40 @@ export function setTick(li, state, t) {
   tick.setAttribute("aria-label", t[TICK_LABELS[state]]);
 }
 
+/**
+ * Keeps the log at its newest item while the reader is at the bottom, also when content grows
+ * later (a ticket card's rating form, an image loading, the panel opened again); a reader who has
+ * scrolled up gets `hint` ("new messages") instead, which brings them down.
+ */
+export class Pin {
+  constructor(log, content, hint) {
+    this.log = log;
+    this.hint = hint;
+    this.atBottom = true;
+    log.addEventListener("scroll", () => {
+      this.atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+      if (this.atBottom) hint.hidden = true;
+    });
+    hint.addEventListener("click", () => this.added(true));
+    if (window.ResizeObserver) {
+      const observer = new ResizeObserver(() => this.atBottom && this.added(true));
+      observer.observe(content);
+      observer.observe(log);
+    }
+  }
+
+  /** New content: follow it when at the bottom (or `force`), else show the hint. */
+  added(force) {
+    if (force || this.atBottom) {
+      this.atBottom = true;
+      this.log.scrollTop = this.log.scrollHeight;
+      this.hint.hidden = true;
+    } else {
+      this.hint.hidden = false;
+    }
+  }
+}
+
 export function noteNode(text) {
   return el("li", { class: "msg from-system" }, el("div", { class: "bubble" }, text));
 }

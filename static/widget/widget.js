@@ -38,20 +38,25 @@ const state = {
   prechat: false,
   forbidden: 0,
   agentsOnline: true,
+  shown: false, // the first session's history is drawn
 };
 // Leave-a-message notice, and the menu (its form's code, menu.js, loads on the first choice).
 refs.away = view.el("div", { class: "away", role: "status", hidden: true }, t.agentsOffline);
 refs.menu = view.el("div", { class: "menu", role: "group", "aria-label": t.menuTitle, hidden: true });
 refs.menuForm = view.el("form", { class: "menu-form", hidden: true, novalidate: true });
 refs.composer.before(refs.away, refs.menu, refs.menuForm);
+// Newest messages stay in view while the visitor is at the bottom; else a hint offers them.
+refs.newer = view.el("button", { type: "button", class: "newer", hidden: true }, t.newMessages);
+refs.log.append(refs.newer);
+const pin = new view.Pin(refs.log, refs.list, refs.newer);
 
-const socket = new WidgetSocket(
-  () => {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${location.host}${config.socketPath}?token=${encodeURIComponent(http.token)}`;
-  },
-  { onState: connectionState, onFrame: receive, onForbidden: forbidden },
-);
+const socket = new WidgetSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${config.socketPath}`, {
+  token: () => http.token, // sent in the first frame, never in the URL
+  onState: connectionState,
+  onFrame: receive,
+  onForbidden: forbidden,
+});
+http.renew = () => openSession(); // a refused (expired) token: the session endpoint renews it
 
 const cursors = new Cursors((frame) => socket.send(frame));
 
@@ -61,8 +66,11 @@ const outbox = new Outbox({
   ready: () => socket.connected && !state.prechat,
   onRejected(item, code) {
     const li = item && state.pending.get(item.client_msg_id);
-    if (li) view.setTick(li, "failed", t);
+    if (li) failed(li, item);
     if (item) state.pending.delete(item.client_msg_id);
+    // Refused for good: its uploads will never be sent, so they go now (else the server
+    // sweeps them later).
+    for (const id of (item && item.attachment_ids) || []) http.discardUpload(id).catch(() => {});
     notice(t[code] || t.invalid_message);
   },
   onBlocked(code) {
@@ -77,9 +85,17 @@ const outbox = new Outbox({
 // ---- session ------------------------------------------------------------------------------
 
 async function openSession(extra) {
+  const had = http.token;
   const data = await http.session(site.key, extra);
   http.token = data.visitor_token;
   store.set("token", http.token);
+  if (had && !data.resumed) {
+    // The token no longer names this visitor (signed out, or too old): nothing of the old
+    // visitor is sent as, or shown to, the new one.
+    outbox.clear();
+    store.set("prechat", null);
+    if (state.shown) location.reload();
+  }
   site = data.site;
   state.prechat = data.prechat_pending;
   setAgentsOnline(data.agents_online);
@@ -90,6 +106,8 @@ async function start() {
   document.documentElement.lang = lang === "zh-hans" ? "zh-Hans" : "en";
   document.documentElement.style.setProperty("--accent", site.theme_color);
   connectionState("connecting");
+  composerReady(false); // nothing can be written before the session says what comes first
+  if (context.signed_out) await forget();
   let data;
   for (let attempt = 0; !data; attempt += 1) {
     try {
@@ -109,9 +127,18 @@ async function start() {
     setConversation(data.conversation);
     await loadHistory(data.conversation.id, null);
   }
-  showPrechat(state.prechat && !outbox.items.length);
+  // Messages already written wait for the form: they go once it is done.
+  showPrechat(state.prechat);
+  composerReady(true);
+  state.shown = true;
   socket.start();
-  scrollDown(true);
+  pin.added(true);
+}
+
+function composerReady(ready) {
+  for (const node of [refs.input, refs.send, refs.attach]) node.disabled = !ready;
+  refs.input.placeholder = ready ? t.placeholder : t.connecting;
+  refs.composer.setAttribute("aria-busy", String(!ready));
 }
 
 async function loadHistory(id, beforeSeq) {
@@ -176,7 +203,7 @@ function apply(msg, live = false) {
     state.earliest = { id: conv.id, seq: msg.seq };
   }
   if (msg.sender_type === "agent" || msg.sender_type === "bot") agentMessage(msg, live);
-  scrollDown(own);
+  if (live || own) pin.added(own);
 }
 
 function agentMessage(msg, live) {
@@ -194,16 +221,24 @@ function agentMessage(msg, live) {
 }
 
 function drawPending(item) {
+  if (state.pending.has(item.client_msg_id)) return; // drawn once, whatever asks again
   const li = view.messageNode({ sender_type: "customer", body: item.body, attachments: item.attachments, created_at: item.created_at }, t, lang);
   view.setTick(li, "pending", t);
   state.pending.set(item.client_msg_id, li);
   view.place(refs.list, li, null, null);
-  scrollDown(true);
+  pin.added(true);
 }
 
-function scrollDown(force) {
-  const log = refs.log;
-  if (force || log.scrollHeight - log.scrollTop - log.clientHeight < 120) log.scrollTop = log.scrollHeight;
+/** Refused for good: marked failed, with a retry that sends the text again as a new message. */
+function failed(li, item) {
+  view.setTick(li, "failed", t);
+  if (!item.body) return;
+  const retry = view.el("button", { type: "button", class: "retry" }, t.retry);
+  retry.addEventListener("click", () => {
+    li.remove();
+    drawPending(outbox.add({ client_msg_id: randomId(), body: item.body, attachment_ids: [], attachments: [] }));
+  });
+  li.querySelector(".meta").append(retry);
 }
 
 function notice(text) {
@@ -244,11 +279,10 @@ function end(code) {
 }
 
 async function forbidden() {
-  // The token no longer opens a socket (site changed, visitor removed): start afresh, once.
+  // The token no longer opens a socket (expired, signed out, site changed): the session endpoint
+  // renews it for the same visitor, or starts a new one (then the frame starts afresh).
   state.forbidden += 1;
   if (state.forbidden > 2) return end();
-  http.token = "";
-  store.set("token", null);
   try {
     await openSession();
     socket.start();
@@ -344,7 +378,7 @@ async function upload(file) {
   const li = view.messageNode({ sender_type: "customer", body: t.uploading, attachments: [] }, t, lang);
   view.setTick(li, "pending", t);
   view.place(refs.list, li, null, null);
-  scrollDown(true);
+  pin.added(true);
   try {
     const data = await http.upload(file);
     li.remove();
@@ -437,8 +471,22 @@ function tellHost(message) {
   if (window.parent !== window) window.parent.postMessage(message, origin);
 }
 
+/** Sign-out (the host page's `Unidesk.signOut()`): every token of this visitor is revoked and
+ * this browser forgets it; the loader then opens a fresh frame. */
+async function forget() {
+  socket.stop();
+  if (http.token) await http.signOut().catch(() => {});
+  http.token = "";
+  store.set("token", null);
+  outbox.clear();
+  store.set("prechat", null);
+  tellHost({ unidesk: "signedOut" });
+}
+
 window.addEventListener("message", (event) => {
-  if (event.source !== window.parent || !event.data || event.data.unidesk !== "visible") return;
+  if (event.source !== window.parent || !event.data) return;
+  if (event.data.unidesk === "signOut") forget();
+  if (event.data.unidesk !== "visible") return;
   state.open = Boolean(event.data.open);
   if (state.open) {
     state.unread = 0;

@@ -1,5 +1,7 @@
 """The agent ticket API: 转工单 from a conversation, ticket detail, field changes and replies."""
 
+import zoneinfo
+
 import pytest
 
 from chat import services as chat_services
@@ -69,6 +71,25 @@ def test_draft_is_prefilled_from_the_conversation(agent, agent_client):
 
     created = create(agent_client, conversation).json()["ticket"]
     assert agent_client.get(draft_url(conversation)).json()["open_ticket"] == created
+
+
+def test_draft_transcript_is_in_the_time_zone_the_browser_names(agent, agent_client):
+    conversation = chat()
+    stamp = Message.objects.get(conversation=conversation).created_at
+
+    response = agent_client.get(draft_url(conversation), {"tz": "America/New_York"}, **EN)
+
+    assert response.status_code == 200, response.content
+    local = stamp.astimezone(zoneinfo.ZoneInfo("America/New_York"))
+    offset = local.strftime("%z")
+    assert response.json()["description"] == (
+        f"[{local:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}] "
+        f"{conversation.customer.display_name}: My order 42 never arrived"
+    )
+    refused = agent_client.get(draft_url(conversation), {"tz": "Mars/Olympus"}, **EN)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid"
+    assert refused.json()["error"]["fields"] == {"tz": ["Unknown time zone."]}
 
 
 # ---- create -------------------------------------------------------------------------------
@@ -262,6 +283,30 @@ def test_a_closed_ticket_takes_notes_but_no_public_replies(agent_client):
     refused = agent_client.post(url, {"body": "hi"}, content_type="application/json", **EN)
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "ticket_closed"
+    note = agent_client.post(url, {"body": "n", "internal": True}, content_type="application/json")
+    assert note.status_code == 201
+
+
+def test_a_public_reply_into_a_chat_out_of_reach_is_a_409_and_writes_nothing(agent, agent_client):
+    sales, billing = TeamFactory(name="Sales"), TeamFactory(name="Billing")
+    agent.teams.add(sales)
+    conversation = chat(team=sales)
+    ticket_id = create(agent_client, conversation).json()["ticket"]["id"]
+    assert patch(agent_client, ticket_id, team_id=billing.pk).status_code == 200
+    agent.teams.set([billing])  # the agent followed the ticket; the chat stayed with Sales
+    url = f"{ticket_url(ticket_id)}replies/"
+    messages, events = Message.objects.count(), TicketEvent.objects.count()
+
+    refused = agent_client.post(url, {"body": "Done"}, content_type="application/json", **EN)
+    zh = agent_client.post(
+        url, {"body": "Done"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "chat_out_of_scope"
+    assert refused.json()["error"]["message"].startswith("This ticket's chat belongs to a team")
+    assert zh.json()["error"]["message"].startswith("此工单的会话属于")
+    assert (Message.objects.count(), TicketEvent.objects.count()) == (messages, events)
     note = agent_client.post(url, {"body": "n", "internal": True}, content_type="application/json")
     assert note.status_code == 201
 

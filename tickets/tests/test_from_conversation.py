@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -71,11 +72,11 @@ def _shop_chat(*, vip_level: int = 0, language: str = "zh-hans", team=None) -> C
 
 
 TRANSCRIPT = (
-    "[2026-03-01 10:00:05] 王小明: 我的订单\n    还没到\n"
-    "[2026-03-01 10:01:00] Carol: 请提供订单号\n"
-    "[2026-03-01 10:02:00] 王小明: SO-1001\n    谢谢\n"
-    "[2026-03-01 10:03:00] Bot: 已转人工\n"
-    "[2026-03-01 10:04:00] 王小明: [photo.png]"
+    "[2026-03-01 10:00:05 UTC+08:00] 王小明: 我的订单\n    还没到\n"
+    "[2026-03-01 10:01:00 UTC+08:00] Carol: 请提供订单号\n"
+    "[2026-03-01 10:02:00 UTC+08:00] 王小明: SO-1001\n    谢谢\n"
+    "[2026-03-01 10:03:00 UTC+08:00] Bot: 已转人工\n"
+    "[2026-03-01 10:04:00 UTC+08:00] 王小明: [photo.png]"
 )
 
 
@@ -92,6 +93,22 @@ def test_transcript_has_customer_agent_and_bot_lines_with_time_and_author_but_no
     assert "VIP, be nice" not in transcript and "assignee" not in transcript
 
 
+def test_the_transcript_is_in_the_readers_time_zone_and_names_it():
+    """One ticket, one clock: the 转工单 form's transcript uses the agent's zone (the browser's,
+    as the timeline does), and the stored text says which zone it is in."""
+    conversation = _shop_chat()
+
+    with translation.override("en"):
+        berlin = conversation_transcript(conversation, zone=zoneinfo.ZoneInfo("Europe/Berlin"))
+        utc = ticket_prefill_from_conversation(conversation, zone=datetime.UTC)["description"]
+
+    assert berlin.splitlines()[:2] == [
+        "[2026-03-01 03:00:05 UTC+01:00] 王小明: 我的订单",
+        "    还没到",
+    ]
+    assert utc.splitlines()[-1] == "[2026-03-01 02:04:00 UTC+00:00] 王小明: [photo.png]"
+
+
 def test_a_long_transcript_keeps_the_newest_messages_and_says_so(monkeypatch):
     conversation = _shop_chat()
     monkeypatch.setattr(selectors, "TRANSCRIPT_LIMIT", 2)
@@ -103,12 +120,12 @@ def test_a_long_transcript_keeps_the_newest_messages_and_says_so(monkeypatch):
 
     assert english.splitlines() == [
         "(earlier messages left out)",
-        "[2026-03-01 10:03:00] Bot: 已转人工",
-        "[2026-03-01 10:04:00] 王小明: [photo.png]",
+        "[2026-03-01 10:03:00 UTC+08:00] Bot: 已转人工",
+        "[2026-03-01 10:04:00 UTC+08:00] 王小明: [photo.png]",
     ]
     assert chinese.splitlines()[:2] == [
         "（较早的消息已省略）",
-        "[2026-03-01 10:03:00] 机器人: 已转人工",
+        "[2026-03-01 10:03:00 UTC+08:00] 机器人: 已转人工",
     ]
 
 

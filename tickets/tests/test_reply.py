@@ -5,12 +5,13 @@ import pytest
 from django.utils import translation
 
 from chat.models import ConversationStatus, Message
-from chat.services import message_create
+from chat.services import conversation_update_fields, message_create
 from chat.tests.factories import AttachmentFactory, ConversationFactory, CustomerFactory
-from routing.tests.factories import AgentProfileFactory
+from routing.tests.factories import AgentProfileFactory, TeamFactory
 from tickets.customer_services import ticket_customer_reply, ticket_on_customer_message
 from tickets.errors import TicketError
 from tickets.models import TicketEvent
+from tickets.selectors import ticket_get_for_agent
 from tickets.services import (
     TicketData,
     ticket_create_from_conversation,
@@ -220,6 +221,37 @@ def test_empty_replies_and_public_replies_to_closed_tickets_are_refused(carol):
     assert (Message.objects.count(), TicketEvent.objects.count()) == (messages, events)
     note = ticket_reply(actor=carol.user, ticket=ticket, body="Archived", internal=True)
     assert note.event.kind == "note"
+
+
+def test_a_public_reply_never_goes_into_a_chat_the_agent_cannot_read(carol):
+    """The ticket moved to Billing, the chat stayed with Sales: a Billing agent reaches the
+    ticket but not the chat, so their public reply is refused (notes still work); once the chat
+    is theirs too, it goes through."""
+    sales, billing = TeamFactory(name="Sales"), TeamFactory(name="Billing")
+    biller = AgentProfileFactory(teams=[billing])
+    conversation = ConversationFactory(team=sales)
+    message_create(conversation=conversation, sender_type="customer", body="Refund please")
+    ticket = ticket_create_from_conversation(
+        actor=carol.user, conversation=conversation, data=TicketData(subject=""), source="button"
+    ).ticket
+    ticket_update_fields(actor=carol.user, ticket=ticket, changes={"team": billing})
+    assert ticket_get_for_agent(biller.user, ticket.pk) is not None
+    messages, events = Message.objects.count(), TicketEvent.objects.count()
+
+    with pytest.raises(TicketError) as refused:
+        ticket_reply(actor=biller.user, ticket=ticket, body="Refunded.", internal=False)
+
+    assert refused.value.code == "chat_out_of_scope"
+    assert (Message.objects.count(), TicketEvent.objects.count()) == (messages, events)
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at is None
+    note = ticket_reply(actor=biller.user, ticket=ticket, body="Refund sent", internal=True)
+    assert (note.event.kind, note.message) == ("note", None)
+    conversation_update_fields(
+        actor=carol.user, conversation=conversation, changes={"team": billing}
+    )
+    reply = ticket_reply(actor=biller.user, ticket=ticket, body="Refunded.", internal=False)
+    assert (reply.message.conversation_id, reply.message.body) == (conversation.pk, "Refunded.")
 
 
 # ---- the customer's side --------------------------------------------------------------------

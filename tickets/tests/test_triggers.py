@@ -160,3 +160,14 @@ def test_the_admin_saves_a_good_rule_and_it_applies_at_once(admin_client):
     conversation = ConversationFactory()
     customer_says(conversation, "Need an Invoice")
     assert Ticket.objects.get().source == TicketSource.KEYWORD
+
+
+def test_the_ticket_subject_is_the_message_that_matched_not_the_first_words(refund_rule):
+    conversation = ConversationFactory()
+    customer_says(conversation, "你好")
+    customer_says(conversation, "在吗？")
+    customer_says(conversation, "  我要退款，\n订单 A-1001 " + "很长的说明" * 20)
+    ticket = Ticket.objects.get()
+    assert ticket.subject == ("我要退款， 订单 A-1001 " + "很长的说明" * 20)[:59].rstrip() + "…"
+    assert ticket.subject.startswith("我要退款， 订单 A-1001 很长的说明")
+    assert len(ticket.subject) == 60
