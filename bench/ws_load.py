@@ -165,6 +165,9 @@ async def drive(name, customers, agents, args, frame_for, parse) -> Result:
         asyncio.create_task(agent_loop(u, h, parse, sent_at, result, stop, connected))
         for u, h in agents
     ]
+    # Agents first: the load is customers writing to a staffed desk. (All 220 handshakes at once
+    # can take longer than daphne's 5 s WebSocket connect timeout on this 2-core machine.)
+    await asyncio.wait_for(ready.wait(), timeout=args.timeout)
     started = time.perf_counter()
     senders = [
         asyncio.create_task(

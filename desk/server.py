@@ -18,6 +18,7 @@ import sys
 import daphne.server
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
+from django.conf import settings
 from django.http import HttpRequest
 from twisted.internet import reactor
 
@@ -38,8 +39,12 @@ class LimitedRequest(WebRequest):
         self._drain_timer = None
 
     def gotLength(self, length):
-        # The channel has read the request line and headers, not yet the body.
-        self.body_limit = body_limit_for_target(getattr(self.channel, "_path", b""))
+        # The channel has read the request line and headers, not yet the body. Views only ever
+        # raise the default limit, so only a body that may pass it (chunked: length None) needs
+        # its path's own limit; most requests (GETs, handshakes, small posts) skip the URL lookup.
+        self.body_limit = settings.REQUEST_BODY_MAX_BYTES
+        if length is None or length > self.body_limit:
+            self.body_limit = body_limit_for_target(getattr(self.channel, "_path", b""))
         if length is not None and length > self.body_limit:
             expects_continue = self.requestHeaders.getRawHeaders(b"Expect")
             # No "100 Continue" for a body we refuse: the client then never sends it.
