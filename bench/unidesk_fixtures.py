@@ -17,7 +17,7 @@ import django
 django.setup()
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from chat import widget_sessions
+from chat.widget import sessions as widget_sessions
 from chat.models import WidgetSite
 from routing.models import AgentProfile
 from routing.tests.factories import AgentProfileFactory

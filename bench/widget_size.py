@@ -35,7 +35,7 @@ def frame_html() -> bytes:
     from django.utils import translation
 
     from chat.models import PrechatField, WidgetSite
-    from chat.widget_views import frame_context
+    from chat.widget.views import frame_context
 
     site = WidgetSite(
         key="demo",

@@ -21,7 +21,7 @@ from chat.models import (
     WidgetSite,
     WidgetVisitor,
 )
-from tickets.menu_admin import WidgetMenuOptionInline
+from tickets.sources.menu.admin import WidgetMenuOptionInline
 
 RECENT_MESSAGES = 10
 
@@ -256,7 +256,7 @@ class WidgetSiteAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Generate a new identity secret"), permissions=["change"])
     def rotate_secret(self, request, queryset):
-        from chat.widget_sessions import widget_site_rotate_secret
+        from chat.widget.sessions import widget_site_rotate_secret
 
         for site in queryset:
             widget_site_rotate_secret(actor=request.user, site=site)

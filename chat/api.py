@@ -36,10 +36,10 @@ from chat.serializers import (
     TransferSerializer,
     UploadSerializer,
 )
-from desk import ratelimit
-from desk.api_errors import ApiError
-from desk.ids import IdField, WholeNumberField, is_db_int
-from desk.json_input import json_loads
+from desk.kernel import ratelimit
+from desk.kernel.api_errors import ApiError
+from desk.kernel.ids import IdField, WholeNumberField, is_db_int
+from desk.kernel.json_input import json_loads
 from routing import selectors as routing_selectors
 from tickets.services import conversation_close_unresolved
 
@@ -227,7 +227,9 @@ def _upload_error(exc: UploadRejected, content_type: str) -> ApiError:
 
 class ConversationAttachmentsView(AgentView):
     parser_classes = [MultiPartParser]
-    max_body_bytes = MAX_UPLOAD_BODY  # larger bodies are refused with 413 (desk/body_limits.py)
+    max_body_bytes = (
+        MAX_UPLOAD_BODY  # larger bodies are refused with 413 (desk/kernel/body_limits.py)
+    )
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},

@@ -53,7 +53,7 @@ ALLOWED: dict[str, Kind] = {
     ),
 }
 # The largest upload body: the largest file any type may be, plus room for the multipart envelope
-# (the upload views' `max_body_bytes`, see desk/body_limits.py).
+# (the upload views' `max_body_bytes`, see desk/kernel/body_limits.py).
 MAX_UPLOAD_BODY = max(kind.max_bytes for kind in ALLOWED.values()) + MB
 # Magic numbers of the image types, so an HTML file cannot be uploaded as "image/png".
 IMAGE_SIGNATURES = {

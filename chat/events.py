@@ -1,11 +1,13 @@
 """What the realtime layer says about conversations and messages, and to whom.
 
-Services call `publish_message` / `publish_conversation` inside their transaction; `desk.realtime`
+Services call `publish_message` / `publish_conversation` inside their transaction;
+`desk.kernel.realtime`
 sends after commit. Groups:
 
 - `inbox.all`: supervisors' tabs; `inbox.team.<id>`, `inbox.unowned`: agents by team scope;
   `inbox.agent.<user id>`: the assignee's tabs. Each gets conversation summaries and every message
-  (internal notes included) of the conversations it may see (desk/access.py draws the same lines).
+  (internal notes included) of the conversations it may see (desk/kernel/access.py draws the same
+  lines).
 - `conv.<id>.customer`: the customer's widget sockets; never internal notes.
 - `conv.<id>.agents`: the agents who have this conversation open (typing, viewers).
 A client may hear the same event through two groups; events carry `conversation_id` and `seq`, so
@@ -16,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chat.models import Conversation, Message, SenderType
-from desk import realtime
+from desk.kernel import realtime
 from routing.selectors import agent_display_name
 
 INBOX_ALL = "inbox.all"
@@ -40,7 +42,7 @@ def conversation_agents(conversation_id: int) -> str:
 
 
 def scope_groups(team_id: int | None, assignee_id: int | None) -> list[str]:
-    """The inbox groups of every agent whose scope (`desk.access.team_scope`) covers a
+    """The inbox groups of every agent whose scope (`desk.kernel.access.team_scope`) covers a
     conversation or ticket with this team and assignee."""
     groups = [INBOX_ALL, inbox_team(team_id) if team_id else INBOX_UNOWNED]
     if assignee_id:

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from desk.choices import Priority
+from desk.kernel.choices import Priority
 
 
 class Channel(models.TextChoices):
@@ -294,7 +294,7 @@ class Attachment(models.Model):
 
 
 # The embeddable widget's sites and visitors live in their own module.
-from chat.widget_models import (  # noqa: E402
+from chat.widget.models import (  # noqa: E402
     PRECHAT_FIELDS,
     PrechatField,
     WidgetLanguage,

@@ -16,9 +16,9 @@ from chat.models import (
     Message,
     SenderType,
 )
-from desk.access import team_scope
-from desk.ids import parse_id
-from desk.paging import newest_first_page
+from desk.kernel.access import team_scope
+from desk.kernel.ids import parse_id
+from desk.kernel.paging import newest_first_page
 
 if TYPE_CHECKING:
     from tickets.models import Ticket

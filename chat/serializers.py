@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from chat import events
 from chat.models import Channel, Conversation, ConversationStatus, Customer, IdentityKind
-from desk.ids import IdField
+from desk.kernel.ids import IdField
 
 
 def _iso(value) -> str | None:

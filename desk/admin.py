@@ -48,7 +48,7 @@ class CannedReplyAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Agents' notifications (the workspace's bell), written by `desk.notifications`."""
+    """Agents' notifications (the workspace's bell), written by `desk.notifications.services`."""
 
     list_display = ["created_at", "recipient", "kind", "ticket", "actor_name", "read_at"]
     list_filter = ["kind", "created_at"]

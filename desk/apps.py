@@ -9,6 +9,6 @@ class DeskConfig(AppConfig):
 
     def ready(self) -> None:
         from desk import celery  # noqa: F401  (makes the Celery app current for shared tasks)
-        from desk.roles import roles_sync_after_migrate
+        from desk.kernel.roles import roles_sync_after_migrate
 
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="desk.roles_sync")

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from chat import services as chat_services
 from chat.models import Channel, CustomerIdentity, IdentityKind, SenderType
-from desk.choices import Priority
+from desk.kernel.choices import Priority
 from desk.models import ArticleStatus, CannedReply, KbArticle, KbCategory
 from routing import services as routing_services
 from routing.models import Skill, Team

@@ -122,4 +122,4 @@ class CannedReply(models.Model):
         return f"/{self.shortcut} {self.title}"
 
 
-from desk.notification_models import Notification, NotificationKind  # noqa: E402, F401
+from desk.notifications.models import Notification, NotificationKind  # noqa: E402, F401

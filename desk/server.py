@@ -6,7 +6,7 @@ large body would stall every socket of the process:
 
 - Form bodies are never parsed there. Twisted parses multipart and urlencoded POST bodies into
   `request.args` (which daphne never reads), holding the whole body several times over in memory.
-- A body over its path's limit (desk/body_limits.py) is refused before it is buffered: a
+- A body over its path's limit (desk/kernel/body_limits.py) is refused before it is buffered: a
   Content-Length over the limit gets 413 at once; a chunked body is counted as it arrives and
   gets 413 as soon as it passes the limit. The rest of a refused body is read and dropped (so the
   client sees the answer instead of a reset) for at most `DRAIN_SECONDS`, then the connection
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from twisted.internet import reactor
 
-from desk.body_limits import body_limit_for_target, refusal_body
+from desk.kernel.body_limits import body_limit_for_target, refusal_body
 
 DRAIN_SECONDS = 10.0
 

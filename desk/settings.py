@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from desk.env import env_bool, env_int, env_list, env_rate, env_str, secret_key
+from desk.kernel.env import env_bool, env_int, env_list, env_rate, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("UNIDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -37,8 +37,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "desk.body_limits.body_limit_middleware",  # before anything reads a body
-    "desk.content_policy.ContentSecurityPolicyMiddleware",
+    "desk.kernel.body_limits.body_limit_middleware",  # before anything reads a body
+    "desk.kernel.content_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -143,14 +143,14 @@ LOGOUT_REDIRECT_URL = "login"
 # (counted again from each further failure). Counters live in the Redis cache: no database write
 # per attempt, and every process sees them. Unlock: `manage.py axes_reset_username NAME`.
 AUTHENTICATION_BACKENDS = [
-    "desk.login_lockout.LoginLockoutBackend",
+    "desk.kernel.login_lockout.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_CALLABLE = "desk.login_lockout.locked_out_response"
+AXES_LOCKOUT_CALLABLE = "desk.kernel.login_lockout.locked_out_response"
 AXES_ENABLE_ADMIN = False  # its admin lists database records; the cache handler writes none
 AXES_VERBOSE = False
 
@@ -173,7 +173,8 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-# Request bodies (desk/body_limits.py): the server refuses a larger one with 413 before reading it;
+# Request bodies (desk/kernel/body_limits.py): the server refuses a larger one with 413 before
+# reading it;
 # the upload endpoints allow the largest attachment instead. Uploads over 1 MB go to a temp file.
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
@@ -193,7 +194,8 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy of every page (desk/content_policy.py) but those with their own policy
+# Content-Security-Policy of every page (desk/kernel/content_policy.py) but those with their own
+# policy
 # (the widget frame, attachment downloads) and the excluded prefixes. No inline script or style.
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/demo/", "/api/docs/", "/api/redoc/"],
@@ -216,11 +218,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "desk.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "desk.kernel.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Bad or too deeply nested JSON is a 400 `invalid_json`, never a 500 (desk/json_input.py).
+    # Bad or too deeply nested JSON is a 400 `invalid_json`, never a 500
+    # (desk/kernel/json_input.py).
     "DEFAULT_PARSER_CLASSES": [
-        "desk.json_input.JsonParser",
+        "desk.kernel.json_input.JsonParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -233,7 +236,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # `<id:pk>` path parameters (desk/ids.py): whole numbers 1 … BIGINT max.
+    # `<id:pk>` path parameters (desk/kernel/ids.py): whole numbers 1 … BIGINT max.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     "ENUM_NAME_OVERRIDES": {
         # Several choice sets share a field name (`status`, `kind`): each keeps a stable name.
@@ -246,10 +249,10 @@ SPECTACULAR_SETTINGS = {
 
 # Presence: an online agent whose workspace has not been heard from for this long goes offline.
 PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 180)
-# Threads per server process that run socket database work (1 on SQLite); see desk/db.py.
+# Threads per server process that run socket database work (1 on SQLite); see desk/kernel/db.py.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
 
-# Rate limits shared by every process through Redis (desk/ratelimit.py, docs/deployment.md):
+# Rate limits shared by every process through Redis (desk/kernel/ratelimit.py, docs/deployment.md):
 # `count/seconds` from the environment, a count of 0 turns one off. Socket caps: open sockets.
 RATE_LIMIT_PREFIX = f"{REDIS_PREFIX}:rl"
 RATE_LIMITS = {

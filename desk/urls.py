@@ -7,14 +7,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from chat import api as chat_api
 from chat import views as chat_views
-from chat import widget_views
-from desk import notification_api, views
-from desk.ids import IdConverter
+from chat.widget import views as widget_views
+from desk.kernel.ids import IdConverter
+from desk.notifications import api as notification_api
+from desk.workspace import views
 from routing import api as routing_api
 from tickets import api as tickets_api
-from tickets import list_api as ticket_list_api
+from tickets.listing import api as ticket_list_api
 
-# `<id:pk>`: ASCII digits within BIGINT, else 404 (chat/widget_urls.py uses it too).
+# `<id:pk>`: ASCII digits within BIGINT, else 404 (chat/widget/urls.py uses it too).
 register_converter(IdConverter, "id")
 
 admin.site.site_header = _("Unidesk administration")
@@ -110,7 +111,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_patterns, "api"))),
-    path("api/widget/v1/", include(("chat.widget_urls", "widget-api"))),
+    path("api/widget/v1/", include(("chat.widget.urls", "widget-api"))),
     path("widget/frame/", widget_views.widget_frame, name="widget-frame"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -125,7 +126,7 @@ urlpatterns = [
 ]
 
 # Under /api/ these answer the API's JSON error shape; elsewhere Django's HTML pages.
-handler400 = "desk.api_errors.bad_request"
-handler403 = "desk.api_errors.permission_denied"
-handler404 = "desk.api_errors.page_not_found"
-handler500 = "desk.api_errors.server_error"
+handler400 = "desk.kernel.api_errors.bad_request"
+handler403 = "desk.kernel.api_errors.permission_denied"
+handler404 = "desk.kernel.api_errors.page_not_found"
+handler500 = "desk.kernel.api_errors.server_error"

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from desk import realtime
-from desk.roles import AGENT_GROUP, SUPERVISOR_GROUP
+from desk.kernel import realtime
+from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
 from routing.models import AgentProfile, AgentSkill, Presence, PresenceLog, Skill, Team
 from routing.selectors import team_has_agent_online_forget
 

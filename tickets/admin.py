@@ -12,12 +12,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tickets import (
-    menu_admin,  # noqa: F401 (registers the widget menu)
-    services,
-    triggers,
-)
-from tickets.automation_models import SINGLETON_PK
+from tickets import services
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
@@ -32,6 +27,9 @@ from tickets.models import (
     TicketStatus,
     TicketView,
 )
+from tickets.models.automation import SINGLETON_PK
+from tickets.sources import keywords as triggers
+from tickets.sources.menu import admin as menu_admin  # noqa: F401 (registers the widget menu)
 from tickets.transitions import transition_allowed
 
 

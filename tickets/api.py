@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat.api import AgentView
-from desk import ratelimit
-from desk.api_errors import ApiError
+from desk.kernel import ratelimit
+from desk.kernel.api_errors import ApiError
 from routing import selectors as routing_selectors
 from tickets import selectors, services
 from tickets.category_suggestion import suggested_category

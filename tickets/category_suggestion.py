@@ -1,7 +1,8 @@
 """The category a 转工单 form suggests for a conversation, and why.
 
 In order: the category of a keyword rule that matches something the customer wrote (the same
-rules that create tickets by themselves, `tickets.triggers`); else an active category whose name
+rules that create tickets by themselves, `tickets.sources.keywords`); else an active category whose
+name
 the customer wrote (the longest such name, so "退换货" wins over "退货"); else the category of
 the customer's newest categorised ticket. None when nothing points anywhere.
 """
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from chat.models import Conversation, Message, SenderType
 from tickets.models import Category, Ticket
 from tickets.selectors import categories_active
-from tickets.triggers import active_triggers
+from tickets.sources.keywords import active_triggers
 
 MESSAGES_READ = 50  # the customer's newest messages the suggestion looks at
 NAME_MIN_LENGTH = 2  # shorter category names match too much by accident

@@ -4,7 +4,7 @@ channel: the widget today, the channel adapters later)."""
 from chat.models import Message, SenderType
 from tickets.customer_services import ticket_on_customer_message
 from tickets.models import Ticket
-from tickets.triggers import keyword_trigger_for, ticket_trigger_on_customer_message
+from tickets.sources.keywords import keyword_trigger_for, ticket_trigger_on_customer_message
 
 
 def ticket_customer_message_stored(*, message: Message) -> None:

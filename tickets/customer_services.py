@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Customer, Message, SenderType
-from desk import notifications
+from desk.notifications import services as notifications
 from tickets import chat_link, errors
 from tickets import events as ticket_events
 from tickets.errors import TicketError

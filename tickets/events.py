@@ -1,8 +1,10 @@
 """What the realtime layer says about tickets, and to whom (docs/protocol.md, `ticket.update`).
 
-Services call `publish_ticket` inside their transaction; `desk.realtime` sends after commit. The
+Services call `publish_ticket` inside their transaction; `desk.kernel.realtime` sends after commit.
+The
 event goes to every agent whose scope covers the ticket (the inbox groups of its team and assignee,
-as for conversations, `desk.access.team_scope`), so every workspace that may show the ticket, in a
+as for conversations, `desk.kernel.access.team_scope`), so every workspace that may show the
+ticket, in a
 conversation's chip, the ticket panel or the Tickets list, can refresh it, and new tickets show up
 in lists. An agent in several of those groups hears it more than once; it is a hint, clients read
 the ticket again through the API.
@@ -11,7 +13,7 @@ the ticket again through the API.
 from typing import Any
 
 from chat import events as chat_events
-from desk import realtime
+from desk.kernel import realtime
 from routing.selectors import agent_display_name
 from tickets.models import Ticket
 

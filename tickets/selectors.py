@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from chat.models import Conversation, Customer, Message, SenderType
 from chat.selectors import conversation_get_for_agent
-from desk.access import team_scope
-from desk.choices import Priority
+from desk.kernel.access import team_scope
+from desk.kernel.choices import Priority
 from routing.selectors import agent_display_name
 from tickets.models import Category, Ticket, TicketEvent, TicketStatus
 from tickets.transitions import ACTIVE_STATUSES

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from chat.models import IdentityKind
-from desk.choices import Priority
-from desk.ids import IdField
+from desk.kernel.choices import Priority
+from desk.kernel.ids import IdField
 from routing.selectors import agent_display_name
 from tickets.category_suggestion import SuggestionReason
 from tickets.events import ticket_json

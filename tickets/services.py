@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from chat.models import Conversation, ConversationStatus, Customer, Message
 from chat.services import conversation_update_fields
-from desk import notifications
-from desk.choices import Priority
+from desk.kernel.choices import Priority
+from desk.notifications import services as notifications
 from routing.models import Team
 from tickets import chat_link, errors, field_changes
 from tickets import events as ticket_events
@@ -378,7 +378,7 @@ def ticket_reply(
 ) -> TicketReply:
     """An agent's public reply (`comment` event, sent to the customer through the linked
     conversation) or internal note (`note` event, never shown to the customer). Agents named
-    with `@username` hear of it (`desk.notifications.notify_mentions`).
+    with `@username` hear of it (`desk.notifications.services.notify_mentions`).
 
     The first public reply stamps `first_responded_at`. A closed ticket takes notes only. A
     public reply is refused (`chat_out_of_scope`) when the ticket's chat is out of the agent's

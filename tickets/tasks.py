@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from tickets import timeouts
+from tickets.sources import timeout as timeouts
 
 
 @shared_task(name="tickets.tasks.waiting_conversations_sweep")

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import chat.widget_models
+import chat.widget.models
 
 
 class Migration(migrations.Migration):
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                     "Sites whose pages may embed the widget, one origin per line. Empty: no other "
                     "site, only this server's own pages (such as the demo page)."
                 ),
-                validators=[chat.widget_models.validate_origins],
+                validators=[chat.widget.models.validate_origins],
                 verbose_name="allowed origins",
             ),
         ),

@@ -82,7 +82,7 @@ class WidgetSiteFactory(factory.django.DjangoModelFactory):
 
 
 class WidgetVisitorFactory(factory.django.DjangoModelFactory):
-    """A visitor row; real visitors come from chat.widget_sessions.widget_session_open."""
+    """A visitor row; real visitors come from chat.widget.sessions.widget_session_open."""
 
     class Meta:
         model = WidgetVisitor

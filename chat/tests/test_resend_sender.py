@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import IntegrityError, transaction
 
-from chat import services, widget_services
+from chat import services
 from chat.models import Message, SenderType
 from chat.tests.factories import (
     AttachmentFactory,
@@ -16,6 +16,7 @@ from chat.tests.factories import (
     WidgetSiteFactory,
 )
 from chat.tests.test_widget_socket import connect, drain, run, send_frame, started
+from chat.widget import services as widget_services
 from desk.tests.test_agent_socket import open_agent_socket, session_headers
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
@@ -108,7 +109,7 @@ def test_an_agent_resend_matches_only_that_agents_own_row(agent):
 
 @pytest.mark.django_db
 def test_the_widget_path_never_returns_an_agents_row(agent):
-    from chat.widget_sessions import widget_session_open
+    from chat.widget.sessions import widget_session_open
 
     session = widget_session_open(site=WidgetSiteFactory(), context={})
     conversation, _ = widget_services.visitor_conversation_start(visitor=session.visitor)

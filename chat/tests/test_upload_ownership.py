@@ -11,10 +11,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from chat import attachments, events, services, widget_services, widget_sessions
+from chat import attachments, events, services
 from chat.models import Attachment, Message, SenderType
 from chat.tasks import unsent_uploads_sweep
 from chat.tests.factories import AttachmentFactory, ConversationFactory, WidgetSiteFactory
+from chat.widget import services as widget_services
+from chat.widget import sessions as widget_sessions
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db

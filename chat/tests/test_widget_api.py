@@ -17,7 +17,7 @@ from chat.models import (
     WidgetVisitor,
 )
 from chat.tests.factories import CustomerIdentityFactory, WidgetSiteFactory
-from chat.widget_sessions import user_hash
+from chat.widget.sessions import user_hash
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def site():
 
 
 def customer_of(data) -> Customer:
-    from chat.widget_sessions import visitor_from_token
+    from chat.widget.sessions import visitor_from_token
 
     return visitor_from_token(data["visitor_token"]).customer
 
@@ -113,7 +113,7 @@ def test_the_token_resumes_the_same_customer_and_open_conversation(client, site)
 
 
 def _start(visitor):
-    from chat.widget_services import visitor_conversation_start
+    from chat.widget.services import visitor_conversation_start
 
     return visitor_conversation_start(visitor=visitor)
 
@@ -429,7 +429,7 @@ def test_refused_uploads_are_400_and_store_nothing(
 
 
 def test_an_upload_body_over_the_limit_is_413(client, site):
-    from chat.widget_api import MAX_UPLOAD_BODY
+    from chat.widget.api import MAX_UPLOAD_BODY
 
     token = open_session(client)["visitor_token"]
 

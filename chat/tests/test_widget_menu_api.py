@@ -5,8 +5,8 @@ import pytest
 from chat.tests.factories import WidgetSiteFactory
 from routing import selectors as routing_selectors
 from routing.tests.factories import AgentProfileFactory, TeamFactory
-from tickets.menu_models import QuestionKind, WidgetMenuOption, WidgetMenuQuestion
 from tickets.models import Ticket
+from tickets.models.menu import QuestionKind, WidgetMenuOption, WidgetMenuQuestion
 
 pytestmark = pytest.mark.django_db
 

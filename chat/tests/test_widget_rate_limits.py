@@ -1,4 +1,5 @@
-"""Widget rate limits (desk/ratelimit.py): new visitors and new conversations per IP and per site,
+"""Widget rate limits (desk/kernel/ratelimit.py): new visitors and new conversations per IP and per
+site,
 uploads per visitor. Refused requests are 429 `rate_limited` with `Retry-After` and create nothing.
 
 Each test gets rate-limit keys of its own (conftest `_own_rate_limits`); limits are made small here.

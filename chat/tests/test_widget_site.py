@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from chat.models import WidgetSite
 from chat.tests.factories import WidgetSiteFactory
-from chat.widget_sessions import user_hash
-from chat.widget_views import WIDGET_STRINGS
+from chat.widget.sessions import user_hash
+from chat.widget.views import WIDGET_STRINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_frame_page_carries_config_and_strings_in_both_languages(client):
     assert '"sessionUrl": "/api/widget/v1/sessions/"' in html
     assert '"messagesUrl": "/api/widget/v1/conversations/{id}/messages/"' in html
     assert "secret" not in html
-    from chat.widget_views import widget_strings
+    from chat.widget.views import widget_strings
 
     strings = widget_strings()
     assert set(strings) == {"zh-hans", "en"}

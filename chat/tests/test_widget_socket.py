@@ -12,11 +12,12 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from chat import events, services, widget_sessions
+from chat import events, services
 from chat.models import Conversation, Message, SenderType
 from chat.tests.factories import WidgetSiteFactory
+from chat.widget import sessions as widget_sessions
 from desk.asgi import application
-from desk.socket import MAX_FRAME_BYTES
+from desk.kernel.socket import MAX_FRAME_BYTES
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
 pytestmark = [
@@ -39,7 +40,7 @@ def new_visitor(site) -> widget_sessions.Session:
 
 def started(site):
     """A visitor with an open conversation: (token, conversation)."""
-    from chat.widget_services import visitor_conversation_start
+    from chat.widget.services import visitor_conversation_start
 
     session = new_visitor(site)
     conversation, _ = visitor_conversation_start(visitor=session.visitor)

@@ -1,4 +1,5 @@
-"""Widget socket limits shared by all of a visitor's sockets (desk/ratelimit.py): messages per
+"""Widget socket limits shared by all of a visitor's sockets (desk/kernel/ratelimit.py): messages
+per
 visitor, and a cap on open sockets per visitor that a dead process cannot leak."""
 
 import time
@@ -19,7 +20,7 @@ from chat.tests.test_widget_socket import (
     site,  # noqa: F401 (a fixture)
 )
 from desk.asgi import application
-from desk.ratelimit import CLOSE_TOO_MANY_SOCKETS
+from desk.kernel.ratelimit import CLOSE_TOO_MANY_SOCKETS
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

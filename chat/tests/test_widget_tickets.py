@@ -3,10 +3,10 @@ ticket (转工单, customer side)."""
 
 import pytest
 
-from chat import widget_sessions
 from chat.models import SenderType
 from chat.tests.factories import WidgetSiteFactory
-from chat.widget_services import visitor_conversation_start, widget_message_send
+from chat.widget import sessions as widget_sessions
+from chat.widget.services import visitor_conversation_start, widget_message_send
 from routing.tests.factories import TeamFactory
 from tickets.models import Ticket, TicketEvent, TicketEventKind, TicketSource, TicketStatus
 from tickets.services import TicketData, ticket_create_from_conversation, ticket_update_fields
@@ -212,8 +212,8 @@ def test_a_widget_message_to_a_closed_ticket_is_not_added(site):
 
 
 def test_a_widget_message_may_fire_a_keyword_trigger(site):
-    from tickets import triggers
     from tickets.models import KeywordTrigger
+    from tickets.sources import keywords as triggers
 
     KeywordTrigger.objects.create(name="Refunds", keywords="退款")
     triggers.active_triggers_forget()

@@ -15,9 +15,10 @@ from channels.testing import WebsocketCommunicator
 from django.core import signing
 from django.test import Client
 
-from chat import consumers, widget_sessions
 from chat.models import Customer, WidgetVisitor
 from chat.tests.factories import WidgetSiteFactory
+from chat.widget import consumers
+from chat.widget import sessions as widget_sessions
 from desk.asgi import application
 
 pytestmark = [

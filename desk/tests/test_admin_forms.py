@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chat.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
-from desk.roles import AGENT_GROUP
+from desk.kernel.roles import AGENT_GROUP
 from desk.tests.admin_helpers import admin_form_data
 from routing.models import AgentProfile, PresenceLog
 from routing.tests.factories import AgentProfileFactory, TeamFactory

@@ -19,7 +19,7 @@ from chat import services
 from chat.models import Conversation, Message, SenderType
 from chat.tests.factories import AttachmentFactory, ConversationFactory
 from desk.tests.test_agent_socket import TIMEOUT, drain, open_agent_socket, session_headers
-from desk.viewers import viewers_key
+from desk.workspace.viewers import viewers_key
 from routing.tests.factories import AgentProfileFactory, SupervisorProfileFactory, TeamFactory
 
 pytestmark = [

@@ -13,10 +13,10 @@ from django.test import Client
 from chat import events, services
 from chat.models import Message
 from chat.tests.factories import ConversationFactory
-from desk import realtime
+from desk.kernel import realtime
 from desk.tests.test_agent_conversations_socket import frames_of, run
 from desk.tests.test_agent_socket import TIMEOUT, drain, open_agent_socket, session_headers
-from desk.viewers import viewers_key
+from desk.workspace.viewers import viewers_key
 from routing.tests.factories import AgentProfileFactory, SupervisorProfileFactory, TeamFactory
 
 pytestmark = [

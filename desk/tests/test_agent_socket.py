@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from desk.asgi import application
-from desk.socket import MAX_FRAME_BYTES
+from desk.kernel.socket import MAX_FRAME_BYTES
 from routing.models import AgentProfile, PresenceLog
 from routing.tests.factories import AgentProfileFactory, UserFactory
 
@@ -22,7 +22,10 @@ pytestmark = [
 ]
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
-HOST = (b"host", b"127.0.0.1")  # the agent socket takes only its own origin (desk/socket_origin.py)
+HOST = (
+    b"host",
+    b"127.0.0.1",
+)  # the agent socket takes only its own origin (desk/kernel/socket_origin.py)
 TIMEOUT = 3
 
 

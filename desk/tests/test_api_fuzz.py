@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from chat import services as chat_services
 from chat.models import Channel, SenderType
 from chat.tests.factories import ConversationFactory, WidgetSiteFactory
-from chat.widget_sessions import widget_session_open
+from chat.widget.sessions import widget_session_open
 from desk.tests.live_server import new_redis_prefix
 from routing.tests.factories import TeamFactory
 from tickets.tests.factories import TicketFactory

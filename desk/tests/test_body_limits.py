@@ -1,4 +1,4 @@
-"""Request bodies are capped at the edge (desk/server.py, desk/body_limits.py).
+"""Request bodies are capped at the edge (desk/server.py, desk/kernel/body_limits.py).
 
 Against a real server process: a 100 MB multipart upload, declared or chunked, is refused with 413
 without the process growing and without stalling another socket; a normal upload still works end
@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from chat.attachments import MAX_UPLOAD_BODY, MB
 from chat.models import Attachment
 from chat.tests.factories import ConversationFactory, WidgetSiteFactory
-from chat.widget_sessions import visitor_token_for_new_visitor
+from chat.widget.sessions import visitor_token_for_new_visitor
 from desk.tests.ws_clients import widget_socket
 
 UPLOADS = "/api/widget/v1/attachments/"

@@ -1,5 +1,5 @@
 """The workspace, the login page and the admin run under a strict Content-Security-Policy
-(desk/content_policy.py) with no violation in real Chromium: every script is our own file."""
+(desk/kernel/content_policy.py) with no violation in real Chromium: every script is our own file."""
 
 import pytest
 from playwright.sync_api import expect, sync_playwright

@@ -10,8 +10,8 @@ from django.test import Client
 from chat import services as chat_services
 from chat.models import Conversation, SenderType
 from chat.tests.factories import ConversationFactory, WidgetSiteFactory
-from desk.ids import DB_INT_MAX, parse_id, parse_int
-from desk.json_input import MAX_JSON_DEPTH, InvalidJson, json_loads
+from desk.kernel.ids import DB_INT_MAX, parse_id, parse_int
+from desk.kernel.json_input import MAX_JSON_DEPTH, InvalidJson, json_loads
 from tickets.models import Ticket, TicketView
 from tickets.tests.factories import TicketFactory
 

@@ -1,13 +1,13 @@
 """Agent notifications: @mentions in ticket notes and replies, customer replies and assignments
-reach the right agent once, and nobody else (desk/notifications.py)."""
+reach the right agent once, and nobody else (desk/notifications/services.py)."""
 
 import pytest
 
 from chat.services import message_create
 from chat.tests.factories import ConversationFactory
-from desk import realtime
+from desk.kernel import realtime
 from desk.models import Notification
-from desk.notifications import excerpt, mentioned_names, notifications_mark_read
+from desk.notifications.services import excerpt, mentioned_names, notifications_mark_read
 from routing.tests.factories import AgentProfileFactory, SupervisorProfileFactory, TeamFactory
 from tickets.customer_services import ticket_customer_reply, ticket_on_customer_message
 from tickets.services import (
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pushed(monkeypatch):
-    """The `notification` events handed to `desk.realtime.publish` (sent after commit; the
+    """The `notification` events handed to `desk.kernel.realtime.publish` (sent after commit; the
     socket tests see them arrive), as (groups, event)."""
     sent: list[tuple[list[str], dict]] = []
     monkeypatch.setattr(

@@ -1,4 +1,4 @@
-"""The shared rate limiter (desk/ratelimit.py) and the agent socket's limits.
+"""The shared rate limiter (desk/kernel/ratelimit.py) and the agent socket's limits.
 
 Limits live in Redis, so they hold across sockets and server processes; each test has keys of its
 own (conftest `_own_rate_limits`).
@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 
 from chat.models import Message
 from chat.tests.factories import ConversationFactory
-from desk import ratelimit
+from desk.kernel import ratelimit
 from desk.tests.test_agent_socket import (
     TIMEOUT,
     drain,
@@ -82,7 +82,7 @@ def test_the_limit_holds_across_two_processes(settings):
 
     script = (
         "import django; django.setup()\n"
-        "from desk import ratelimit\n"
+        "from desk.kernel import ratelimit\n"
         "print([ratelimit.hit(('message.agent', 42)).allowed for _ in range(2)])\n"
     )
     env = {

@@ -13,7 +13,7 @@ import pytest
 
 from chat.models import Message
 from chat.tests.factories import WidgetSiteFactory
-from chat.widget_sessions import visitor_token_for_new_visitor
+from chat.widget.sessions import visitor_token_for_new_visitor
 from desk.embedded_redis import EmbeddedRedis
 from desk.tests.ws_clients import (
     agent_says,

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from desk.roles import AGENT_GROUP, SUPERVISOR_GROUP, roles_sync
+from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP, roles_sync
 
 
 def _codenames(group_name: str) -> set[str]:

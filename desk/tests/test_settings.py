@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from desk import env
+from desk.kernel import env
 
 
 def test_env_bool_reads_common_spellings(monkeypatch):

@@ -1,5 +1,5 @@
 """The agent socket opens only for pages of its own origin: scheme, host and port
-(desk/socket_origin.py). The widget socket keeps its rule: any origin on an allowed host."""
+(desk/kernel/socket_origin.py). The widget socket keeps its rule: any origin on an allowed host."""
 
 import pytest
 from asgiref.sync import async_to_sync

@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from desk.roles import AGENT_GROUP, SUPERVISOR_GROUP
+from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
 from routing.models import AgentProfile, AgentSkill, PresenceLog, Skill, Team
 
 PASSWORD = "correct-horse-battery"

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from desk.roles import AGENT_GROUP, SUPERVISOR_GROUP
+from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
 from routing.models import AgentSkill, PresenceLog
 from routing.services import agent_create, agent_set_presence, agent_touch, presence_sweep
 from routing.tests.factories import AgentProfileFactory, SkillFactory, TeamFactory

@@ -16,7 +16,7 @@ function before(a, b) {
   return activity(a) > activity(b) || (activity(a) === activity(b) && a.id > b.id);
 }
 
-/** Whether this agent may see the conversation at all (desk/access.py, client side). */
+/** Whether this agent may see the conversation at all (desk/kernel/access.py, client side). */
 export function visibleToMe(conv) {
   if (config.isSupervisor) return true;
   if (conv.assignee && conv.assignee.id === config.agentId) return true;

@@ -1,6 +1,6 @@
 // @mention suggestions for a textarea (the ticket reply box): typing `@` and letters lists the
 // matching agents of config.agents; Enter, Tab or a click inserts `@username `, Esc closes.
-// The server decides who is notified (desk/notifications.py); this only helps to type names.
+// The server decides who is notified (desk/notifications/services.py); this only helps to type names.
 import { config, el, t } from "./dom.js";
 
 const TOKEN = /(^|[^\w@.])@([A-Za-z0-9_.-]*)$/;

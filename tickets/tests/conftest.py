@@ -2,12 +2,12 @@
 
 import pytest
 
-from desk import realtime
+from desk.kernel import realtime
 
 
 @pytest.fixture
 def published(monkeypatch) -> list[tuple[list[str], dict]]:
-    """Every `(groups, event)` that `desk.realtime` sends after commit, in order.
+    """Every `(groups, event)` that `desk.kernel.realtime` sends after commit, in order.
 
     Pair with `django_capture_on_commit_callbacks(execute=True)`: a plain `django_db` test never
     commits, so the callbacks run only when captured."""

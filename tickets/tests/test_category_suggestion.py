@@ -6,7 +6,7 @@ import pytest
 from chat import services as chat_services
 from chat.models import SenderType
 from chat.tests.factories import ConversationFactory
-from tickets import triggers
+from tickets.sources import keywords as triggers
 from tickets.tests.factories import (
     CategoryFactory,
     KeywordTriggerFactory,

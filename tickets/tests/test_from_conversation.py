@@ -17,7 +17,7 @@ from chat.tests.factories import (
     CustomerIdentityFactory,
     MessageFactory,
 )
-from desk import realtime
+from desk.kernel import realtime
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 from tickets import selectors
 from tickets.models import Ticket

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from routing.tests.factories import AgentProfileFactory, TeamFactory
-from tickets.list_services import ticket_tag_add
+from tickets.listing.services import ticket_tag_add
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_link, ticket_merge
 from tickets.tests.factories import CategoryFactory, TagFactory, TicketFactory

@@ -10,11 +10,12 @@ from django.utils import timezone
 from chat.models import Conversation
 from chat.services import message_create
 from chat.tests.factories import ConversationFactory
-from tickets import tasks, timeouts
+from tickets import tasks
 from tickets.models import Ticket, TicketAutomation, TicketSource, TicketStatus
 from tickets.services import ticket_update_fields
+from tickets.sources import timeout as timeouts
+from tickets.sources.timeout import tickets_for_waiting_conversations
 from tickets.tests.helpers import ticket_cards
-from tickets.timeouts import tickets_for_waiting_conversations
 
 pytestmark = pytest.mark.django_db
 WAIT = timedelta(minutes=30)

@@ -6,9 +6,8 @@ from django.urls import reverse
 
 from chat.services import message_create
 from chat.tests.factories import ConversationFactory
-from desk.choices import Priority
+from desk.kernel.choices import Priority
 from routing.tests.factories import TeamFactory
-from tickets import triggers
 from tickets.chat_hooks import ticket_customer_message_stored
 from tickets.models import (
     Category,
@@ -21,6 +20,7 @@ from tickets.models import (
     TriggerMatch,
 )
 from tickets.services import ticket_update_fields
+from tickets.sources import keywords as triggers
 from tickets.tests.helpers import ticket_cards
 
 pytestmark = pytest.mark.django_db

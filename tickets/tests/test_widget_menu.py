@@ -6,17 +6,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from chat import widget_sessions
 from chat.models import Message, SenderType
 from chat.tests.factories import WidgetSiteFactory
-from chat.widget_services import visitor_conversation_start, widget_message_send
-from desk.choices import Priority
+from chat.widget import sessions as widget_sessions
+from chat.widget.services import visitor_conversation_start, widget_message_send
+from desk.kernel.choices import Priority
 from routing import selectors as routing_selectors
 from routing.tests.factories import AgentProfileFactory, TeamFactory
-from tickets.menu_models import QuestionKind, WidgetMenuOption, WidgetMenuQuestion
-from tickets.menu_selectors import site_menu_json, visitor_menu_option
-from tickets.menu_services import MenuAnswersInvalid, ticket_create_from_menu
 from tickets.models import Ticket, TicketSource
+from tickets.models.menu import QuestionKind, WidgetMenuOption, WidgetMenuQuestion
+from tickets.sources.menu.selectors import site_menu_json, visitor_menu_option
+from tickets.sources.menu.services import MenuAnswersInvalid, ticket_create_from_menu
 from tickets.tests.factories import CategoryFactory, TagFactory
 
 pytestmark = pytest.mark.django_db

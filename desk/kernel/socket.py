@@ -1,0 +1,111 @@
+"""The JSON frame handling every Unidesk socket shares: parse, dispatch by `type`, error frames."""
+
+import contextlib
+import functools
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+
+from desk.kernel.groups import socket_channel
+from desk.kernel.json_input import MAX_JSON_DEPTH, json_loads
+from desk.kernel.ratelimit import RateLimited
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class FrameError(Exception):
+    """A client frame that cannot be handled; becomes an `error` frame, the socket stays open."""
+
+    def __init__(self, code: str, message: str, ref: Any = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
+    """Dispatches `{"type": "a.b", ...}` to `frame_a_b(content)`; else an `error` frame."""
+
+    async def __call__(self, scope, receive, send):
+        """Channels' `AsyncConsumer.__call__`, except that the socket's own channel comes from
+        `desk.kernel.groups.socket_channel`: a socket opened while Redis is down still connects."""
+        self.scope = scope
+        self.base_send = send
+        sources = [receive]
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            self.channel_name = await socket_channel(self.channel_layer)
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self.channel_receive)
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its `aclose_old_connections()` before every message: that
+        hops to the one thread-sensitive thread for each frame and each group event, so every
+        push to every socket queued behind whatever database work that thread was doing. Our
+        sockets never touch the ORM on the event loop; their database calls go through
+        `desk.kernel.db.db_async`, which closes stale connections around each call itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.send_error("binary_not_supported", "Send JSON text frames.")
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.send_error(
+                "frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."
+            )
+            return
+        try:
+            content = json_loads(text_data)
+        except ValueError:  # json_input.InvalidJson: bad, or nested too deeply
+            await self.send_error(
+                "invalid_json", f"The frame is not valid JSON nested at most {MAX_JSON_DEPTH} deep."
+            )
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_error("invalid_frame", "A frame is a JSON object with a string `type`.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        frame_type = content["type"]
+        handler = getattr(self, "frame_" + frame_type.replace(".", "_"), None)
+        if handler is None or "__" in frame_type:
+            await self.send_error(
+                "unknown_type", f"Unknown frame type {frame_type!r}.", content.get("ref")
+            )
+            return
+        try:
+            await handler(content)
+        except FrameError as exc:
+            await self.send_error(
+                exc.code, exc.message, exc.ref if exc.ref is not None else content.get("ref")
+            )
+        except RateLimited as exc:  # shared limits (desk/kernel/ratelimit.py): wait, then resend
+            await self.send_error(
+                "rate_limited",
+                f"Too many; try again in {exc.retry_after} s.",
+                content.get("ref"),
+                retry_after=exc.retry_after,
+            )
+
+    async def send_error(self, code: str, message: str, ref: Any = None, **extra: Any) -> None:
+        frame = {"type": "error", "code": code, "message": message, **extra}
+        if ref is not None:
+            frame["ref"] = ref
+        await self.send_json(frame)
+
+    async def event_push(self, message: dict) -> None:
+        """Channel-layer events published through `desk.kernel.realtime` (already JSON text)."""
+        if message.get("skip_channel") == self.channel_name:
+            return
+        await self.send(text_data=message["text"])

@@ -1,0 +1,239 @@
+"""Agent notifications (the workspace's bell): every write, and the `notification` push.
+
+Who hears what (docs/protocol.md, `notification`):
+
+- `mention`: an agent wrote `@username` in a ticket note or reply. Usernames are ASCII letters,
+  digits and `_ . -`, matched without regard to case against active agents; unknown names, the
+  author and agents who may not see the ticket (`desk.kernel.access`, the ticket selectors) are
+  skipped,
+  so a mention never leaks a ticket to someone outside its scope. One notification per agent per
+  text, however often they are named.
+- `ticket_reply`: the customer wrote on a ticket (a reply or a chat message that continues it);
+  its assignee hears it. While that notification is unread, later replies on the same ticket add
+  no more (the timeline has them all).
+- `ticket_assigned`: someone else gave a ticket to an agent.
+- `ticket_created`: a conversation assigned to an agent became a ticket by someone else's hand or
+  by itself (keyword trigger, menu, timeout …: no actor; the ticket's `source` says which).
+
+Rows are written in the caller's transaction; the push goes out after commit
+(`desk.kernel.realtime`).
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.models import Conversation, Customer
+from desk.kernel import realtime
+from desk.notifications.models import EXCERPT_MAX, Notification, NotificationKind
+from routing.models import AgentProfile
+from routing.selectors import agent_display_name
+from tickets.models import Ticket
+from tickets.selectors import tickets_for_agent
+
+NOTIFICATION = "notification"
+# `@name` not glued to a word or an e-mail address before it.
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.\-]+)")
+MENTIONS_MAX = 20  # distinct names looked up per text; more is not a note, it is a roll call
+
+
+def excerpt(text: str) -> str:
+    """The text on one line, cut to EXCERPT_MAX characters (an ellipsis marks the cut)."""
+    line = " ".join(text.split())
+    return line if len(line) <= EXCERPT_MAX else line[: EXCERPT_MAX - 1] + "…"
+
+
+def notification_json(notification: Notification) -> dict[str, Any]:
+    """One notification, as the API lists it and the `notification` event carries it."""
+    ticket = notification.ticket
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "ticket": None
+        if ticket is None
+        else {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "source": ticket.source,
+        },
+        "conversation_id": notification.conversation_id,
+        "actor": {"id": notification.actor_id, "name": notification.actor_name},
+        "excerpt": notification.excerpt,
+        "created_at": notification.created_at.isoformat(),
+        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+    }
+
+
+def unread_count(user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def _publish(user_id: int, event: dict[str, Any]) -> None:
+    event["unread"] = unread_count(user_id)
+    realtime.publish([realtime.agent_group(user_id)], {"type": NOTIFICATION, **event})
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipient: AbstractBaseUser,
+    kind: str,
+    actor: AbstractBaseUser | None = None,
+    actor_name: str = "",
+    ticket: Ticket | None = None,
+    conversation: Conversation | None = None,
+    text: str = "",
+) -> Notification | None:
+    """Write one notification and push it to the recipient's tabs after commit. Nobody is told
+    of their own doing: returns None when the recipient is the actor."""
+    if kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if actor is not None and actor.pk == recipient.pk:
+        return None
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        actor=actor,
+        actor_name=(actor_name or agent_display_name(actor))[:150],
+        ticket=ticket,
+        conversation=conversation,
+        excerpt=excerpt(text),
+    )
+    _publish(recipient.pk, {"op": "new", "notification": notification_json(notification)})
+    return notification
+
+
+# ---- what the ticket services call ----------------------------------------------------------
+
+
+def mentioned_names(text: str) -> list[str]:
+    """The distinct `@names` of a text, lower-cased, in order; a name's trailing `.` or `-`
+    (the end of a sentence) is tried both with and without it."""
+    names: dict[str, None] = {}
+    for match in MENTION.finditer(text):
+        name = match.group(1).lower()
+        names[name] = None
+        names[name.rstrip(".-")] = None
+        if len(names) >= 2 * MENTIONS_MAX:
+            break
+    return [name for name in names if name]
+
+
+def mentioned_agents(text: str) -> list[AbstractBaseUser]:
+    """Active agents named with `@username` in the text (unknown names are ignored)."""
+    names = mentioned_names(text)
+    if not names:
+        return []
+    wanted = Q()
+    for name in names:
+        wanted |= Q(username__iexact=name)
+    agents = AgentProfile.objects.filter(user__is_active=True).values("user_id")
+    return list(
+        get_user_model()
+        .objects.filter(wanted, pk__in=agents)
+        .select_related("agent_profile")
+        .order_by("pk")
+    )
+
+
+def notify_mentions(*, actor: AbstractBaseUser, ticket: Ticket, body: str) -> list[Notification]:
+    """A `mention` for every agent the text names who may see the ticket, once each."""
+    sent = []
+    for user in mentioned_agents(body):
+        if user.pk == actor.pk or not tickets_for_agent(user).filter(pk=ticket.pk).exists():
+            continue
+        notification = notify(
+            recipient=user,
+            kind=NotificationKind.MENTION,
+            actor=actor,
+            ticket=ticket,
+            conversation=ticket.conversation,
+            text=body,
+        )
+        if notification is not None:
+            sent.append(notification)
+    return sent
+
+
+def notify_customer_reply(*, ticket: Ticket, customer: Customer, body: str) -> Notification | None:
+    """The ticket's assignee hears that its customer wrote, unless a reply notification of this
+    ticket is still unread."""
+    if ticket.assignee_id is None:
+        return None
+    waiting = Notification.objects.filter(
+        recipient_id=ticket.assignee_id,
+        ticket=ticket,
+        kind=NotificationKind.TICKET_REPLY,
+        read_at__isnull=True,
+    )
+    if waiting.exists():
+        return None
+    return notify(
+        recipient=ticket.assignee,
+        kind=NotificationKind.TICKET_REPLY,
+        actor_name=str(customer),
+        ticket=ticket,
+        conversation=ticket.conversation,
+        text=body,
+    )
+
+
+def notify_assigned(
+    *, actor: AbstractBaseUser | None, ticket: Ticket, old_assignee_id: int | None
+) -> Notification | None:
+    """A new assignee hears that someone else gave them the ticket."""
+    if ticket.assignee_id is None or ticket.assignee_id == old_assignee_id:
+        return None
+    return notify(
+        recipient=ticket.assignee,
+        kind=NotificationKind.TICKET_ASSIGNED,
+        actor=actor,
+        ticket=ticket,
+        conversation=ticket.conversation,
+        text=ticket.subject,
+    )
+
+
+def notify_ticket_created(
+    *, actor: AbstractBaseUser | None, ticket: Ticket, conversation: Conversation
+) -> Notification | None:
+    """The agent the conversation is assigned to hears that it became a ticket."""
+    if conversation.assignee_id is None:
+        return None
+    return notify(
+        recipient=conversation.assignee,
+        kind=NotificationKind.TICKET_CREATED,
+        actor=actor,
+        ticket=ticket,
+        conversation=conversation,
+        text=ticket.subject,
+    )
+
+
+# ---- read ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notifications_mark_read(
+    *, user: AbstractBaseUser, ids: Iterable[int] | None = None, everything: bool = False
+) -> int:
+    """Mark the user's unread notifications with these ids (others' ids are ignored), or all of
+    them; return how many changed. The user's other tabs hear it (op `read`)."""
+    if (ids is None) == (not everything):
+        raise ValueError("give either ids or everything=True")
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    changed_ids: list[int] = []
+    if not everything:
+        changed_ids = list(unread.filter(pk__in=set(ids or ())).values_list("pk", flat=True))
+        unread = unread.filter(pk__in=changed_ids)
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        _publish(user.pk, {"op": "read", "ids": sorted(changed_ids), "all": everything})
+    return changed
