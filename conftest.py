@@ -17,6 +17,15 @@ def pytest_sessionstart(session):
     compile_translations()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    """Celery tasks (domain-event dispatch after commit) run in the calling thread, as the live
+    daphne of the tests does (desk/tests/live_server.py): no worker in tests."""
+    from desk.celery import app
+
+    app.conf.task_always_eager = True
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from chat import services
+from chat.context import CONTEXT_FIELDS
 from chat.models import (
     Attachment,
     Conversation,
@@ -21,7 +22,6 @@ from chat.models import (
     WidgetSite,
     WidgetVisitor,
 )
-from tickets.sources.menu.admin import WidgetMenuOptionInline
 
 RECENT_MESSAGES = 10
 
@@ -89,17 +89,7 @@ class ConversationAdmin(admin.ModelAdmin):
             _("Context"),
             {
                 "classes": ["collapse"],
-                "fields": [
-                    "device",
-                    "os",
-                    "browser",
-                    "app_version",
-                    "network_type",
-                    "page_url",
-                    "page_title",
-                    "referrer",
-                    "ip_address",
-                ],
+                "fields": [*CONTEXT_FIELDS, "ip_address"],
             },
         ),
     ]
@@ -218,7 +208,9 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 @admin.register(WidgetSite)
 class WidgetSiteAdmin(admin.ModelAdmin):
-    """Sites that embed the widget; the secret is generated and shown, never typed."""
+    """Sites that embed the widget; the secret is generated and shown, never typed. tickets, above
+    chat, registers a subclass with the site's widget menu inline (tickets/sources/menu/admin.py).
+    """
 
     list_display = ["name", "key", "is_active", "team", "language", "require_identity"]
     list_filter = ["is_active", "language", "require_identity", "prechat_enabled"]
@@ -227,7 +219,6 @@ class WidgetSiteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["team"]
     readonly_fields = ["secret", "snippet", "created_at"]
     actions = ["rotate_secret"]
-    inlines = [WidgetMenuOptionInline]  # the site's widget menu, each option linked
     fieldsets = [
         (None, {"fields": ["name", "key", "is_active", "team", "offline_tickets", "snippet"]}),
         (

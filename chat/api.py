@@ -20,15 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
-from chat.attachments import ALLOWED, MAX_UPLOAD_BODY, MB, UploadRejected, attachment_upload
+from chat.attachments import MAX_UPLOAD_BODY, attachment_upload
 from chat.models import Channel, Conversation, ConversationStatus
 from chat.serializers import (
     AssignSerializer,
     AttachmentSerializer,
-    CloseSerializer,
-    ConversationDetailSerializer,
     ConversationSummarySerializer,
-    CustomerDetailSerializer,
     InboxPageSerializer,
     InboxRowSerializer,
     MessagePageSerializer,
@@ -37,11 +34,9 @@ from chat.serializers import (
     UploadSerializer,
 )
 from desk.kernel import ratelimit
-from desk.kernel.api_errors import ApiError
 from desk.kernel.ids import IdField, WholeNumberField, is_db_int
 from desk.kernel.json_input import json_loads
 from routing import selectors as routing_selectors
-from tickets.services import conversation_close_unresolved
 
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 100
@@ -141,38 +136,6 @@ class ConversationListView(AgentView):
         )
 
 
-class ConversationDetailView(AgentView):
-    @extend_schema(
-        responses=ConversationDetailSerializer,
-        operation_id="conversations_detail",
-        summary="One conversation with the customer panel (identities, context, history)",
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        conversation = self.conversation(pk)
-        past, tickets = selectors.customer_history_for_agent(
-            request.user, conversation.customer_id, exclude_conversation_id=conversation.pk
-        )
-        payload = {"conversation": conversation, "previous_conversations": past, "tickets": tickets}
-        return Response(ConversationDetailSerializer(payload).data)
-
-
-class CustomerDetailView(AgentView):
-    @extend_schema(
-        responses=CustomerDetailSerializer,
-        operation_id="customers_detail",
-        summary="One customer with the customer panel (identities, context, history)",
-        description="404 when the customer does not exist or you see none of its conversations "
-        "and tickets.",
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        customer = selectors.customer_get_for_agent(request.user, pk)
-        if customer is None:
-            raise exceptions.NotFound(_("No such customer."))
-        conversations, tickets = selectors.customer_history_for_agent(request.user, customer.pk)
-        payload = {"customer": customer, "conversations": conversations, "tickets": tickets}
-        return Response(CustomerDetailSerializer(payload).data)
-
-
 class MessagePageQuerySerializer(serializers.Serializer):
     before_seq = IdField(required=False)
     limit = WholeNumberField(
@@ -212,19 +175,6 @@ class ConversationMessagesView(AgentView):
 # ---- writes -------------------------------------------------------------------------------
 
 
-def _upload_error(exc: UploadRejected, content_type: str) -> ApiError:
-    if exc.code == "file_too_large":
-        limit = ALLOWED[content_type].max_bytes // MB
-        message = _("Files of this type may be at most %(limit)d MB.") % {"limit": limit}
-    else:
-        message = {
-            "unsupported_type": _("Files of this type cannot be sent."),
-            "empty_file": _("The file is empty."),
-            "type_mismatch": _("The file's content does not match its type."),
-        }.get(exc.code, exc.message)
-    return ApiError(status.HTTP_400_BAD_REQUEST, exc.code, message)
-
-
 class ConversationAttachmentsView(AgentView):
     parser_classes = [MultiPartParser]
     max_body_bytes = (
@@ -243,13 +193,8 @@ class ConversationAttachmentsView(AgentView):
         payload = UploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
-        try:
-            attachment = attachment_upload(
-                conversation=conversation, upload=upload, actor=request.user
-            )
-        except UploadRejected as exc:
-            content_type = (upload.content_type or "").split(";")[0].strip().lower()
-            raise _upload_error(exc, content_type) from exc
+        # A refused file (UploadRejected) is answered by the one error table: 400 with its code.
+        attachment = attachment_upload(conversation=conversation, upload=upload, actor=request.user)
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
@@ -329,27 +274,6 @@ class ConversationTransferView(ConversationChangeView):
         if team is None:
             raise serializers.ValidationError({"team_id": [_("No such team.")]})
         return {"team": team, "assignee": None}
-
-
-class ConversationCloseView(ConversationChangeView):
-    @extend_schema(
-        request=CloseSerializer,
-        responses=ConversationSummarySerializer,
-        operation_id="conversations_close",
-        summary="Close the conversation; `unresolved` also turns it into a ticket",
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        payload = CloseSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        if not payload.validated_data["unresolved"]:
-            return super().post(request, pk)
-        closed = conversation_close_unresolved(
-            actor=request.user, conversation=self.conversation(pk)
-        )
-        return Response(ConversationSummarySerializer(closed).data)
-
-    def changes(self, request, conversation):
-        return {"status": ConversationStatus.CLOSED}
 
 
 class ConversationReopenView(ConversationChangeView):

@@ -18,8 +18,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from chat.models import Attachment, ContentType, Conversation, SenderType
+from desk.kernel.errors import DomainError
 
 MB = 1024 * 1024
 
@@ -67,11 +69,12 @@ INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4
 _SALT = "unidesk.attachment"
 
 
-class UploadRejected(ValueError):
+class UploadRejected(DomainError, ValueError):
+    """A refused upload: 400 with its `code` (desk/kernel/errors.py), the message in the
+    uploader's language; the same for the agent's and the widget's upload endpoints."""
+
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 def attachment_kind(attachment: Attachment) -> str:
@@ -87,21 +90,19 @@ def attachment_upload(
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     kind = ALLOWED.get(content_type)
     if kind is None:
-        raise UploadRejected(
-            "unsupported_type", f"Files of type {content_type!r} are not accepted."
-        )
+        raise UploadRejected("unsupported_type", _("Files of this type cannot be sent."))
     if upload.size > kind.max_bytes:
-        raise UploadRejected(
-            "file_too_large", f"{content_type} files are limited to {kind.max_bytes // MB} MB."
-        )
+        limit = kind.max_bytes // MB
+        message = _("Files of this type may be at most %(limit)d MB.") % {"limit": limit}
+        raise UploadRejected("file_too_large", message)
     if upload.size == 0:
-        raise UploadRejected("empty_file", "The file is empty.")
+        raise UploadRejected("empty_file", _("The file is empty."))
     signatures = IMAGE_SIGNATURES.get(content_type)
     if signatures:
         head = upload.read(16)
         upload.seek(0)
         if not head.startswith(signatures):
-            raise UploadRejected("type_mismatch", "The file's content does not match its type.")
+            raise UploadRejected("type_mismatch", _("The file's content does not match its type."))
     name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-200:]
     return Attachment.objects.create(
         conversation=conversation,

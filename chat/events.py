@@ -1,8 +1,8 @@
 """What the realtime layer says about conversations and messages, and to whom.
 
 Services call `publish_message` / `publish_conversation` inside their transaction;
-`desk.kernel.realtime`
-sends after commit. Groups:
+`desk.kernel.realtime` sends after commit. Each event is built with the catalogue's
+`frame(TYPE, …)` (desk/kernel/push_events.py, documented in docs/protocol.md). Groups:
 
 - `inbox.all`: supervisors' tabs; `inbox.team.<id>`, `inbox.unowned`: agents by team scope;
   `inbox.agent.<user id>`: the assignee's tabs. Each gets conversation summaries and every message
@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from chat.models import Conversation, Message, SenderType
-from desk.kernel import realtime
+from desk.kernel import push_events, realtime
+from desk.kernel.push_events import frame
 from routing.selectors import agent_display_name
 
 INBOX_ALL = "inbox.all"
@@ -150,23 +151,23 @@ def publish_message(message: Message) -> None:
     """A stored message: to the inbox groups, and (unless internal) to the customer.
     `message.conversation` must be current (message_create hands over the row it updated)."""
     conversation = message.conversation
-    event = {
-        "type": "message.new",
-        "conversation_id": conversation.pk,
-        "seq": message.seq,
-        "message": message_json(message),
-        "conversation": conversation_json(conversation),
-    }
+    event = frame(
+        push_events.MESSAGE_NEW,
+        conversation_id=conversation.pk,
+        seq=message.seq,
+        message=message_json(message),
+        conversation=conversation_json(conversation),
+    )
     realtime.publish(inbox_groups(conversation), event)
     if not message.is_internal:
         realtime.publish(
             [conversation_customer(conversation.pk)],
-            {
-                "type": "message.new",
-                "conversation_id": conversation.pk,
-                "seq": message.seq,
-                "message": customer_message_json(message),
-            },
+            frame(
+                push_events.MESSAGE_NEW,
+                conversation_id=conversation.pk,
+                seq=message.seq,
+                message=customer_message_json(message),
+            ),
         )
 
 
@@ -178,11 +179,11 @@ def publish_conversation(conversation: Conversation, also_groups: Iterable[str] 
     )
     realtime.publish(
         [*inbox_groups(conversation), *also_groups],
-        {
-            "type": "conversation.update",
-            "conversation_id": conversation.pk,
-            "conversation": conversation_json(conversation),
-        },
+        frame(
+            push_events.CONVERSATION_UPDATE,
+            conversation_id=conversation.pk,
+            conversation=conversation_json(conversation),
+        ),
     )
     publish_conversation_to_customer(conversation)
 
@@ -212,18 +213,18 @@ def publish_conversation_to_customer(conversation: Conversation) -> None:
     data = customer_conversation_json(conversation)
     realtime.publish(
         [conversation_customer(conversation.pk)],
-        {
-            "type": "conversation.update",
-            "conversation_id": conversation.pk,
-            "status": data["status"],
-            "assignee_name": data["assignee"]["name"] if data["assignee"] else "",
-            "conversation": data,
-        },
+        frame(
+            push_events.CONVERSATION_UPDATE,
+            conversation_id=conversation.pk,
+            status=data["status"],
+            assignee_name=data["assignee"]["name"] if data["assignee"] else "",
+            conversation=data,
+        ),
     )
 
 
 def publish_read(conversation_id: int, *, by: str, seq: int) -> None:
     """`by` ("agent" or "customer") has read up to `seq`: the other side hears it."""
-    event = {"type": "read", "conversation_id": conversation_id, "by": by, "seq": seq}
+    event = frame(push_events.READ, conversation_id=conversation_id, by=by, seq=seq)
     target = conversation_customer if by == "agent" else conversation_agents
     realtime.publish([target(conversation_id)], event)

@@ -1,8 +1,11 @@
-"""Reads of customers, conversations and messages, scoped to what the reader may see."""
+"""Reads of conversations and messages, scoped to what the reader may see.
+
+The customer panel (a customer's conversations and tickets) is read by tickets, above chat:
+`tickets.selectors.customer_history_for_agent`.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
@@ -11,7 +14,6 @@ from django.db.models.functions import Coalesce
 from chat.models import (
     Conversation,
     ConversationStatus,
-    Customer,
     CustomerIdentity,
     Message,
     SenderType,
@@ -19,9 +21,6 @@ from chat.models import (
 from desk.kernel.access import team_scope
 from desk.kernel.ids import parse_id
 from desk.kernel.paging import newest_first_page
-
-if TYPE_CHECKING:
-    from tickets.models import Ticket
 
 REPLAY_LIMIT = 500
 PAGE_LIMIT = 50
@@ -156,40 +155,3 @@ def conversations_page(
     """One keyset page of `conversations_inbox` after the `(activity_at, id)` of the last row
     seen; returns the rows and the key to continue from (None on the last page)."""
     return newest_first_page(queryset, field="activity_at", after=after, limit=limit)
-
-
-HISTORY_LIMIT = 10
-
-
-def customer_history_for_agent(
-    user: AbstractBaseUser, customer_id: int, *, exclude_conversation_id: int | None = None
-) -> tuple[list[Conversation], list["Ticket"]]:
-    """The customer's conversations (but the excluded one) and tickets the agent may see,
-    newest first, at most HISTORY_LIMIT of each."""
-    from tickets.selectors import tickets_for_agent
-
-    conversations = (
-        conversations_for_agent(user)
-        .filter(customer_id=customer_id)
-        .exclude(pk=exclude_conversation_id)
-        .order_by("-created_at", "-id")[:HISTORY_LIMIT]
-    )
-    tickets = (
-        tickets_for_agent(user)
-        .filter(requester_id=customer_id)
-        .order_by("-created_at", "-id")[:HISTORY_LIMIT]
-    )
-    return list(conversations), list(tickets)
-
-
-def customer_get_for_agent(user: AbstractBaseUser, pk: int) -> Customer | None:
-    """The customer, or None when it does not exist or the agent sees none of its
-    conversations and tickets (the two look alike)."""
-    from tickets.selectors import tickets_for_agent
-
-    visible = conversations_for_agent(user).filter(customer_id=pk).exists() or (
-        tickets_for_agent(user).filter(requester_id=pk).exists()
-    )
-    if not visible:
-        return None
-    return Customer.objects.prefetch_related("identities").filter(pk=pk).first()

@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from chat import context as context_fields
 from chat import events
 from chat.models import Channel, Conversation, ConversationStatus, Customer, IdentityKind
 from desk.kernel.ids import IdField
@@ -101,15 +102,13 @@ class CustomerPanelSerializer(CustomerSummarySerializer):
 
 
 class ContextSerializer(serializers.Serializer):
-    device = serializers.CharField()
-    os = serializers.CharField()
-    browser = serializers.CharField()
-    app_version = serializers.CharField()
-    network_type = serializers.CharField()
-    page_url = serializers.CharField()
-    page_title = serializers.CharField()
-    referrer = serializers.CharField()
-    ip_address = serializers.CharField(allow_null=True)
+    # The conversation's context fields (chat/context.py) and its IP address.
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields: dict[str, serializers.Field] = {
+            name: serializers.CharField() for name in context_fields.CONTEXT_FIELDS
+        }
+        fields["ip_address"] = serializers.CharField(allow_null=True)
+        return fields
 
 
 class PastConversationSerializer(serializers.Serializer):
@@ -136,7 +135,7 @@ class CustomerTicketSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="The ticket in the workspace (`/desk/#t=<id>`).")
 
 
-CONTEXT_FIELDS = list(ContextSerializer._declared_fields)
+CONTEXT_FIELDS = [*context_fields.CONTEXT_FIELDS, "ip_address"]  # the panel's
 
 
 def customer_panel_json(customer: Customer) -> dict[str, Any]:

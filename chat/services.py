@@ -1,8 +1,10 @@
 """Every write to customers, conversations and messages.
 
-`message_create` is the one way a message is stored: it takes the conversation's row lock, drops
-resends by `client_msg_id` or provider message id, hands out the next `seq`, and returns whether a
-new row was written, all in one transaction.
+`message_create` is the one way a message is stored: in one short transaction it takes the
+conversation's row lock and the next `seq` (one conditional UPDATE), writes the message, records
+the `message.created` domain event (desk/kernel/domain_events.py: tickets and whatever comes next
+react after commit, never inside this transaction), and returns whether a new row was written; a
+resend (`client_msg_id` or provider message id) returns the stored row.
 """
 
 from collections.abc import Mapping, Sequence
@@ -15,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from chat import events
+from chat import events, message_store
+from chat.context import ConversationContext  # built from the one list of context fields
 from chat.models import (
     Attachment,
     Channel,
@@ -28,21 +31,7 @@ from chat.models import (
     Message,
     SenderType,
 )
-
-
-@dataclass(frozen=True)
-class ConversationContext:
-    """What the client tells about itself when a conversation starts."""
-
-    device: str = ""
-    os: str = ""
-    browser: str = ""
-    app_version: str = ""
-    network_type: str = ""
-    page_url: str = ""
-    page_title: str = ""
-    referrer: str = ""
-    ip_address: str | None = None
+from desk.kernel import domain_events
 
 
 @dataclass(frozen=True)
@@ -126,7 +115,6 @@ class MessageResult:
     created: bool
 
 
-@transaction.atomic
 def message_create(
     *,
     conversation: Conversation,
@@ -142,38 +130,98 @@ def message_create(
     refuse_closed: bool = False,
     within: QuerySet[Conversation] | None = None,
 ) -> MessageResult:
-    """Store one message exactly once, give it the conversation's next `seq`, and announce it
-    after commit. `attachment_ids` must be uploads of this conversation not yet in a message,
-    made by this sender (the customer, or the agent `sender_user`); without a `content_type`,
-    a message of only attachments takes the first one's kind (image, video, file …). A resend
-    is the same sender's `client_msg_id` (another sender's row is never returned).
+    """Store one message exactly once, give it the conversation's next `seq`, record the
+    `message.created` domain event and announce it after commit. `attachment_ids` must be
+    uploads of this conversation not yet in a message, made by this sender (the customer, or
+    the agent `sender_user`); without a `content_type`, a message of only attachments takes the
+    first one's kind (image, video, file …). A resend is the same sender's `client_msg_id`
+    (another sender's row is never returned) or the channel's provider message id.
     `refuse_closed` raises ConversationClosed for a new message to a closed conversation (a
-    resend still returns the stored row). `within` scopes the lookup (say, to one visitor's
-    conversations): a conversation outside it raises Conversation.DoesNotExist.
+    resend still returns the stored row). `within` scopes the conversation (say, to one
+    visitor's conversations): one outside it raises Conversation.DoesNotExist, and a customer's
+    resend is found in any conversation of `within`.
 
-    This is the hot path of every chat: the locked row comes back with what the announcement
-    needs (customer, assignee, team), counters are computed on the locked values, and the
-    message carries its attachment list, so announcing it costs no further query."""
-    conv = (
-        (Conversation.objects.all() if within is None else within)
-        .select_for_update(of=("self",))
-        .select_related("customer", "assignee__agent_profile", "team")
-        .get(pk=conversation.pk)
+    This is the hot path of every chat, and it writes before it reads. A new message costs three
+    statements whatever reacts to it: the conversation's conditional UPDATE … RETURNING
+    (chat/message_store.py: row lock, `seq`, counters, the scope/closed/resend conditions, and
+    what the announcement needs), the message's INSERT and the domain event's INSERT; linking
+    uploads adds their SELECT (the uploader check) and UPDATE. Handlers (tickets, and whatever
+    comes next) run after commit. A resend is found by the unique constraints (the INSERT fails)
+    or by the UPDATE's condition; only then, after rolling back, is the stored row read."""
+    for _ in range(2):  # a second round only if the row that stopped the first one vanished
+        try:
+            with transaction.atomic():
+                return _message_store(
+                    conversation_id=conversation.pk,
+                    sender_type=sender_type,
+                    body=body,
+                    content_type=content_type,
+                    sender_user=sender_user,
+                    payload=payload,
+                    is_internal=is_internal,
+                    client_msg_id=client_msg_id,
+                    provider_message_id=provider_message_id,
+                    attachment_ids=attachment_ids,
+                    refuse_closed=refuse_closed,
+                    within=within,
+                )
+        except (_NotTaken, IntegrityError, InvalidAttachment) as exc:
+            refused = exc
+        # The rare path, after the rollback: why was nothing stored?
+        conv = (Conversation.objects.all() if within is None else within).get(pk=conversation.pk)
+        duplicate = _existing_message(
+            conv, sender_type, sender_user, client_msg_id, provider_message_id, within
+        )
+        if duplicate is not None:
+            return MessageResult(duplicate, False)
+        if refuse_closed and conv.status == ConversationStatus.CLOSED:
+            raise ConversationClosed("The conversation is closed.")
+        if not isinstance(refused, _NotTaken):
+            raise refused
+    raise RuntimeError(f"conversation {conversation.pk}: the message could not be stored")
+
+
+class _NotTaken(Exception):
+    """The conversation's UPDATE matched no row (out of scope, closed, or a resend)."""
+
+
+def _message_store(
+    *,
+    conversation_id: int,
+    sender_type: str,
+    body: str,
+    content_type: str | None,
+    sender_user: AbstractBaseUser | None,
+    payload: dict | None,
+    is_internal: bool,
+    client_msg_id: str,
+    provider_message_id: str,
+    attachment_ids: Sequence[int],
+    refuse_closed: bool,
+    within: QuerySet[Conversation] | None,
+) -> MessageResult:
+    """The new message's statements (call inside a transaction; raises _NotTaken, an
+    IntegrityError for a resend, or InvalidAttachment)."""
+    taken = message_store.conversation_next_seq(
+        conversation_id=conversation_id,
+        sender_type=sender_type,
+        is_internal=is_internal,
+        now=timezone.now(),
+        within=within,
+        refuse_closed=refuse_closed,
+        client_msg_id=client_msg_id,
+        sender_user=sender_user,
     )
-    duplicate = _existing_message(
-        conv, sender_type, sender_user, client_msg_id, provider_message_id
-    )
-    if duplicate is not None:
-        return MessageResult(duplicate, False)
-    if refuse_closed and conv.status == ConversationStatus.CLOSED:
-        raise ConversationClosed("The conversation is closed.")
+    if taken is None:
+        raise _NotTaken
+    conv = taken.conversation
     wanted = set(attachment_ids)
     linked: list[Attachment] = []
-    if wanted:
+    if wanted:  # the conversation's row lock is held: no upload is deleted meanwhile
         linked = sorted(
             Attachment.objects.filter(
                 pk__in=wanted,
-                conversation=conv,
+                conversation_id=conv.pk,
                 message=None,
                 uploader_type=sender_type,
                 uploader_user=sender_user if sender_type == SenderType.AGENT else None,
@@ -190,13 +238,12 @@ def message_create(
             from chat.attachments import attachment_kind
 
             content_type = attachment_kind(linked[0])
-    seq = conv.last_seq + 1
     message = Message.objects.create(
         conversation=conv,
-        seq=seq,
+        seq=conv.last_seq,
         channel=conv.channel,
         sender_type=sender_type,
-        sender_user=sender_user,
+        sender_user=taken.sender,
         content_type=content_type,
         body=body,
         payload=payload or {},
@@ -204,27 +251,22 @@ def message_create(
         client_msg_id=client_msg_id,
         provider_message_id=provider_message_id,
     )
-    changed = ["last_seq"]
-    conv.last_seq = seq
-    if not is_internal:
-        conv.last_message_at = message.created_at
-        changed.append("last_message_at")
-        if sender_type == SenderType.CUSTOMER:
-            conv.unread_by_agent += 1  # the row is locked: no lost update
-            changed.append("unread_by_agent")
-        elif sender_type in (SenderType.AGENT, SenderType.BOT):
-            conv.unread_by_customer += 1
-            changed.append("unread_by_customer")
-            if conv.status == ConversationStatus.WAITING:
-                conv.status = ConversationStatus.OPEN  # an agent has answered
-                changed.append("status")
-    conv.save(update_fields=changed)
     if linked:
         Attachment.objects.filter(pk__in=wanted).update(message=message)
         for attachment in linked:
             attachment.message = message
-    message.conversation = conv
     message.attachment_list = linked
+    domain_events.record(
+        "message.created",
+        conversation_id=conv.pk,
+        message_id=message.pk,
+        payload={
+            "sender_type": sender_type,
+            "is_internal": is_internal,
+            "seq": message.seq,
+            "channel": message.channel,
+        },
+    )
     events.publish_message(message)
     return MessageResult(message, True)
 
@@ -235,16 +277,21 @@ def _existing_message(
     sender_user: AbstractBaseUser | None,
     client_msg_id: str,
     provider_message_id: str,
+    within: QuerySet[Conversation] | None = None,
 ) -> Message | None:
-    """A resend: the same sender's `client_msg_id` (the customer side, or that one agent; the
-    unique constraints on Message draw the same lines), or the channel's provider id."""
+    """A resend: the same sender's `client_msg_id` (the customer side — in any conversation of
+    `within` when given —, or that one agent; the unique constraints on Message draw the same
+    lines), or the channel's provider id."""
     if client_msg_id:
         same_sender = Q(sender_type=sender_type)
         if sender_type != SenderType.CUSTOMER:
             same_sender &= Q(sender_user=sender_user)
-        found = Message.objects.filter(
-            same_sender, conversation=conv, client_msg_id=client_msg_id
-        ).first()
+        where = (
+            Q(conversation__in=within.order_by().values("pk"))
+            if within is not None and sender_type == SenderType.CUSTOMER
+            else Q(conversation=conv)
+        )
+        found = Message.objects.filter(same_sender, where, client_msg_id=client_msg_id).first()
         if found:
             return found
     if provider_message_id:

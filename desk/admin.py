@@ -1,8 +1,12 @@
-"""Supervisor's admin for the knowledge base and canned replies."""
+"""Supervisor's admin for the knowledge base and canned replies; notifications and domain events
+(read-only)."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from desk.models import CannedReply, KbArticle, KbCategory, Notification
+from desk.models import CannedReply, HandledEvent, KbArticle, KbCategory, Notification, OutboxEvent
 from tickets.admin import ReadOnlyAdminMixin
 
 
@@ -55,3 +59,55 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["recipient", "ticket"]
     search_fields = ["recipient__username", "actor_name", "excerpt", "ticket__number"]
     date_hierarchy = "created_at"
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", _("To be handled")),
+            ("failed", _("Failed (no more retries)")),
+            ("done", _("Handled")),
+        ]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        given_up = Q(attempts__gte=settings.DOMAIN_EVENT_MAX_ATTEMPTS)
+        if self.value() == "pending":
+            return queryset.filter(Q(done_at=None) & ~given_up)
+        if self.value() == "failed":
+            return queryset.filter(given_up, done_at=None)
+        if self.value() == "done":
+            return queryset.exclude(done_at=None)
+        return queryset
+
+
+class HandledEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = HandledEvent
+    fields = ["handler", "handled_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The domain-event outbox (desk/kernel/domain_events): what is still to handle, what failed
+    for good (with its last error), what is done. Rows are written by `domain_events.record()`."""
+
+    list_display = [
+        "id",
+        "type",
+        "created_at",
+        "attempts",
+        "next_attempt_at",
+        "done_at",
+        "conversation_id",
+        "message_id",
+        "ticket_id",
+    ]
+    list_filter = [OutboxStateFilter, "type", "created_at"]
+    search_fields = ["=id", "type", "=conversation_id", "=message_id", "=ticket_id"]
+    date_hierarchy = "created_at"
+    inlines = [HandledEventInline]

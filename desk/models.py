@@ -122,4 +122,5 @@ class CannedReply(models.Model):
         return f"/{self.shortcut} {self.title}"
 
 
+from desk.kernel.domain_events.models import HandledEvent, OutboxEvent  # noqa: E402, F401
 from desk.notifications.models import Notification, NotificationKind  # noqa: E402, F401

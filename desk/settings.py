@@ -119,7 +119,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "unsent-uploads-sweep": {"task": "chat.tasks.unsent_uploads_sweep", "schedule": 600.0},
+    "domain-events-sweep": {
+        "task": "desk.kernel.tasks.domain_events_sweep",
+        "schedule": float(env_int("DOMAIN_EVENT_SWEEP_SECONDS", 5)),
+    },
+    "domain-events-prune": {
+        "task": "desk.kernel.tasks.domain_events_prune",
+        "schedule": 24 * 3600.0,
+    },
 }
+# Domain events (desk/kernel/domain_events): the handler registry, and how the outbox is worked.
+DOMAIN_EVENT_HANDLERS = env_str("DOMAIN_EVENT_HANDLERS", "desk.event_handlers.HANDLERS")
+# The sweep leaves a new event to the immediate dispatch for this long.
+DOMAIN_EVENT_SWEEP_AFTER_SECONDS = env_int("DOMAIN_EVENT_SWEEP_AFTER_SECONDS", 10)
+# A sweep that took an event has it to itself for this long (then another may take it again).
+DOMAIN_EVENT_LEASE_SECONDS = env_int("DOMAIN_EVENT_LEASE_SECONDS", 60)
+# A failed handler is retried after this many seconds, doubling each time up to the maximum …
+DOMAIN_EVENT_RETRY_SECONDS = env_int("DOMAIN_EVENT_RETRY_SECONDS", 10)
+DOMAIN_EVENT_RETRY_MAX_SECONDS = env_int("DOMAIN_EVENT_RETRY_MAX_SECONDS", 3600)
+# … for this many failed rounds; then the event stays failed (admin: Domain events, failed).
+DOMAIN_EVENT_MAX_ATTEMPTS = env_int("DOMAIN_EVENT_MAX_ATTEMPTS", 10)
+# Handled events are deleted after this many days.
+DOMAIN_EVENT_KEEP_DAYS = env_int("DOMAIN_EVENT_KEEP_DAYS", 7)
 # Uploads never put into a message are deleted (files too) after this many hours.
 UNSENT_UPLOAD_MAX_AGE_HOURS = env_int("UNSENT_UPLOAD_MAX_AGE_HOURS", 24)
 # An attachment URL works for this long after it was handed out (history and sync hand out
@@ -127,6 +148,9 @@ UNSENT_UPLOAD_MAX_AGE_HOURS = env_int("UNSENT_UPLOAD_MAX_AGE_HOURS", 24)
 ATTACHMENT_URL_MAX_AGE_SECONDS = env_int("ATTACHMENT_URL_MAX_AGE_SECONDS", 24 * 3600)
 # A conversation no agent has answered for this long becomes a ticket (0 turns it off).
 TICKET_AFTER_WAITING_MINUTES = env_int("TICKET_AFTER_WAITING_MINUTES", 30)
+# The mobile app channel's webhook (docs/channels.md): the app backend signs its requests with
+# this shared secret; empty turns the endpoint off (503 `channel_disabled`).
+APP_CHANNEL_SECRET = env_str("APP_CHANNEL_SECRET", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -264,6 +288,7 @@ RATE_LIMITS = {
     "message.agent": env_rate("RATE_AGENT_MESSAGES", "20/10"),
     "upload.visitor": env_rate("RATE_VISITOR_UPLOADS", "20/60"),
     "upload.agent": env_rate("RATE_AGENT_UPLOADS", "60/60"),
+    "channel_webhook.ip": env_rate("RATE_CHANNEL_WEBHOOKS_PER_IP", "3000/60"),
 }
 SOCKET_CAPS = {
     "visitor": env_int("SOCKETS_PER_VISITOR", 10),

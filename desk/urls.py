@@ -15,7 +15,7 @@ from routing import api as routing_api
 from tickets import api as tickets_api
 from tickets.listing import api as ticket_list_api
 
-# `<id:pk>`: ASCII digits within BIGINT, else 404 (chat/widget/urls.py uses it too).
+# `<id:pk>`: ASCII digits within BIGINT, else 404 (the widget's urls.py use it too).
 register_converter(IdConverter, "id")
 
 admin.site.site_header = _("Unidesk administration")
@@ -30,7 +30,7 @@ api_patterns = [
     path("conversations/", chat_api.ConversationListView.as_view(), name="conversations"),
     path(
         "conversations/<id:pk>/",
-        chat_api.ConversationDetailView.as_view(),
+        tickets_api.ConversationDetailView.as_view(),
         name="conversation",
     ),
     path(
@@ -60,7 +60,7 @@ api_patterns = [
     ),
     path(
         "conversations/<id:pk>/close/",
-        chat_api.ConversationCloseView.as_view(),
+        tickets_api.ConversationCloseView.as_view(),
         name="conversation-close",
     ),
     path(
@@ -78,7 +78,7 @@ api_patterns = [
         tickets_api.ConversationTicketsView.as_view(),
         name="conversation-tickets",
     ),
-    path("customers/<id:pk>/", chat_api.CustomerDetailView.as_view(), name="customer"),
+    path("customers/<id:pk>/", tickets_api.CustomerDetailView.as_view(), name="customer"),
     path("tickets/", ticket_list_api.TicketListView.as_view(), name="tickets"),
     path("tickets/bulk/", ticket_list_api.TicketBulkView.as_view(), name="tickets-bulk"),
     path("tickets/<id:pk>/", tickets_api.TicketDetailView.as_view(), name="ticket"),
@@ -103,6 +103,13 @@ api_patterns = [
     ),
 ]
 
+# The widget's API, one namespace: chat's endpoints and those of the apps above chat, which use
+# chat's widget authentication (tickets is above chat, so chat cannot mount them itself).
+widget_api_patterns = [
+    path("", include("chat.widget.urls")),
+    path("", include("tickets.widget.urls")),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="desk:workspace", permanent=False)),
     path("desk/", include((desk_patterns, "desk"))),
@@ -111,7 +118,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_patterns, "api"))),
-    path("api/widget/v1/", include(("chat.widget.urls", "widget-api"))),
+    path("api/widget/v1/", include((widget_api_patterns, "widget-api"))),
+    path("api/channels/v1/", include(("chat.adapters.urls", "channels-api"))),
     path("widget/frame/", widget_views.widget_frame, name="widget-frame"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

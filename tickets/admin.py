@@ -29,7 +29,7 @@ from tickets.models import (
 )
 from tickets.models.automation import SINGLETON_PK
 from tickets.sources import keywords as triggers
-from tickets.sources.menu import admin as menu_admin  # noqa: F401 (registers the widget menu)
+from tickets.sources.menu import admin as menu_admin  # noqa: F401 (the widget menu, on its site)
 from tickets.transitions import transition_allowed
 
 

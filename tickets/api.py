@@ -1,9 +1,12 @@
 """The agent ticket API (session auth, agents only): 转工单 from a conversation, and working a
-ticket (detail with timeline, field changes, replies and notes).
+ticket (detail with timeline, field changes, replies and notes); and the conversation endpoints
+that show or make tickets (the detail with the customer panel, the customer panel on its own, close
+as unresolved), which chat, below tickets, cannot serve.
 
 Views parse input, resolve the conversation or ticket through the agent's scope (not found and
-not yours look the same), call one selector or service, and serialise. Service refusals become
-the house error shape: 409 for a state that forbids the change, 400 otherwise.
+not yours look the same), call one selector or service, and serialise. Service refusals
+(TicketError) answer for themselves in the house error shape: 409 for a state that forbids the
+change, 400 otherwise (tickets/errors.py, desk/kernel/errors.py).
 """
 
 import zoneinfo
@@ -16,13 +19,18 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chat.api import AgentView
+from chat.api import AgentView, ConversationChangeView
+from chat.models import ConversationStatus
+from chat.serializers import (
+    CloseSerializer,
+    ConversationDetailSerializer,
+    ConversationSummarySerializer,
+    CustomerDetailSerializer,
+)
 from desk.kernel import ratelimit
-from desk.kernel.api_errors import ApiError
 from routing import selectors as routing_selectors
 from tickets import selectors, services
 from tickets.category_suggestion import suggested_category
-from tickets.errors import TicketError
 from tickets.field_changes import CustomFieldsPatch
 from tickets.models import Ticket, TicketSource
 from tickets.serializers import (
@@ -36,26 +44,10 @@ from tickets.serializers import (
     TicketUpdateSerializer,
 )
 
-# Refusals that depend on the ticket's state rather than on the request's shape.
-CONFLICT_CODES = frozenset(
-    {
-        "invalid_transition",
-        "ticket_merged",
-        "ticket_closed",
-        "merge_into_closed",
-        "chat_out_of_scope",
-    }
-)
-
 ERRORS = {
     400: OpenApiResponse(description="Invalid fields (`invalid`) or a refused value."),
     404: OpenApiResponse(description="No such conversation/ticket, or not yours."),
 }
-
-
-def _refusal(exc: TicketError) -> ApiError:
-    code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-    return ApiError(code, exc.code, exc.message)
 
 
 def _team(pk: int | None, field: str = "team_id"):
@@ -213,12 +205,8 @@ class TicketDetailView(TicketView):
             changes["tags"] = data["tags"]
         if "custom_fields" in data:
             changes["custom_fields"] = CustomFieldsPatch(data["custom_fields"])
-        try:
-            updated = services.ticket_update_fields(
-                actor=request.user, ticket=ticket, changes=changes
-            )
-        except TicketError as exc:
-            raise _refusal(exc) from exc
+        # A refusal (TicketError) answers for itself: 409 or 400 (tickets/errors.py).
+        updated = services.ticket_update_fields(actor=request.user, ticket=ticket, changes=changes)
         # The agent may no longer see it (moved to another team); the answer still says how.
         return Response(self.detail(updated))
 
@@ -243,17 +231,70 @@ class TicketRepliesView(TicketView):
         payload.is_valid(raise_exception=True)
         if not payload.validated_data["internal"]:  # a public reply is a chat message too
             ratelimit.enforce(("message.agent", request.user.pk))
-        try:
-            reply = services.ticket_reply(
-                actor=request.user,
-                ticket=ticket,
-                body=payload.validated_data["body"],
-                internal=payload.validated_data["internal"],
-            )
-        except TicketError as exc:
-            raise _refusal(exc) from exc
+        reply = services.ticket_reply(
+            actor=request.user,
+            ticket=ticket,
+            body=payload.validated_data["body"],
+            internal=payload.validated_data["internal"],
+        )
         body = {
             "event": TicketEventSerializer(reply.event).data,
             "message_id": reply.message.pk if reply.message else None,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+# ---- conversation endpoints that show or make tickets (tickets is above chat) -------------
+
+
+class ConversationDetailView(AgentView):
+    @extend_schema(
+        responses=ConversationDetailSerializer,
+        operation_id="conversations_detail",
+        summary="One conversation with the customer panel (identities, context, history)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        past, tickets = selectors.customer_history_for_agent(
+            request.user, conversation.customer_id, exclude_conversation_id=conversation.pk
+        )
+        payload = {"conversation": conversation, "previous_conversations": past, "tickets": tickets}
+        return Response(ConversationDetailSerializer(payload).data)
+
+
+class CustomerDetailView(AgentView):
+    @extend_schema(
+        responses=CustomerDetailSerializer,
+        operation_id="customers_detail",
+        summary="One customer with the customer panel (identities, context, history)",
+        description="404 when the customer does not exist or you see none of its conversations "
+        "and tickets.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        customer = selectors.customer_get_for_agent(request.user, pk)
+        if customer is None:
+            raise exceptions.NotFound(_("No such customer."))
+        conversations, tickets = selectors.customer_history_for_agent(request.user, customer.pk)
+        payload = {"customer": customer, "conversations": conversations, "tickets": tickets}
+        return Response(CustomerDetailSerializer(payload).data)
+
+
+class ConversationCloseView(ConversationChangeView):
+    @extend_schema(
+        request=CloseSerializer,
+        responses=ConversationSummarySerializer,
+        operation_id="conversations_close",
+        summary="Close the conversation; `unresolved` also turns it into a ticket",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        payload = CloseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not payload.validated_data["unresolved"]:
+            return super().post(request, pk)
+        closed = services.conversation_close_unresolved(
+            actor=request.user, conversation=self.conversation(pk)
+        )
+        return Response(ConversationSummarySerializer(closed).data)
+
+    def changes(self, request, conversation):
+        return {"status": ConversationStatus.CLOSED}

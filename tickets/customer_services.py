@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Customer, Message, SenderType
-from desk.notifications import services as notifications
+from desk.kernel import domain_events
 from tickets import chat_link, errors
 from tickets import events as ticket_events
 from tickets.errors import TicketError
@@ -39,6 +39,8 @@ REOPEN_ON_CUSTOMER_REPLY = frozenset({TicketStatus.RESOLVED, TicketStatus.PENDIN
 def _customer_comment(
     locked: Ticket, *, customer: Customer, body: str, message: Message | None = None
 ) -> TicketEvent:
+    """The customer's `comment` row and the domain event `ticket.customer_replied` (the
+    assignee hears of it after commit); a resolved or pending ticket reopens (`ticket.updated`)."""
     event = ticket_event_add(
         ticket=locked,
         kind=TicketEventKind.COMMENT,
@@ -46,13 +48,23 @@ def _customer_comment(
         body=body,
         message=message,
     )
+    domain_events.record(
+        "ticket.customer_replied",
+        ticket_id=locked.pk,
+        conversation_id=locked.conversation_id,
+        message_id=None if message is None else message.pk,
+        payload={
+            "timeline_event_id": event.pk,
+            "customer_id": customer.pk,
+            "assignee_id": locked.assignee_id,  # who owned the ticket then (they hear of it)
+        },
+    )
     if locked.status in REOPEN_ON_CUSTOMER_REPLY:
         old_status = apply_changes(
             locked, {"status": TicketStatus.OPEN}, actor=None, actor_customer=customer
         )
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status or "")
     ticket_events.publish_ticket(locked)
-    notifications.notify_customer_reply(ticket=locked, customer=customer, body=body)
     return event
 
 
@@ -85,10 +97,9 @@ def ticket_on_customer_message(*, message: Message) -> TicketEvent | None:
     such ticket. Offering the same message twice returns the first event (a unique constraint
     backs this up).
 
-    To be called by the chat side for every new customer message, after `message_create`
-    returned `created=True` (in the same transaction or after it; the conversation lock is taken
-    again either way): `chat.services.message_create`'s callers in the widget and channel
-    adapters, or `message_create` itself for `sender_type == customer`."""
+    Called after commit by the `message.created` domain-event handler
+    (`tickets.handlers.message_created_continue_ticket`) for every new customer message, from
+    any channel; it takes the conversation lock itself."""
     if message.sender_type != SenderType.CUSTOMER or message.is_internal:
         return None
     lock_conversations([message.conversation_id])

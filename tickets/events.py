@@ -1,10 +1,9 @@
 """What the realtime layer says about tickets, and to whom (docs/protocol.md, `ticket.update`).
 
-Services call `publish_ticket` inside their transaction; `desk.kernel.realtime` sends after commit.
-The
-event goes to every agent whose scope covers the ticket (the inbox groups of its team and assignee,
-as for conversations, `desk.kernel.access.team_scope`), so every workspace that may show the
-ticket, in a
+Services call `publish_ticket` inside their transaction; `desk.kernel.realtime` sends after commit
+(the type is in the catalogue, desk/kernel/push_events.py). The event goes to every agent whose
+scope covers the ticket (the inbox groups of its team and assignee, as for conversations,
+`desk.kernel.access.team_scope`), so every workspace that may show the ticket, in a
 conversation's chip, the ticket panel or the Tickets list, can refresh it, and new tickets show up
 in lists. An agent in several of those groups hears it more than once; it is a hint, clients read
 the ticket again through the API.
@@ -13,11 +12,11 @@ the ticket again through the API.
 from typing import Any
 
 from chat import events as chat_events
-from desk.kernel import realtime
+from desk.kernel import push_events, realtime
 from routing.selectors import agent_display_name
 from tickets.models import Ticket
 
-TICKET_UPDATE = "ticket.update"
+TICKET_UPDATE = push_events.TICKET_UPDATE
 
 
 def _named(obj: Any, name: str) -> dict[str, Any] | None:
@@ -54,11 +53,11 @@ def publish_ticket(
     `also_groups`: who could see it before a change of team or assignee."""
     realtime.publish(
         [*ticket_groups(ticket), *(also_groups or [])],
-        {
-            "type": TICKET_UPDATE,
-            "ticket_id": ticket.pk,
-            "conversation_id": ticket.conversation_id,
-            "created": created,
-            "ticket": ticket_json(ticket),
-        },
+        push_events.frame(
+            TICKET_UPDATE,
+            ticket_id=ticket.pk,
+            conversation_id=ticket.conversation_id,
+            created=created,
+            ticket=ticket_json(ticket),
+        ),
     )

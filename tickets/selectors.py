@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat import context as conversation_context
 from chat.models import Conversation, Customer, Message, SenderType
-from chat.selectors import conversation_get_for_agent
+from chat.selectors import conversation_get_for_agent, conversations_for_agent
 from desk.kernel.access import team_scope
 from desk.kernel.choices import Priority
 from routing.selectors import agent_display_name
@@ -123,17 +124,7 @@ def ticket_for_conversation(conversation_id: int) -> Ticket | None:
 SUBJECT_LENGTH = 60
 TRANSCRIPT_LIMIT = 500  # messages; a longer chat keeps its newest ones
 TRANSCRIPT_SENDERS = (SenderType.CUSTOMER, SenderType.AGENT, SenderType.BOT)
-CONTEXT_FIELDS = (
-    "channel",
-    "device",
-    "os",
-    "browser",
-    "app_version",
-    "network_type",
-    "page_url",
-    "page_title",
-    "referrer",
-)
+CONTEXT_FIELDS = ("channel", *conversation_context.CONTEXT_FIELDS)  # chat/context.py
 # A VIP's ticket starts at least this urgent (lower number = more urgent).
 VIP_PRIORITY = Priority.P1
 
@@ -271,3 +262,38 @@ def ticket_prefill_from_conversation(
         "team": conversation.team,
         "custom_fields": ticket_custom_fields_from_conversation(conversation),
     }
+
+
+# ---- the customer panel (conversation and customer detail) --------------------------------
+
+HISTORY_LIMIT = 10
+
+
+def customer_history_for_agent(
+    user: AbstractBaseUser, customer_id: int, *, exclude_conversation_id: int | None = None
+) -> tuple[list[Conversation], list[Ticket]]:
+    """The customer's conversations (but the excluded one) and tickets the agent may see,
+    newest first, at most HISTORY_LIMIT of each."""
+    conversations = (
+        conversations_for_agent(user)
+        .filter(customer_id=customer_id)
+        .exclude(pk=exclude_conversation_id)
+        .order_by("-created_at", "-id")[:HISTORY_LIMIT]
+    )
+    tickets = (
+        tickets_for_agent(user)
+        .filter(requester_id=customer_id)
+        .order_by("-created_at", "-id")[:HISTORY_LIMIT]
+    )
+    return list(conversations), list(tickets)
+
+
+def customer_get_for_agent(user: AbstractBaseUser, pk: int) -> Customer | None:
+    """The customer, or None when it does not exist or the agent sees none of its
+    conversations and tickets (the two look alike)."""
+    visible = conversations_for_agent(user).filter(customer_id=pk).exists() or (
+        tickets_for_agent(user).filter(requester_id=pk).exists()
+    )
+    if not visible:
+        return None
+    return Customer.objects.prefetch_related("identities").filter(pk=pk).first()

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from chat.models import Conversation, ConversationStatus, Customer, Message
 from chat.services import conversation_update_fields
+from desk.kernel import domain_events
 from desk.kernel.choices import Priority
-from desk.notifications import services as notifications
 from routing.models import Team
 from tickets import chat_link, errors, field_changes
 from tickets import events as ticket_events
@@ -88,8 +88,9 @@ def ticket_create(
     source: str = TicketSource.MANUAL,
 ) -> Ticket:
     """A new ticket (status `new`) with its number and a `created` event (new value: the source);
-    the agents who may see it hear `ticket.update` with `created`. It does not speak to the
-    conversation; `ticket_create_from_conversation` does."""
+    the agents who may see it hear `ticket.update` with `created`, and the domain event
+    `ticket.created` is recorded. It does not speak to the conversation;
+    `ticket_create_from_conversation` does."""
     if source not in TicketSource.values:
         raise ValueError(f"unknown source {source!r}")
     ticket = Ticket.objects.create(
@@ -110,7 +111,25 @@ def ticket_create(
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
     ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source)
     ticket_events.publish_ticket(ticket, created=True)
+    domain_events.record(
+        "ticket.created",
+        ticket_id=ticket.pk,
+        conversation_id=ticket.conversation_id,
+        payload={
+            "source": str(source),
+            "actor_id": _pk(actor),
+            "priority": int(ticket.priority),
+            "team_id": ticket.team_id,
+            "assignee_id": ticket.assignee_id,
+            # who had the chat when it became a ticket (they hear of it; automation may use it)
+            "conversation_assignee_id": conversation.assignee_id if conversation else None,
+        },
+    )
     return ticket
+
+
+def _pk(obj: Any) -> int | None:
+    return None if obj is None else obj.pk
 
 
 def ticket_event_add(
@@ -203,7 +222,11 @@ def apply_changes(
     replaces them or a `CustomFieldsPatch` merged into them. A status change must be allowed by
     `tickets.transitions` (TransitionError before anything is touched); a merged ticket keeps its
     status. Entering `resolved`/`closed` stamps `resolved_at`/`closed_at`; leaving them clears
-    both. A refusal (TicketError) raised midway is undone by the caller's transaction."""
+    both. A refusal (TicketError) raised midway is undone by the caller's transaction.
+
+    A change records the domain event `ticket.updated`: `fields` names every field changed,
+    `changes` has the old and new values of the small ones (`EVENT_VALUE_FIELDS`; ids for
+    the related rows)."""
     unknown = set(changes) - TICKET_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"fields not editable: {sorted(unknown)}")
@@ -214,9 +237,13 @@ def apply_changes(
         transition_check(old_status, changes["status"])
     updated: list[str] = []
     events: list[field_changes.FieldEvent] = []
+    values: dict[str, dict[str, Any]] = {}
+    tags_changed = False
     for name, value in changes.items():
         if name == "tags":
-            events += field_changes.tags_replace(locked, value)
+            tag_events = field_changes.tags_replace(locked, value)
+            tags_changed = bool(tag_events)
+            events += tag_events
             continue
         old = getattr(locked, name)
         if isinstance(value, field_changes.CustomFieldsPatch):
@@ -226,8 +253,21 @@ def apply_changes(
         setattr(locked, name, value)
         updated.append(name)
         events += field_changes.field_events(name, old, value)
+        if name in EVENT_VALUE_FIELDS:
+            values[name] = {"old": _event_value(old), "new": _event_value(value)}
     if not updated and not events:
         return None
+    domain_events.record(
+        "ticket.updated",
+        ticket_id=locked.pk,
+        conversation_id=locked.conversation_id,
+        payload={
+            "actor_id": _pk(actor),
+            "actor_customer_id": _pk(actor_customer),
+            "fields": sorted([*updated, *(["tags"] if tags_changed else [])]),
+            "changes": values,
+        },
+    )
     if "status" in updated:
         updated += _status_timestamps(locked)
     locked.save(update_fields=[*updated, "updated_at"])
@@ -243,6 +283,24 @@ def apply_changes(
             new_value=event.new_value,
         )
     return old_status if "status" in updated else None
+
+
+# Fields whose old and new values `ticket.updated` carries (ids for related rows); the others
+# (description, custom fields, tags) are only named: read the ticket.
+EVENT_VALUE_FIELDS = frozenset(
+    {"status", "priority", "assignee", "team", "category", "requester", "subject"}
+)
+
+
+def _event_value(value: Any) -> str | int | None:
+    """A field value as plain JSON: choices as their str/int value, related rows as their id."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    return value.pk
 
 
 def _status_timestamps(ticket: Ticket) -> list[str]:
@@ -269,15 +327,14 @@ def ticket_update_fields(
     nothing. A status change must be allowed (`tickets.transitions`, else TransitionError and
     nothing changes), and is told to the customer in the linked conversation."""
     (locked,) = lock_tickets(ticket)
-    before = (locked.updated_at, locked.assignee_id)
+    before = locked.updated_at
     # Who could see it before a change of team or assignee hears it too, so lists drop it.
     was_seen_by = ticket_events.ticket_groups(locked)
     old_status = apply_changes(locked, changes, actor=actor)
     if old_status is not None:
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status)
-    if locked.updated_at != before[0]:
+    if locked.updated_at != before:
         ticket_events.publish_ticket(locked, also_groups=was_seen_by)
-        notifications.notify_assigned(actor=actor, ticket=locked, old_assignee_id=before[1])
     return locked
 
 
@@ -340,7 +397,6 @@ def ticket_create_from_conversation(
         actor=actor, requester=locked.customer, data=filled, conversation=locked, source=source
     )
     chat_link.conversation_post_ticket_created(ticket=ticket)
-    notifications.notify_ticket_created(actor=actor, ticket=ticket, conversation=locked)
     return TicketFromConversation(ticket, True)
 
 
@@ -377,8 +433,8 @@ def ticket_reply(
     *, actor: AbstractBaseUser, ticket: Ticket, body: str, internal: bool
 ) -> TicketReply:
     """An agent's public reply (`comment` event, sent to the customer through the linked
-    conversation) or internal note (`note` event, never shown to the customer). Agents named
-    with `@username` hear of it (`desk.notifications.services.notify_mentions`).
+    conversation) or internal note (`note` event, never shown to the customer), and the domain
+    event `ticket.comment_added` (agents named with `@username` hear of it after commit).
 
     The first public reply stamps `first_responded_at`. A closed ticket takes notes only. A
     public reply is refused (`chat_out_of_scope`) when the ticket's chat is out of the agent's
@@ -390,22 +446,41 @@ def ticket_reply(
     if internal:
         event = ticket_event_add(ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text)
         ticket_events.publish_ticket(locked)
-        notifications.notify_mentions(actor=actor, ticket=locked, body=text)
+        _comment_added(event, actor=actor, internal=True)
         return TicketReply(event, None)
     if locked.status == TicketStatus.CLOSED:
         raise errors.ticket_closed()
     if not ticket_chat_reachable(actor, locked):
         raise errors.chat_out_of_scope()
     message = chat_link.conversation_post_ticket_reply(ticket=locked, actor=actor, body=text)
-    if locked.first_responded_at is None:
+    first_response = locked.first_responded_at is None
+    if first_response:
         locked.first_responded_at = timezone.now()
         locked.save(update_fields=["first_responded_at", "updated_at"])
     event = ticket_event_add(
         ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
     )
     ticket_events.publish_ticket(locked)
-    notifications.notify_mentions(actor=actor, ticket=locked, body=text)
+    _comment_added(event, actor=actor, internal=False, first_response=first_response)
     return TicketReply(event, message)
+
+
+def _comment_added(
+    row: TicketEvent, *, actor: AbstractBaseUser, internal: bool, first_response: bool = False
+) -> None:
+    """The domain event of an agent's reply or note; its text is the timeline row's body."""
+    domain_events.record(
+        "ticket.comment_added",
+        ticket_id=row.ticket_id,
+        conversation_id=row.ticket.conversation_id,
+        message_id=row.message_id,
+        payload={
+            "timeline_event_id": row.pk,
+            "actor_id": actor.pk,
+            "internal": internal,
+            "first_response": first_response,
+        },
+    )
 
 
 # ---- merge and links ----------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """The widget's HTTP endpoints under /api/widget/v1/ (no session: the visitor token is the key).
 
+`WidgetView` is how every widget endpoint authenticates, here and in the apps above chat (the
+ticket, rating and menu endpoints are tickets': tickets/widget/api.py).
+
 Views parse input, resolve the visitor from the token, call one service or selector, serialise.
 A missing or bad token is 403 `invalid_token`; another visitor's conversation or ticket is 404, like
 one that does not exist. Errors use the house shape `{"error": {"code", "message"}}`.
@@ -7,7 +10,7 @@ one that does not exist. Errors use the house shape `{"error": {"code", "message
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,9 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import events
-from chat.attachments import MAX_UPLOAD_BODY, UploadRejected
+from chat.attachments import MAX_UPLOAD_BODY
 from chat.models import WidgetSite, WidgetVisitor
-from chat.services import InvalidAttachment
 from chat.widget import selectors as widget_selectors
 from chat.widget import services as widget_services
 from chat.widget import sessions as widget_sessions
@@ -25,24 +27,15 @@ from chat.widget.serializers import (
     WidgetAttachmentRequestSerializer,
     WidgetAttachmentSerializer,
     WidgetHistoryQuerySerializer,
-    WidgetMenuRequestSerializer,
-    WidgetMenuTicketSerializer,
     WidgetMessagePageSerializer,
-    WidgetRatingRequestSerializer,
     WidgetSessionRequestSerializer,
     WidgetSessionResponseSerializer,
-    WidgetTicketSerializer,
     site_config,
 )
 from desk.kernel import ratelimit
 from desk.kernel.api_errors import ApiError
 from desk.kernel.json_input import JsonParser
 from routing.selectors import team_has_agent_online
-from tickets.customer_services import ticket_rate
-from tickets.errors import TicketError
-from tickets.models import Ticket
-from tickets.sources.menu import selectors as menu_selectors
-from tickets.sources.menu import services as menu_services
 
 TOKEN_HEADER = "X-Visitor-Token"  # noqa: S105 (a header name)
 TOKEN_PARAMETER = OpenApiParameter(
@@ -93,20 +86,17 @@ class SessionView(WidgetView):
         if site is None:
             raise exceptions.NotFound(_("No such widget site."))
         user = data.get("user")
-        try:
-            session = widget_sessions.widget_session_open(
-                site=site,
-                token=data.get("visitor_token", ""),
-                user=widget_sessions.SiteUser(**user) if user else None,
-                given_hash=data.get("user_hash", ""),
-                context=data.get("context") or {},
-                prechat=data.get("prechat"),
-                ip_address=_client_ip(request),
-            )
-        except widget_sessions.IdentityInvalid as exc:
-            raise ApiError(403, "identity_invalid", str(exc)) from exc
-        except widget_sessions.PrechatInvalid as exc:
-            raise serializers.ValidationError({"prechat": exc.errors}) from exc
+        # Refusals (IdentityInvalid 403, PrechatInvalid 400 `invalid`) answer for themselves
+        # (desk/kernel/errors.py).
+        session = widget_sessions.widget_session_open(
+            site=site,
+            token=data.get("visitor_token", ""),
+            user=widget_sessions.SiteUser(**user) if user else None,
+            given_hash=data.get("user_hash", ""),
+            context=data.get("context") or {},
+            prechat=data.get("prechat"),
+            ip_address=_client_ip(request),
+        )
         conversation = session.conversation
         return Response(
             {
@@ -173,16 +163,10 @@ class AttachmentView(WidgetView):
         ratelimit.enforce(("upload.visitor", visitor.pk))
         payload = WidgetAttachmentRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            attachment = widget_services.widget_attachment_upload(
-                visitor=visitor, upload=payload.validated_data["file"]
-            )
-        except UploadRejected as exc:
-            raise ApiError(400, exc.code, exc.message) from exc
-        except widget_services.PrechatRequired as exc:
-            raise ApiError(400, "prechat_required", _("Fill in the form first.")) from exc
-        except InvalidAttachment as exc:  # pragma: no cover - defensive
-            raise ApiError(400, "invalid_attachment", str(exc)) from exc
+        # Refusals (UploadRejected, PrechatRequired) are answered by the one error table.
+        attachment = widget_services.widget_attachment_upload(
+            visitor=visitor, upload=payload.validated_data["file"]
+        )
         return Response(events.attachment_json(attachment), status=status.HTTP_201_CREATED)
 
 
@@ -238,111 +222,4 @@ class MessagesView(WidgetView):
                 "last_seq": page.last_seq,
                 "has_more": page.has_more,
             }
-        )
-
-
-# A refused rating: the status per TicketError code (anything else is 400).
-RATING_STATUS = {"not_rateable": 409, "already_rated": 409, "not_requester": 404}
-
-
-class VisitorTicketView(WidgetView):
-    def ticket(self, request: Request, pk: int) -> Ticket:
-        ticket = widget_selectors.visitor_ticket(self.visitor(request), pk)
-        if ticket is None:
-            raise ApiError(404, "not_found", _("No such ticket."))
-        return ticket
-
-
-class TicketView(VisitorTicketView):
-    @extend_schema(
-        parameters=[TOKEN_PARAMETER],
-        responses=WidgetTicketSerializer,
-        summary="A ticket of the visitor: its status and whether it is rated",
-        description=(
-            "Only tickets made from the token's own conversations (others are 404 "
-            "`not_found`). The widget asks before offering the rating of a resolved ticket."
-        ),
-        tags=["widget"],
-        auth=[],
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(widget_selectors.visitor_ticket_json(self.ticket(request, pk)))
-
-
-class RatingView(VisitorTicketView):
-    parser_classes = [JsonParser]
-
-    @extend_schema(
-        parameters=[TOKEN_PARAMETER],
-        request=WidgetRatingRequestSerializer,
-        responses={200: WidgetTicketSerializer},
-        summary="Rate a resolved ticket (CSAT, once)",
-        description=(
-            "The requester rates a resolved or closed ticket 1–5 with an optional comment. "
-            "400 `invalid_score`; 409 `not_rateable` (not resolved or closed), "
-            "`already_rated`; 404 `not_found` (not the visitor's ticket)."
-        ),
-        tags=["widget"],
-        auth=[],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        ticket = self.ticket(request, pk)
-        payload = WidgetRatingRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        try:
-            rated = ticket_rate(
-                ticket=ticket,
-                customer=ticket.requester,
-                score=data["score"],
-                comment=data["comment"],
-            )
-        except TicketError as exc:
-            code = "not_found" if exc.code == "not_requester" else exc.code
-            raise ApiError(RATING_STATUS.get(exc.code, 400), code, exc.message) from exc
-        return Response(widget_selectors.visitor_ticket_json(rated))
-
-
-class MenuView(WidgetView):
-    parser_classes = [JsonParser]
-
-    @extend_schema(
-        parameters=[TOKEN_PARAMETER],
-        request=WidgetMenuRequestSerializer,
-        responses={201: WidgetMenuTicketSerializer},
-        summary="Answer a menu option: the answers become a ticket (转工单)",
-        description=(
-            "The answers go into the visitor's open conversation (started if none) as the "
-            "visitor's message, and a ticket (source `menu`) is made with the option's "
-            "category, priority, team and tags; the chat shows its card. 400 `invalid` with "
-            "`fields.answers.<key>` (required, not one of the choices, over 1000 characters, "
-            "unknown key), `prechat_required`; 403 `invalid_token`; 404 `not_found` (an "
-            "inactive option or another site's)."
-        ),
-        tags=["widget"],
-        auth=[],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        visitor = self.visitor(request)
-        option = menu_selectors.visitor_menu_option(visitor, pk)
-        if option is None:
-            raise ApiError(404, "not_found", _("No such menu option."))
-        payload = WidgetMenuRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            ticket = menu_services.ticket_create_from_menu(
-                visitor=visitor, option=option, answers=payload.validated_data["answers"]
-            )
-        except menu_services.MenuAnswersInvalid as exc:
-            raise serializers.ValidationError({"answers": exc.errors}) from exc
-        except widget_services.PrechatRequired as exc:
-            raise ApiError(400, "prechat_required", _("Fill in the form first.")) from exc
-        return Response(
-            {
-                "ticket_id": ticket.pk,
-                "number": ticket.number,
-                "status": ticket.status,
-                "conversation_id": ticket.conversation_id,
-            },
-            status=status.HTTP_201_CREATED,
         )

@@ -8,29 +8,25 @@ knows; it never joins anything else, so it never hears internal notes or other c
 
 import asyncio
 import json
-import re
 import time
 from typing import Any
 
-from chat import events, services
+from chat import events
+from chat.frames import message_send_fields, typing_state
 from chat.models import WidgetVisitor
 from chat.widget import selectors as widget_selectors
 from chat.widget import services as widget_services
 from chat.widget import sessions as widget_sessions
-from desk.kernel import ratelimit, realtime
+from desk.kernel import push_events, ratelimit, realtime
 from desk.kernel.db import db_async
 from desk.kernel.groups import GroupMembership
-from desk.kernel.ids import is_db_int
-from desk.kernel.socket import FrameError, JsonFrameConsumer
+from desk.kernel.push_events import frame
+from desk.kernel.socket import FrameError, JsonFrameConsumer, frame_integer
 from routing.selectors import team_has_agent_online
 
 CLOSE_FORBIDDEN = 4403  # bad, expired or revoked token: the widget renews its session
 CLOSE_UNAUTHENTICATED = 4401  # no `auth` frame first, or none within AUTH_TIMEOUT
 AUTH_TIMEOUT = 5.0  # seconds
-MAX_BODY_CHARS = 5000
-MAX_ATTACHMENTS = 10
-CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-TYPING_STATES = ("start", "stop")
 CUSTOMER_TYPING_FIELDS = ("type", "conversation_id", "by", "name", "state")
 # message.send is limited per visitor across all its sockets (desk/kernel/ratelimit.py).
 # typing frames beyond this are dropped without a word (they are only hints)
@@ -53,34 +49,6 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
-
-
-def _integer(content: dict, key: str, *, code: str = "invalid_frame") -> int:
-    value = content.get(key)
-    if not is_db_int(value, min_value=0):
-        raise FrameError(code, f"`{key}` must be a non-negative integer (64-bit).")
-    return value
-
-
-def _send_fields(content: dict) -> tuple[str, str, list[int]]:
-    client_msg_id = content.get("client_msg_id")
-    if not isinstance(client_msg_id, str) or not CLIENT_MSG_ID.fullmatch(client_msg_id):
-        raise FrameError("invalid_message", "`client_msg_id` must be 1-64 letters, digits or ._:-")
-    body = content.get("body", "")
-    if not isinstance(body, str) or len(body) > MAX_BODY_CHARS:
-        raise FrameError("invalid_message", f"`body` is text of at most {MAX_BODY_CHARS}.")
-    attachment_ids = content.get("attachment_ids", [])
-    if (
-        not isinstance(attachment_ids, list)
-        or len(attachment_ids) > MAX_ATTACHMENTS
-        or not all(is_db_int(i, min_value=1) for i in attachment_ids)
-    ):
-        raise FrameError(
-            "invalid_attachment", f"`attachment_ids` is a list of at most {MAX_ATTACHMENTS} ids."
-        )
-    if not body.strip() and not attachment_ids:
-        raise FrameError("invalid_message", "A message needs text or an attachment.")
-    return client_msg_id, body, attachment_ids
 
 
 class WidgetConsumer(GroupMembership, JsonFrameConsumer):
@@ -131,12 +99,12 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         await self.send_json(hello)
 
     def _hello(self) -> dict[str, Any]:
-        return {
-            "type": "hello",
-            "customer": {"name": self.visitor.customer.display_name},
-            "conversation": widget_services.conversation_state(self.visitor),
-            "agents_online": team_has_agent_online(team_id=self.visitor.site.team_id),
-        }
+        return frame(
+            push_events.HELLO,
+            customer={"name": self.visitor.customer.display_name},
+            conversation=widget_services.conversation_state(self.visitor),
+            agents_online=team_has_agent_online(team_id=self.visitor.site.team_id),
+        )
 
     async def disconnect(self, code):
         if getattr(self, "auth_timer", None) is not None:
@@ -155,12 +123,12 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
 
     async def event_push(self, message: dict) -> None:
         kind = message.get("kind")
-        if kind == "session.revoked":  # the visitor signed out: every socket of theirs ends
+        if kind == push_events.SESSION_REVOKED:  # signed out: every socket of theirs ends
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        if kind == "conversation.new":
+        if kind == push_events.CONVERSATION_NEW:
             await self.follow(message["conversation_id"])
-        elif kind == "typing":  # only what a customer may know of who types
+        elif kind == push_events.TYPING:  # only what a customer may know of who types
             event = json.loads(message["text"])
             shown = {key: event.get(key) for key in CUSTOMER_TYPING_FIELDS}
             message = {**message, "text": json.dumps(shown)}
@@ -170,88 +138,81 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
 
     async def frame_ping(self, content):
         await ratelimit.socket_refresh("visitor", self.visitor.pk, self.channel_name)
-        await self.send_json({"type": "pong", "ref": content.get("ref")})
+        await self.send_json(frame(push_events.PONG, ref=content.get("ref")))
 
     async def frame_message_send(self, content):
-        client_msg_id, body, attachment_ids = _send_fields(content)
+        send = message_send_fields(content)
         await ratelimit.aenforce(("message.visitor", self.visitor.pk))
-        result = await db_async(self._send)(client_msg_id, body, attachment_ids)
+        result = await db_async(self._send)(send.client_msg_id, send.body, send.attachment_ids)
         # The service's transaction has committed: the ack never runs ahead of the row. It goes
         # out before we subscribe to a new conversation's pushes, so a Redis outage (pushes are
         # only hints) never withholds the ack of a stored message.
         await self.send_json(
-            {
-                "type": "ack",
-                "ref": content.get("ref"),
-                "client_msg_id": client_msg_id,
-                "message_id": result["id"],
-                "seq": result["seq"],
-                "conversation_id": result["conversation_id"],
-                "message": result,
-            }
+            frame(
+                push_events.ACK,
+                ref=content.get("ref"),
+                client_msg_id=send.client_msg_id,
+                message_id=result["id"],
+                seq=result["seq"],
+                conversation_id=result["conversation_id"],
+                message=result,
+            )
         )
         await self.follow(result["conversation_id"])
 
     def _send(self, client_msg_id: str, body: str, attachment_ids: list[int]) -> dict[str, Any]:
-        try:
-            result = widget_services.widget_message_send(
-                visitor=self.visitor,
-                client_msg_id=client_msg_id,
-                body=body,
-                attachment_ids=attachment_ids,
-                conversation_id=self.current_id,
-            )
-        except services.ConversationClosed as exc:
-            raise FrameError("conversation_closed", str(exc)) from exc
-        except services.InvalidAttachment as exc:
-            raise FrameError("invalid_attachment", str(exc)) from exc
-        except widget_services.PrechatRequired as exc:
-            raise FrameError("prechat_required", str(exc)) from exc
+        # Refusals (closed, attachment, pre-chat form) are answered from the one error table
+        # (desk/kernel/errors.py, chat/errors.py).
+        result = widget_services.widget_message_send(
+            visitor=self.visitor,
+            client_msg_id=client_msg_id,
+            body=body,
+            attachment_ids=attachment_ids,
+            conversation_id=self.current_id,
+        )
         return events.customer_message_json(result.message)
 
     async def frame_sync(self, content):
-        conversation_id = _integer(content, "conversation_id")
-        after_seq = _integer(content, "after_seq")
+        conversation_id = frame_integer(content, "conversation_id")
+        after_seq = frame_integer(content, "after_seq")
         page = await db_async(widget_selectors.visitor_messages_after)(
             self.visitor, conversation_id, after_seq=after_seq
         )
         if page is None:
             raise FrameError("not_found", "No such conversation.")
         await self.follow(page.conversation_id)
-        frame = {
-            "type": "messages",
-            "conversation_id": page.conversation_id,
-            "messages": page.messages,
-            "last_seq": page.last_seq,
-            "has_more": page.has_more,
-        }
+        answer = frame(
+            push_events.MESSAGES,
+            conversation_id=page.conversation_id,
+            messages=page.messages,
+            last_seq=page.last_seq,
+            has_more=page.has_more,
+        )
         if content.get("ref") is not None:
-            frame["ref"] = content["ref"]
-        await self.send_json(frame)
+            answer["ref"] = content["ref"]
+        await self.send_json(answer)
 
     async def frame_typing(self, content):
-        state = content.get("state")
-        if state not in TYPING_STATES:
-            raise FrameError("invalid_frame", "`state` must be 'start' or 'stop'.")
+        state = typing_state(content)
         if self.current_id is None or not self.typings.take():
             return  # nobody to tell yet, or too chatty: typing is only a hint
         await realtime.send_ephemeral(
             [events.conversation_agents(self.current_id)],
-            {
-                "type": "typing",
-                "conversation_id": self.current_id,
-                "by": "customer",
-                "name": self.visitor.customer.display_name,
-                "state": state,
-            },
+            frame(
+                push_events.TYPING,
+                conversation_id=self.current_id,
+                by="customer",
+                name=self.visitor.customer.display_name,
+                state=state,
+            ),
         )
 
     async def frame_read(self, content):
-        seq = _integer(content, "seq")
+        seq = frame_integer(content, "seq")
         conversation_id = content.get("conversation_id", self.current_id)
         if conversation_id is None:
             raise FrameError("not_found", "No conversation yet.")
-        conversation_id = _integer({"conversation_id": conversation_id}, "conversation_id")
+        conversation_id = frame_integer({"conversation_id": conversation_id}, "conversation_id")
         done = await db_async(widget_services.widget_mark_read)(
             visitor=self.visitor, conversation_id=conversation_id, seq=seq
         )

@@ -11,7 +11,6 @@ from typing import Any
 from chat import events, selectors
 from chat.models import Conversation, WidgetVisitor
 from chat.widget.services import visitor_conversations
-from tickets.models import Ticket
 
 HISTORY_PAGE = 30
 
@@ -27,27 +26,6 @@ class MessagePage:
 def visitor_conversation_get(visitor: WidgetVisitor, conversation_id: int) -> Conversation | None:
     """The conversation if it is the visitor's; None otherwise (unknown and foreign alike)."""
     return visitor_conversations(visitor).filter(pk=conversation_id).first()
-
-
-def visitor_ticket(visitor: WidgetVisitor, ticket_id: int) -> Ticket | None:
-    """A ticket made from one of the visitor's conversations with the visitor as its requester;
-    None otherwise (unknown and foreign alike)."""
-    return Ticket.objects.filter(
-        pk=ticket_id,
-        conversation__in=visitor_conversations(visitor),
-        requester_id=visitor.customer_id,
-    ).first()
-
-
-def visitor_ticket_json(ticket: Ticket) -> dict[str, Any]:
-    """What the widget may know of a ticket: enough to draw its card and offer the rating."""
-    return {
-        "ticket_id": ticket.pk,
-        "number": ticket.number,
-        "status": ticket.status,
-        "rated": ticket.csat_score is not None,
-        "score": ticket.csat_score,
-    }
 
 
 def visitor_messages_after(

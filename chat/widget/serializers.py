@@ -5,9 +5,9 @@ from typing import Any
 from rest_framework import serializers
 
 from chat.models import WidgetSite
+from chat.widget.extensions import site_config_parts
 from chat.widget.sessions import CONTEXT_LIMITS, PRECHAT_LIMITS
 from desk.kernel.ids import IdField
-from tickets.sources.menu.selectors import site_menu_json
 
 
 class _Text(serializers.CharField):
@@ -26,15 +26,9 @@ class _Text(serializers.CharField):
 class WidgetContextSerializer(serializers.Serializer):
     """Where the visitor is; strings only, each cut to its size."""
 
-    page_url = _Text(CONTEXT_LIMITS["page_url"])
-    page_title = _Text(CONTEXT_LIMITS["page_title"])
-    referrer = _Text(CONTEXT_LIMITS["referrer"])
-    browser = _Text(CONTEXT_LIMITS["browser"])
-    os = _Text(CONTEXT_LIMITS["os"])
-    device = _Text(CONTEXT_LIMITS["device"])
-    language = _Text(CONTEXT_LIMITS["language"])
-    app_version = _Text(CONTEXT_LIMITS["app_version"])
-    network_type = _Text(CONTEXT_LIMITS["network_type"])
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # The widget's context fields and their sizes (chat/context.py, chat/widget/sessions.py).
+        return {name: _Text(limit) for name, limit in CONTEXT_LIMITS.items()}
 
 
 class WidgetSiteUserSerializer(serializers.Serializer):
@@ -92,24 +86,6 @@ class WidgetPrechatFormSerializer(serializers.Serializer):
     topics = serializers.ListField(child=serializers.CharField())
 
 
-def _label_field() -> serializers.DictField:
-    return serializers.DictField(child=serializers.CharField(), help_text='"zh-hans" and "en".')
-
-
-class WidgetMenuQuestionSerializer(serializers.Serializer):
-    key = serializers.SlugField()
-    label = _label_field()
-    kind = serializers.ChoiceField(choices=["text", "textarea", "choice"])
-    choices = serializers.ListField(child=serializers.CharField())
-    required = serializers.BooleanField()
-
-
-class WidgetMenuOptionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    label = _label_field()
-    questions = WidgetMenuQuestionSerializer(many=True)
-
-
 class WidgetSiteConfigSerializer(serializers.Serializer):
     """The public part of a site: never its secret, team or allowed origins."""
 
@@ -123,7 +99,13 @@ class WidgetSiteConfigSerializer(serializers.Serializer):
     offline_tickets = serializers.BooleanField(
         help_text="Leave-a-message mode: with no agent online, a first message becomes a ticket."
     )
-    menu = WidgetMenuOptionSerializer(many=True, help_text="The active menu options (转工单).")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """The built-in keys, then those the apps above chat add (chat/widget/extensions.py)."""
+        fields = super().get_fields()
+        for part in site_config_parts():
+            fields[part.key] = part.field()
+        return fields
 
 
 def site_config(site: WidgetSite) -> dict[str, Any]:
@@ -141,7 +123,7 @@ def site_config(site: WidgetSite) -> dict[str, Any]:
         },
         "require_identity": site.require_identity,
         "offline_tickets": site.offline_tickets,
-        "menu": site_menu_json(site.pk),
+        **{part.key: part.build(site) for part in site_config_parts()},
     }
 
 
@@ -226,36 +208,3 @@ class WidgetMessagePageSerializer(serializers.Serializer):
 
 class WidgetHistoryQuerySerializer(serializers.Serializer):
     before_seq = IdField(required=False)
-
-
-class WidgetTicketSerializer(serializers.Serializer):
-    ticket_id = serializers.IntegerField()
-    number = serializers.CharField()
-    status = serializers.CharField()
-    rated = serializers.BooleanField()
-    score = serializers.IntegerField(allow_null=True)
-
-
-class WidgetRatingRequestSerializer(serializers.Serializer):
-    """The score is checked by the rating service (a whole number 1–5, else `invalid_score`)."""
-
-    score = serializers.JSONField(allow_null=True, help_text="A whole number from 1 to 5.")
-    comment = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
-    )
-
-
-class WidgetMenuRequestSerializer(serializers.Serializer):
-    """Checked against the option's questions by the service (required, choices, lengths)."""
-
-    answers = serializers.DictField(
-        child=serializers.JSONField(allow_null=True),
-        help_text="Answer per question key; text of at most 1000 characters.",
-    )
-
-
-class WidgetMenuTicketSerializer(serializers.Serializer):
-    ticket_id = serializers.IntegerField()
-    number = serializers.CharField()
-    status = serializers.CharField()
-    conversation_id = serializers.IntegerField()

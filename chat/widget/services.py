@@ -7,13 +7,11 @@ to has closed since (the resend returns the stored message; it never makes a sec
 A message to a closed conversation starts a new conversation (closed is final for the customer; the
 new one is routed afresh, `conversation.new` tells every tab of the visitor).
 
-A newly stored message is handed to tickets in the same transaction
-(`tickets.chat_hooks.ticket_customer_message_stored`): it continues the conversation's ticket (a
-resolved one reopens) or may fire a keyword trigger. A resend hands over nothing.
-
-Leave-a-message mode: when the first message of a conversation arrives while no agent of the
-site's team is online (and the site has `offline_tickets`), the conversation becomes a ticket
-(source `offline`). Later messages skip the check, so the fast path costs nothing more.
+Nothing else happens in the message's transaction. A newly stored message records the
+`message.created` domain event (chat.services.message_create); after commit its handlers
+(desk/event_handlers.py, tickets/handlers.py) continue the conversation's ticket or fire a keyword
+trigger, and turn the first message of a conversation nobody can answer now into a leave-a-message
+ticket when the site has `offline_tickets`. A resend records nothing.
 """
 
 from collections.abc import Sequence
@@ -34,13 +32,9 @@ from chat.models import (
     DeliveryState,
     Message,
     SenderType,
-    WidgetSite,
     WidgetVisitor,
 )
 from desk.kernel import ratelimit, realtime
-from routing.selectors import team_has_agent_online
-from tickets.chat_hooks import ticket_customer_message_stored
-from tickets.sources.offline import ticket_for_offline_conversation
 
 OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
 
@@ -105,17 +99,7 @@ def visitor_conversation_start(
         customer=locked.customer,
         channel=Channel.WEB,
         subject=subject[:200],
-        context=services.ConversationContext(
-            device=ctx.get("device", ""),
-            os=ctx.get("os", ""),
-            browser=ctx.get("browser", ""),
-            app_version=ctx.get("app_version", ""),
-            network_type=ctx.get("network_type", ""),
-            page_url=ctx.get("page_url", ""),
-            page_title=ctx.get("page_title", ""),
-            referrer=ctx.get("referrer", ""),
-            ip_address=locked.ip_address,
-        ),
+        context=services.ConversationContext.from_mapping(ctx, ip_address=locked.ip_address),
     )
     conversation.team_id = site.team_id
     conversation.widget_site = site
@@ -142,24 +126,33 @@ def widget_message_send(
 ) -> services.MessageResult:
     """A visitor's message, stored once: a resend returns the first row wherever it went.
 
-    `conversation_id` is the socket's current conversation: while it is open the message goes
-    straight in (message_create locks it within the visitor's conversations, dedupes, and
-    refuses it if it has closed); otherwise the slow path locks the visitor and finds or starts
-    the open conversation."""
-    earlier = _earlier_send(visitor, client_msg_id)
-    if earlier is not None:
-        return services.MessageResult(earlier, False)
+    `conversation_id` is the socket's current conversation. The fast path stores straight into
+    it: `message_create` with `within` = the visitor's conversations is three statements (the
+    conversation's conditional UPDATE, the message and the domain event), and that UPDATE's
+    WHERE also asks that no conversation of the visitor holds a customer message with this
+    `client_msg_id`. That is the resend after the conversation changed (stored in a conversation
+    that has closed since, resent into the open one a new socket now follows); a resend into the
+    same conversation is refused by the unique constraint (conversation, client_msg_id) as well,
+    which also settles two concurrent sends of one id there. Either way nothing is written and
+    the stored row is read on message_create's rare path.
+
+    Why the condition is enough without a lock on the visitor: a visitor has one open
+    conversation at a time (started under the visitor's lock), so the earlier conversation A
+    was closed before the current one B existed. Closing A updates A's row, which waits for the
+    row lock a send into A holds until its commit; so any message stored in A committed before
+    B was created, hence before a send into B begins, and that send's UPDATE sees it.
+
+    Closed, or not this visitor's: the slow path locks the visitor, looks the id up across its
+    conversations and finds or starts the open conversation."""
     if conversation_id is not None:
         try:
-            with transaction.atomic():
-                return _send_into(
-                    visitor.site,
-                    Conversation(pk=conversation_id),
-                    client_msg_id,
-                    body,
-                    attachment_ids,
-                    within=visitor_conversations(visitor),
-                )
+            return _send_into(
+                Conversation(pk=conversation_id),
+                client_msg_id,
+                body,
+                attachment_ids,
+                within=visitor_conversations(visitor),
+            )
         except (services.ConversationClosed, Conversation.DoesNotExist):
             pass  # closed (or not this visitor's): find or start the open one below
     return _widget_message_send_slow(visitor, client_msg_id, body, attachment_ids)
@@ -176,16 +169,13 @@ def _earlier_send(visitor: WidgetVisitor, client_msg_id: str) -> Message | None:
 
 
 def _send_into(
-    site: WidgetSite,
     conversation: Conversation,
     client_msg_id: str,
     body: str,
     attachment_ids: Sequence[int],
     within: QuerySet[Conversation] | None = None,
 ) -> services.MessageResult:
-    """Store the message; a new one also goes to tickets, and the first one of a conversation
-    nobody can answer now becomes a ticket (call inside a transaction)."""
-    result = services.message_create(
+    return services.message_create(
         within=within,
         conversation=conversation,
         sender_type=SenderType.CUSTOMER,
@@ -194,16 +184,6 @@ def _send_into(
         attachment_ids=attachment_ids,
         refuse_closed=True,
     )
-    if result.created:
-        message = result.message
-        ticket_customer_message_stored(message=message)
-        if (
-            message.seq == 1
-            and site.offline_tickets
-            and not team_has_agent_online(team_id=message.conversation.team_id)
-        ):
-            ticket_for_offline_conversation(conversation=message.conversation)
-    return result
 
 
 @transaction.atomic
@@ -215,7 +195,7 @@ def _widget_message_send_slow(
     if earlier is not None:
         return services.MessageResult(earlier, False)
     conversation, _ = visitor_conversation_start(visitor=locked)
-    return _send_into(locked.site, conversation, client_msg_id, body, attachment_ids)
+    return _send_into(conversation, client_msg_id, body, attachment_ids)
 
 
 @transaction.atomic

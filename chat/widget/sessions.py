@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from chat import context as context_fields
 from chat import services
 from chat.models import (
     Conversation,
@@ -49,33 +50,37 @@ from chat.models import (
 )
 from chat.widget import services as widget_services
 from desk.kernel import ratelimit, realtime
+from desk.kernel.errors import DomainError, ErrorAnswer, invalid_fields
+from desk.kernel.push_events import SESSION_REVOKED, frame
 
 TOKEN_SALT = "unidesk.widget"  # noqa: S105 (a signing salt, not a secret)
 TOKEN_MAX_AGE = 8 * 3600  # a token opens the socket and the API for 8 hours
 RESUME_MAX_AGE = 365 * 24 * 3600  # and resumes its visitor (for a fresh token) for a year
 
+# What the widget reports: the conversation context (chat/context.py) and the visitor's language.
 CONTEXT_LIMITS = {
-    "page_url": 2000,
-    "page_title": 300,
-    "referrer": 2000,
-    "browser": 100,
-    "os": 100,
-    "device": 100,
-    "language": 16,
-    "app_version": 50,
-    "network_type": 30,
+    **context_fields.CONTEXT_LIMITS,
+    "language": Customer._meta.get_field("language").max_length,
 }
 PRECHAT_LIMITS = {"name": 200, "email": 254, "phone": 40, "topic": 200}
 
 
-class IdentityInvalid(PermissionError):
-    """The site requires a verified user, or the user hash is wrong."""
+class IdentityInvalid(DomainError, PermissionError):
+    """The site requires a verified user, or the user hash is wrong: 403 `identity_invalid`."""
+
+    code = "identity_invalid"
+    status = 403
 
 
-class PrechatInvalid(ValueError):
+class PrechatInvalid(DomainError, ValueError):
+    """Pre-chat answers refused: the API's `invalid` shape, `fields: {"prechat": errors}`."""
+
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("invalid pre-chat answers")
         self.errors = errors
+
+    def answer(self) -> ErrorAnswer:
+        return invalid_fields({"prechat": self.errors})
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def widget_visitor_sign_out(*, actor: object, visitor: WidgetVisitor) -> None:
     on this browser). Its open sockets are closed with 4403 after commit. `actor` is the visitor
     itself or the session that noticed the sign-out."""
     WidgetVisitor.objects.filter(pk=visitor.pk).update(token_version=F("token_version") + 1)
-    realtime.publish([widget_services.visitor_group(visitor)], {"type": "session.revoked"})
+    realtime.publish([widget_services.visitor_group(visitor)], frame(SESSION_REVOKED))
 
 
 # ---- identity -----------------------------------------------------------------------------
@@ -228,7 +233,7 @@ def clean_context(context: Mapping[str, Any]) -> dict[str, str]:
     cleaned = {}
     for name, limit in CONTEXT_LIMITS.items():
         value = str(context.get(name) or "").strip()[:limit]
-        if name in ("page_url", "referrer") and not value.startswith(("http://", "https://")):
+        if name in context_fields.URL_FIELDS and not value.startswith(("http://", "https://")):
             value = ""
         if value:
             cleaned[name] = value

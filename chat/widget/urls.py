@@ -1,4 +1,5 @@
-"""The widget's API, mounted at /api/widget/v1/ (namespace `widget-api`)."""
+"""The widget's API, mounted at /api/widget/v1/ (namespace `widget-api`, desk/urls.py) with the
+endpoints of the apps above chat (tickets/widget/urls.py)."""
 
 from django.urls import path
 
@@ -18,7 +19,4 @@ urlpatterns = [
         widget_api.MessagesView.as_view(),
         name="messages",
     ),
-    path("tickets/<id:pk>/", widget_api.TicketView.as_view(), name="ticket"),
-    path("menu/<id:pk>/", widget_api.MenuView.as_view(), name="menu"),
-    path("tickets/<id:pk>/rating/", widget_api.RatingView.as_view(), name="ticket-rating"),
 ]

@@ -1,4 +1,8 @@
-"""One error shape for the whole API: `{"error": {"code", "message", "fields"?}}`."""
+"""One error shape for the whole API: `{"error": {"code", "message", "fields"?}}`.
+
+Domain errors (services' refusals) are answered from the one table in `desk.kernel.errors`
+(status, code, message), which the sockets' `error` frames use too; views do not catch them.
+"""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -6,13 +10,17 @@ from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from desk.kernel.ratelimit import RateLimited
+from desk.kernel.errors import ErrorAnswer, error_answer
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, RateLimited):
-        exc = TooManyRequests(exc.retry_after)
+    answer = error_answer(exc)
+    if answer is not None:
+        if answer.fields is None:
+            return domain_error_response(answer)
+        exc = exceptions.ValidationError(answer.fields)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -26,9 +34,18 @@ def exception_handler(exc, context):
         detail = getattr(exc, "detail", None)
         code = detail.code if hasattr(detail, "code") else getattr(exc, "default_code", "error")
         body = {"code": str(code), "message": str(detail or exc)}
-        if isinstance(exc, TooManyRequests):
-            body["retry_after"] = exc.wait
     return Response({"error": body}, status=response.status_code, headers=response.headers)
+
+
+def domain_error_response(answer: ErrorAnswer) -> Response:
+    """A domain error's answer: its status, `{"error": {"code", "message", ...extra}}`; a
+    `retry_after` also goes out as the `Retry-After` header."""
+    set_rollback()
+    headers = {}
+    if "retry_after" in answer.extra:
+        headers["Retry-After"] = str(answer.extra["retry_after"])
+    body = {"code": answer.code, "message": answer.message, **answer.extra}
+    return Response({"error": body}, status=answer.status, headers=headers)
 
 
 class ApiError(exceptions.APIException):
@@ -78,12 +95,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return error_json(500, "server_error", _("Something went wrong on our side."))
     return defaults.server_error(request)
-
-
-class TooManyRequests(ApiError):
-    """429 `rate_limited`: DRF adds `Retry-After` from `wait`; the body says `retry_after`."""
-
-    def __init__(self, retry_after: int):
-        message = _("Too many requests; try again in %(seconds)d s.") % {"seconds": retry_after}
-        super().__init__(429, "rate_limited", message)
-        self.wait = retry_after

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from desk.kernel.errors import DomainError, ErrorAnswer
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +75,23 @@ return 1
 """
 
 
-class RateLimited(Exception):
-    """Over a limit: the API answers 429 with `Retry-After`, a socket an `error` frame."""
+class RateLimited(DomainError):
+    """Over a limit: the API answers 429 with `Retry-After`, a socket an `error` frame; both
+    say `retry_after` (desk/kernel/errors.py)."""
+
+    code = "rate_limited"
+    status = 429
 
     def __init__(self, retry_after: int):
-        super().__init__(f"rate limited; retry after {retry_after} s")
+        super().__init__(
+            _("Too many requests; try again in %(seconds)d s.") % {"seconds": retry_after}
+        )
         self.retry_after = retry_after
+
+    def answer(self) -> ErrorAnswer:
+        return ErrorAnswer(
+            self.status, self.code, str(self.message), extra={"retry_after": self.retry_after}
+        )
 
 
 @dataclass(frozen=True)

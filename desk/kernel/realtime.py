@@ -17,6 +17,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from desk.kernel import push_events
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,7 +33,9 @@ def agents_group() -> str:
 
 
 def publish(groups: Iterable[str], event: dict[str, Any]) -> None:
-    """Send `event` to each group once the current transaction commits."""
+    """Send `event` to each group once the current transaction commits. The event must be
+    one the catalogue declares (desk/kernel/push_events.py)."""
+    push_events.check(event, push_events.PUSH)
     targets = list(dict.fromkeys(groups))
     transaction.on_commit(lambda: send_now(targets, event))
 
@@ -111,6 +115,7 @@ async def send_ephemeral(
 ) -> None:
     """From a consumer, now: events that change no row (typing, viewers). `skip_channel` (the
     sender's own socket) does not get its copy. Lost while Redis is down, like any push."""
+    push_events.check(event, push_events.PUSH)
     layer = get_channel_layer()
     if layer is None:
         return

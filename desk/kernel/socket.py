@@ -1,4 +1,9 @@
-"""The JSON frame handling every Unidesk socket shares: parse, dispatch by `type`, error frames."""
+"""The JSON frame handling every Unidesk socket shares: parse, dispatch by `type`, error frames.
+
+A frame handler that raises a domain error (desk/kernel/errors.py: `FrameError`, a service's
+refusal, `RateLimited` …) is answered with the `error` frame of the one error table; the socket
+stays open. Every frame sent is one the catalogue declares (desk/kernel/push_events.py).
+"""
 
 import contextlib
 import functools
@@ -10,21 +15,29 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
+from desk.kernel import push_events
+from desk.kernel.errors import DomainError, error_answer
 from desk.kernel.groups import socket_channel
+from desk.kernel.ids import is_db_int
 from desk.kernel.json_input import MAX_JSON_DEPTH, json_loads
-from desk.kernel.ratelimit import RateLimited
 
 MAX_FRAME_BYTES = 64 * 1024
 
 
-class FrameError(Exception):
+class FrameError(DomainError):
     """A client frame that cannot be handled; becomes an `error` frame, the socket stays open."""
 
     def __init__(self, code: str, message: str, ref: Any = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
         self.ref = ref
+
+
+def frame_integer(content: dict, key: str, *, code: str = "invalid_frame") -> int:
+    """The frame's `key` as a non-negative 64-bit integer, else FrameError(`code`)."""
+    value = content.get(key)
+    if not is_db_int(value, min_value=0):
+        raise FrameError(code, f"`{key}` must be a non-negative integer (64-bit).")
+    return value
 
 
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
@@ -86,23 +99,29 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             await handler(content)
-        except FrameError as exc:
+        except Exception as exc:
+            answer = error_answer(exc)
+            if answer is None:
+                raise
+            ref = exc.ref if isinstance(exc, FrameError) else None
+            extra = {**answer.extra, **({"fields": answer.fields} if answer.fields else {})}
             await self.send_error(
-                exc.code, exc.message, exc.ref if exc.ref is not None else content.get("ref")
-            )
-        except RateLimited as exc:  # shared limits (desk/kernel/ratelimit.py): wait, then resend
-            await self.send_error(
-                "rate_limited",
-                f"Too many; try again in {exc.retry_after} s.",
-                content.get("ref"),
-                retry_after=exc.retry_after,
+                answer.code,
+                answer.message,
+                ref if ref is not None else content.get("ref"),
+                **extra,
             )
 
     async def send_error(self, code: str, message: str, ref: Any = None, **extra: Any) -> None:
-        frame = {"type": "error", "code": code, "message": message, **extra}
+        frame = push_events.frame(push_events.ERROR, code=code, message=message, **extra)
         if ref is not None:
             frame["ref"] = ref
         await self.send_json(frame)
+
+    async def send_json(self, content, close=False):
+        """Only frames the catalogue declares (desk/kernel/push_events.py) leave a socket."""
+        push_events.check(content, push_events.DIRECT)
+        await super().send_json(content, close=close)
 
     async def event_push(self, message: dict) -> None:
         """Channel-layer events published through `desk.kernel.realtime` (already JSON text)."""

@@ -15,8 +15,10 @@ Who hears what (docs/protocol.md, `notification`):
 - `ticket_created`: a conversation assigned to an agent became a ticket by someone else's hand or
   by itself (keyword trigger, menu, timeout …: no actor; the ticket's `source` says which).
 
-Rows are written in the caller's transaction; the push goes out after commit
-(`desk.kernel.realtime`).
+Tickets do not call these: they record domain events (`ticket.created`, `ticket.updated`,
+`ticket.comment_added`, `ticket.customer_replied`) and `desk.notifications.handlers` calls these
+after the ticket's transaction committed, each in its own transaction; the push goes out after
+that one commits (`desk.kernel.realtime`).
 """
 
 import re
@@ -29,7 +31,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chat.models import Conversation, Customer
 from desk.kernel import realtime
 from desk.notifications.models import EXCERPT_MAX, Notification, NotificationKind
 from routing.models import AgentProfile
@@ -88,7 +89,7 @@ def notify(
     actor: AbstractBaseUser | None = None,
     actor_name: str = "",
     ticket: Ticket | None = None,
-    conversation: Conversation | None = None,
+    conversation_id: int | None = None,
     text: str = "",
 ) -> Notification | None:
     """Write one notification and push it to the recipient's tabs after commit. Nobody is told
@@ -103,14 +104,14 @@ def notify(
         actor=actor,
         actor_name=(actor_name or agent_display_name(actor))[:150],
         ticket=ticket,
-        conversation=conversation,
+        conversation_id=conversation_id,
         excerpt=excerpt(text),
     )
     _publish(recipient.pk, {"op": "new", "notification": notification_json(notification)})
     return notification
 
 
-# ---- what the ticket services call ----------------------------------------------------------
+# ---- what the ticket event handlers call ------------------------------------------------------
 
 
 def mentioned_names(text: str) -> list[str]:
@@ -143,18 +144,22 @@ def mentioned_agents(text: str) -> list[AbstractBaseUser]:
     )
 
 
-def notify_mentions(*, actor: AbstractBaseUser, ticket: Ticket, body: str) -> list[Notification]:
+def notify_mentions(
+    *, actor: AbstractBaseUser | None, ticket: Ticket, body: str
+) -> list[Notification]:
     """A `mention` for every agent the text names who may see the ticket, once each."""
     sent = []
     for user in mentioned_agents(body):
-        if user.pk == actor.pk or not tickets_for_agent(user).filter(pk=ticket.pk).exists():
+        if actor is not None and user.pk == actor.pk:
+            continue
+        if not tickets_for_agent(user).filter(pk=ticket.pk).exists():
             continue
         notification = notify(
             recipient=user,
             kind=NotificationKind.MENTION,
             actor=actor,
             ticket=ticket,
-            conversation=ticket.conversation,
+            conversation_id=ticket.conversation_id,
             text=body,
         )
         if notification is not None:
@@ -162,13 +167,21 @@ def notify_mentions(*, actor: AbstractBaseUser, ticket: Ticket, body: str) -> li
     return sent
 
 
-def notify_customer_reply(*, ticket: Ticket, customer: Customer, body: str) -> Notification | None:
-    """The ticket's assignee hears that its customer wrote, unless a reply notification of this
-    ticket is still unread."""
-    if ticket.assignee_id is None:
+@transaction.atomic
+def notify_customer_reply(
+    *, ticket: Ticket, assignee: AbstractBaseUser | None, customer_name: str, body: str
+) -> Notification | None:
+    """The ticket's assignee (when the customer wrote) hears that its customer wrote, unless a
+    reply notification of this ticket is still unread.
+
+    The assignee's row is locked (`FOR NO KEY UPDATE`: other notifications of theirs are still
+    written meanwhile) so that two replies handled at once by two workers do not both find
+    nothing unread and both notify."""
+    if assignee is None:
         return None
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=assignee.pk).exists()
     waiting = Notification.objects.filter(
-        recipient_id=ticket.assignee_id,
+        recipient_id=assignee.pk,
         ticket=ticket,
         kind=NotificationKind.TICKET_REPLY,
         read_at__isnull=True,
@@ -176,43 +189,43 @@ def notify_customer_reply(*, ticket: Ticket, customer: Customer, body: str) -> N
     if waiting.exists():
         return None
     return notify(
-        recipient=ticket.assignee,
+        recipient=assignee,
         kind=NotificationKind.TICKET_REPLY,
-        actor_name=str(customer),
+        actor_name=customer_name,
         ticket=ticket,
-        conversation=ticket.conversation,
+        conversation_id=ticket.conversation_id,
         text=body,
     )
 
 
 def notify_assigned(
-    *, actor: AbstractBaseUser | None, ticket: Ticket, old_assignee_id: int | None
+    *, actor: AbstractBaseUser | None, ticket: Ticket, assignee: AbstractBaseUser | None
 ) -> Notification | None:
-    """A new assignee hears that someone else gave them the ticket."""
-    if ticket.assignee_id is None or ticket.assignee_id == old_assignee_id:
+    """The new assignee hears that someone else gave them the ticket."""
+    if assignee is None:
         return None
     return notify(
-        recipient=ticket.assignee,
+        recipient=assignee,
         kind=NotificationKind.TICKET_ASSIGNED,
         actor=actor,
         ticket=ticket,
-        conversation=ticket.conversation,
+        conversation_id=ticket.conversation_id,
         text=ticket.subject,
     )
 
 
 def notify_ticket_created(
-    *, actor: AbstractBaseUser | None, ticket: Ticket, conversation: Conversation
+    *, actor: AbstractBaseUser | None, ticket: Ticket, conversation_agent: AbstractBaseUser | None
 ) -> Notification | None:
-    """The agent the conversation is assigned to hears that it became a ticket."""
-    if conversation.assignee_id is None:
+    """The agent the conversation was assigned to hears that it became a ticket."""
+    if conversation_agent is None or ticket.conversation_id is None:
         return None
     return notify(
-        recipient=conversation.assignee,
+        recipient=conversation_agent,
         kind=NotificationKind.TICKET_CREATED,
         actor=actor,
         ticket=ticket,
-        conversation=conversation,
+        conversation_id=ticket.conversation_id,
         text=ticket.subject,
     )
 

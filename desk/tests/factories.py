@@ -1,6 +1,6 @@
 import factory
 
-from desk.models import CannedReply, KbArticle, KbCategory, Notification
+from desk.models import CannedReply, KbArticle, KbCategory, Notification, OutboxEvent
 from routing.tests.factories import AgentProfileFactory
 from tickets.tests.factories import TicketFactory
 
@@ -40,3 +40,13 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     actor_name = "Carol"
     excerpt = "@lina please look at this"
+
+
+class OutboxEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboxEvent
+
+    type = "message.created"
+    conversation_id = factory.Sequence(lambda n: n + 1)
+    message_id = factory.Sequence(lambda n: n + 1)
+    payload = factory.LazyFunction(lambda: {"sender_type": "customer", "seq": 1})

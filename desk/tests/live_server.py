@@ -96,6 +96,7 @@ class DaphneProcess:
             SECRET_KEY=settings.SECRET_KEY,
             UNIDESK_NO_BOOTSTRAP="1",
             PYTHONUNBUFFERED="1",
+            CELERY_TASK_ALWAYS_EAGER="1",  # domain-event handlers run in the server: no worker
         )
         return env
 

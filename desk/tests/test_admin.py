@@ -19,14 +19,16 @@ from tickets.tests import factories as tickets_f
 
 User = get_user_model()
 OUR_APPS = ("desk", "chat", "tickets", "routing")
-# Not in the admin index: the number sequence; menu questions are edited on their option.
-NOT_IN_ADMIN = {"tickets.ticketnumbersequence", "tickets.widgetmenuquestion"}
+# Not in the admin index: the number sequence; menu questions are edited on their option; a
+# domain event's handled markers are shown on the event.
+NOT_IN_ADMIN = {"tickets.ticketnumbersequence", "tickets.widgetmenuquestion", "desk.handledevent"}
 
 FACTORIES = {
     "desk.kbcategory": desk_f.KbCategoryFactory,
     "desk.kbarticle": desk_f.KbArticleFactory,
     "desk.cannedreply": desk_f.CannedReplyFactory,
     "desk.notification": desk_f.NotificationFactory,
+    "desk.outboxevent": desk_f.OutboxEventFactory,
     "chat.customer": chat_f.CustomerFactory,
     "chat.customeridentity": chat_f.CustomerIdentityFactory,
     "chat.conversation": chat_f.ConversationFactory,
@@ -63,6 +65,7 @@ NO_ADD = {
     "tickets.ticketevent",
     "routing.presencelog",
     "desk.notification",
+    "desk.outboxevent",
     "auth.group",  # supervisors view groups; only a superuser defines what a group may do
 }
 # One row of settings: its list and add page lead to the row's change page.

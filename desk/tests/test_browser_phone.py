@@ -203,8 +203,10 @@ def test_a_ticket_link_survives_sign_in_and_the_ticket_reads_in_one_clock(
         expect(page).to_have_url(f"{daphne_server}/desk/#t={ticket_id}")
         expect(page.locator("#ticket-number")).to_have_text("T-20260301-0001")
 
-        # Custom fields read as rows: words, not JSON; nothing for a null.
+        # Custom fields read as rows: words, not JSON; nothing for a null. (innerText follows
+        # the layout: wait for the stylesheets, which a busy machine may still be loading.)
         expect(page.locator("#ticket-custom-fields > .custom-field")).to_have_count(4)
+        page.wait_for_load_state("load")
         assert field_rows(page) == [
             ["order", "SO-1001"],
             ["paid", "Yes"],

@@ -1,5 +1,9 @@
 """Agent notifications: @mentions in ticket notes and replies, customer replies and assignments
-reach the right agent once, and nobody else (desk/notifications/services.py)."""
+reach the right agent once, and nobody else (desk/notifications/services.py).
+
+The ticket services record domain events; the notifications are written by their handlers
+(desk/notifications/handlers.py) after commit. A plain `django_db` test never commits, so the
+actions run inside `committed()`, which runs the after-commit callbacks when it exits."""
 
 import pytest
 
@@ -32,6 +36,12 @@ def pushed(monkeypatch):
         lambda groups, event: event["type"] == "notification" and sent.append((groups, event)),
     )
     return sent
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): …` runs what the block left for after commit (domain events, pushes)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture
@@ -78,15 +88,16 @@ def test_excerpt_is_one_line_of_at_most_200_characters():
 # ---- mentions -------------------------------------------------------------------------------
 
 
-def test_a_note_notifies_each_named_agent_once(pushed, carol, lina):
+def test_a_note_notifies_each_named_agent_once(pushed, committed, carol, lina):
     ticket = TicketFactory()
 
-    ticket_reply(
-        actor=carol.user,
-        ticket=ticket,
-        body="@LINA.W please check, @lina.w. also @carol and @nobody",
-        internal=True,
-    )
+    with committed():
+        ticket_reply(
+            actor=carol.user,
+            ticket=ticket,
+            body="@LINA.W please check, @lina.w. also @carol and @nobody",
+            internal=True,
+        )
 
     assert rows() == [
         (
@@ -113,19 +124,20 @@ def test_a_note_notifies_each_named_agent_once(pushed, carol, lina):
     assert event["notification"]["actor"] == {"id": carol.user_id, "name": "Carol"}
 
 
-def test_a_public_reply_mention_notifies_too(pushed, carol, lina):
+def test_a_public_reply_mention_notifies_too(pushed, committed, carol, lina):
     conversation = ConversationFactory()
     ticket = ticket_create_from_conversation(
         actor=carol.user, conversation=conversation, data=TicketData(subject="x"), source="button"
     ).ticket
 
-    ticket_reply(actor=carol.user, ticket=ticket, body="Thanks! (cc @lina.w)", internal=False)
+    with committed():
+        ticket_reply(actor=carol.user, ticket=ticket, body="Thanks! (cc @lina.w)", internal=False)
 
     assert rows() == [("lina.w", "mention", "carol", "Carol", "Thanks! (cc @lina.w)")]
     assert Notification.objects.get().conversation == conversation
 
 
-def test_agents_who_cannot_see_the_ticket_or_are_inactive_are_not_told(pushed, carol):
+def test_agents_who_cannot_see_the_ticket_or_are_inactive_are_not_told(pushed, committed, carol):
     billing, returns = TeamFactory(name="Billing"), TeamFactory(name="Returns")
     AgentProfileFactory(user__username="outsider", teams=[returns])
     AgentProfileFactory(user__username="gone", user__is_active=False, teams=[billing])
@@ -133,18 +145,20 @@ def test_agents_who_cannot_see_the_ticket_or_are_inactive_are_not_told(pushed, c
     SupervisorProfileFactory(user__username="boss")
     ticket = TicketFactory(team=billing)
 
-    ticket_reply(
-        actor=carol.user, ticket=ticket, body="@outsider @gone @insider @boss", internal=True
-    )
+    with committed():
+        ticket_reply(
+            actor=carol.user, ticket=ticket, body="@outsider @gone @insider @boss", internal=True
+        )
 
     assert sorted(name for name, *_ in rows()) == ["boss", "insider"]
     assert len(pushed) == 2
 
 
-def test_mentioning_only_yourself_writes_nothing(pushed, carol):
-    ticket_reply(
-        actor=carol.user, ticket=TicketFactory(), body="note to self @carol", internal=True
-    )
+def test_mentioning_only_yourself_writes_nothing(pushed, committed, carol):
+    with committed():
+        ticket_reply(
+            actor=carol.user, ticket=TicketFactory(), body="note to self @carol", internal=True
+        )
 
     assert rows() == []
     assert pushed == []
@@ -153,21 +167,24 @@ def test_mentioning_only_yourself_writes_nothing(pushed, carol):
 # ---- customer replies -------------------------------------------------------------------------
 
 
-def test_a_customer_reply_notifies_the_assignee_once_until_read(pushed, carol, lina):
+def test_a_customer_reply_notifies_the_assignee_once_until_read(pushed, committed, carol, lina):
     ticket = TicketFactory(assignee=lina.user)
 
-    ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Any news?")
-    ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Hello??")
+    with committed():
+        ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Any news?")
+    with committed():
+        ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Hello??")
 
     customer = str(ticket.requester)
     assert rows() == [("lina.w", "ticket_reply", None, customer, "Any news?")]
     notifications_mark_read(user=lina.user, everything=True)
-    ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Third try")
+    with committed():
+        ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Third try")
     assert rows(read_at__isnull=True) == [("lina.w", "ticket_reply", None, customer, "Third try")]
     assert [event["op"] for _, event in pushed] == ["new", "read", "new"]
 
 
-def test_a_customer_chat_message_on_a_ticket_notifies_its_assignee(pushed, carol, lina):
+def test_a_customer_chat_message_on_a_ticket_notifies_its_assignee(pushed, committed, carol, lina):
     conversation = ConversationFactory()
     ticket = ticket_create_from_conversation(
         actor=carol.user, conversation=conversation, data=TicketData(subject="x"), source="button"
@@ -177,17 +194,19 @@ def test_a_customer_chat_message_on_a_ticket_notifies_its_assignee(pushed, carol
         conversation=conversation, sender_type="customer", body="It is still broken"
     ).message
 
-    ticket_on_customer_message(message=message)
+    with committed():
+        ticket_on_customer_message(message=message)
 
     assert rows() == [
         ("lina.w", "ticket_reply", None, str(conversation.customer), "It is still broken")
     ]
 
 
-def test_a_customer_reply_on_an_unassigned_ticket_notifies_nobody(pushed):
+def test_a_customer_reply_on_an_unassigned_ticket_notifies_nobody(pushed, committed):
     ticket = TicketFactory()
 
-    ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Hello")
+    with committed():
+        ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="Hello")
 
     assert rows() == []
 
@@ -195,13 +214,14 @@ def test_a_customer_reply_on_an_unassigned_ticket_notifies_nobody(pushed):
 # ---- assignment ---------------------------------------------------------------------------------
 
 
-def test_assignment_by_someone_else_notifies_the_new_assignee(pushed, carol, lina):
+def test_assignment_by_someone_else_notifies_the_new_assignee(pushed, committed, carol, lina):
     ticket = TicketFactory(subject="Refund for order 42")
 
-    ticket_update_fields(actor=carol.user, ticket=ticket, changes={"assignee": lina.user})
-    ticket_update_fields(actor=carol.user, ticket=ticket, changes={"priority": 0})
-    ticket_update_fields(actor=lina.user, ticket=ticket, changes={"assignee": carol.user})
-    ticket_update_fields(actor=carol.user, ticket=ticket, changes={"assignee": None})
+    with committed():
+        ticket_update_fields(actor=carol.user, ticket=ticket, changes={"assignee": lina.user})
+        ticket_update_fields(actor=carol.user, ticket=ticket, changes={"priority": 0})
+        ticket_update_fields(actor=lina.user, ticket=ticket, changes={"assignee": carol.user})
+        ticket_update_fields(actor=carol.user, ticket=ticket, changes={"assignee": None})
 
     assert rows() == [
         ("lina.w", "ticket_assigned", "carol", "Carol", "Refund for order 42"),
@@ -209,7 +229,9 @@ def test_assignment_by_someone_else_notifies_the_new_assignee(pushed, carol, lin
     ]
 
 
-def test_the_conversations_agent_hears_it_became_a_ticket_unless_they_did_it(pushed, carol, lina):
+def test_the_conversations_agent_hears_it_became_a_ticket_unless_they_did_it(
+    pushed, committed, carol, lina
+):
     chat = ConversationFactory(assignee=lina.user)
     message_create(conversation=chat, sender_type="customer", body="My parcel is lost")
 
@@ -222,15 +244,16 @@ def test_the_conversations_agent_hears_it_became_a_ticket_unless_they_did_it(pus
             allow_additional=True,
         ).ticket
 
-    by_rule = make(None)
-    make(carol.user)
-    make(lina.user)  # her own doing
-    ticket_create_from_conversation(  # an unassigned chat tells nobody
-        actor=None,
-        conversation=ConversationFactory(),
-        data=TicketData(subject=""),
-        source="timeout",
-    )
+    with committed():
+        by_rule = make(None)
+        make(carol.user)
+        make(lina.user)  # her own doing
+        ticket_create_from_conversation(  # an unassigned chat tells nobody
+            actor=None,
+            conversation=ConversationFactory(),
+            data=TicketData(subject=""),
+            source="timeout",
+        )
 
     assert rows() == [
         ("lina.w", "ticket_created", None, "", "Lost parcel"),
@@ -246,8 +269,11 @@ def test_the_conversations_agent_hears_it_became_a_ticket_unless_they_did_it(pus
     }
 
 
-def test_taking_a_ticket_yourself_notifies_nobody(pushed, carol):
-    ticket_update_fields(actor=carol.user, ticket=TicketFactory(), changes={"assignee": carol.user})
+def test_taking_a_ticket_yourself_notifies_nobody(pushed, committed, carol):
+    with committed():
+        ticket_update_fields(
+            actor=carol.user, ticket=TicketFactory(), changes={"assignee": carol.user}
+        )
 
     assert rows() == []
 
@@ -255,11 +281,12 @@ def test_taking_a_ticket_yourself_notifies_nobody(pushed, carol):
 # ---- marking read -------------------------------------------------------------------------------
 
 
-def test_mark_read_touches_only_the_users_own_unread_notifications(pushed, carol, lina):
+def test_mark_read_touches_only_the_users_own_unread_notifications(pushed, committed, carol, lina):
     ticket = TicketFactory()
-    for _ in range(2):
-        ticket_reply(actor=carol.user, ticket=ticket, body="@lina.w", internal=True)
-    ticket_reply(actor=lina.user, ticket=ticket, body="@carol", internal=True)
+    with committed():
+        for _ in range(2):
+            ticket_reply(actor=carol.user, ticket=ticket, body="@lina.w", internal=True)
+        ticket_reply(actor=lina.user, ticket=ticket, body="@carol", internal=True)
     mine = list(Notification.objects.filter(recipient=lina.user).values_list("pk", flat=True))
     theirs = Notification.objects.get(recipient=carol.user).pk
     pushed.clear()

@@ -1,15 +1,15 @@
 """The agent workspace socket: one per browser tab, at /ws/desk/.
 
 On connect the socket joins the inbox groups of the agent's scope (desk/kernel/access.py draws the
-same
-lines): supervisors hear every conversation, agents those of their teams, of no team, and those
+same lines): supervisors hear every conversation, agents those of their teams, of no team, and those
 assigned to them. Conversation frames live in `desk.workspace.conversation_frames`.
 """
 
 from chat import events
-from desk.kernel import access, ratelimit, realtime
+from desk.kernel import access, push_events, ratelimit, realtime
 from desk.kernel.db import db_async
 from desk.kernel.groups import GroupMembership
+from desk.kernel.push_events import frame
 from desk.kernel.socket import FrameError, JsonFrameConsumer
 from desk.workspace.conversation_frames import ConversationFrames
 from desk.workspace.viewers import ViewerRegistry
@@ -56,14 +56,14 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
         await self.accept()
         await db_async(routing_services.agent_touch)(profile_id=self.profile.pk)
         await self.send_json(
-            {
-                "type": "hello",
-                "agent": {
+            frame(
+                push_events.HELLO,
+                agent={
                     "id": self.user.pk,
                     "display_name": self.profile.display_name,
                     "presence": self.profile.presence,
                 },
-            }
+            )
         )
 
     async def disconnect(self, code):
@@ -81,7 +81,7 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
         await ratelimit.socket_refresh("agent", self.user.pk, self.channel_name)
         await self.recheck_scope()
         await self.refresh_viewing()
-        await self.send_json({"type": "pong", "ref": content.get("ref")})
+        await self.send_json(frame(push_events.PONG, ref=content.get("ref")))
 
     async def frame_presence_set(self, content):
         presence = content.get("presence")
@@ -91,5 +91,5 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
             actor=self.user, profile=self.profile, presence=presence
         )
         await self.send_json(
-            {"type": "ack", "ref": content.get("ref"), "presence": self.profile.presence}
+            frame(push_events.ACK, ref=content.get("ref"), presence=self.profile.presence)
         )

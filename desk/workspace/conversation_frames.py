@@ -12,28 +12,17 @@ whose push was lost and for the agent's own team changes.
 """
 
 import json
-import re
 from typing import Any
 
 from chat import events, selectors, services
+from chat.frames import frame_flag, message_send_fields, typing_state
 from chat.models import Conversation
-from desk.kernel import ratelimit, realtime
+from desk.kernel import push_events, ratelimit, realtime
 from desk.kernel.db import db_async
-from desk.kernel.ids import is_db_int
-from desk.kernel.socket import FrameError
+from desk.kernel.push_events import frame
+from desk.kernel.socket import FrameError, frame_integer
 
-MAX_BODY_CHARS = 5000
-MAX_ATTACHMENTS = 10
 MAX_OPEN_CONVERSATIONS = 20
-CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-TYPING_STATES = ("start", "stop")
-
-
-def _integer(content: dict, key: str, *, code: str = "invalid_frame") -> int:
-    value = content.get(key)
-    if not is_db_int(value, min_value=0):
-        raise FrameError(code, f"`{key}` must be a non-negative integer (64-bit).")
-    return value
 
 
 class ConversationFrames:
@@ -52,14 +41,14 @@ class ConversationFrames:
         return conversation
 
     async def conversation(self, content: dict) -> Conversation:
-        conversation_id = _integer(content, "conversation_id")
+        conversation_id = frame_integer(content, "conversation_id")
         conversation = await db_async(self._conversation_sync)(conversation_id)
         self.allowed_conversations.add(conversation.pk)
         return conversation
 
     async def allowed_conversation_id(self, content: dict) -> int:
         """A conversation id this socket has already been allowed to see (cheap, for typing)."""
-        conversation_id = _integer(content, "conversation_id")
+        conversation_id = frame_integer(content, "conversation_id")
         if conversation_id not in self.allowed_conversations:
             await self.conversation(content)
         return conversation_id
@@ -67,7 +56,7 @@ class ConversationFrames:
     async def event_push(self, message: dict) -> None:
         await super().event_push(message)
         conversation_id = message.get("conversation_id")
-        if message.get("kind") == "conversation.update" and (
+        if message.get("kind") == push_events.CONVERSATION_UPDATE and (
             conversation_id in self.allowed_conversations
         ):
             summary = json.loads(message["text"])["conversation"]
@@ -99,7 +88,7 @@ class ConversationFrames:
             if conversation_id in self.open_conversations:
                 await self.leave_conversation(conversation_id)
             await self.send_json(
-                {"type": "conversation.removed", "conversation_id": conversation_id}
+                frame(push_events.CONVERSATION_REMOVED, conversation_id=conversation_id)
             )
 
     # ---- viewers ----------------------------------------------------------------------------
@@ -118,7 +107,7 @@ class ConversationFrames:
         await self.broadcast_viewers(conversation.pk)
 
     async def frame_conversation_leave(self, content: dict) -> None:
-        conversation_id = _integer(content, "conversation_id")
+        conversation_id = frame_integer(content, "conversation_id")
         if conversation_id in self.open_conversations:  # leaving twice is harmless
             await self.leave_conversation(conversation_id)
 
@@ -136,7 +125,7 @@ class ConversationFrames:
         viewers = await self.viewers.list(conversation_id)
         await realtime.send_ephemeral(
             [events.conversation_agents(conversation_id)],
-            {"type": "viewers", "conversation_id": conversation_id, "viewers": viewers},
+            frame(push_events.VIEWERS, conversation_id=conversation_id, viewers=viewers),
         )
 
     async def refresh_viewing(self) -> None:
@@ -145,43 +134,23 @@ class ConversationFrames:
     # ---- messages ---------------------------------------------------------------------------
 
     async def frame_message_send(self, content: dict) -> None:
-        client_msg_id = content.get("client_msg_id")
-        if not isinstance(client_msg_id, str) or not CLIENT_MSG_ID.fullmatch(client_msg_id):
-            raise FrameError(
-                "invalid_message", "`client_msg_id` must be 1-64 letters, digits or ._:-"
-            )
-        body = content.get("body", "")
-        if not isinstance(body, str) or len(body) > MAX_BODY_CHARS:
-            raise FrameError("invalid_message", f"`body` is text of at most {MAX_BODY_CHARS}.")
-        is_internal = content.get("is_internal", False)
-        if not isinstance(is_internal, bool):
-            raise FrameError("invalid_message", "`is_internal` must be true or false.")
-        attachment_ids = content.get("attachment_ids", [])
-        if (
-            not isinstance(attachment_ids, list)
-            or len(attachment_ids) > MAX_ATTACHMENTS
-            or not all(is_db_int(i, min_value=1) for i in attachment_ids)
-        ):
-            raise FrameError(
-                "invalid_attachment", f"`attachment_ids` is a list of at most {MAX_ATTACHMENTS}."
-            )
-        if not body.strip() and not attachment_ids:
-            raise FrameError("invalid_message", "A message needs text or an attachment.")
-        conversation_id = _integer(content, "conversation_id")
+        send = message_send_fields(content)  # the same checks as the widget's (chat/frames.py)
+        is_internal = frame_flag(content, "is_internal", code="invalid_message")
+        conversation_id = frame_integer(content, "conversation_id")
         await ratelimit.aenforce(("message.agent", self.user.pk))  # across all their sockets
         message = await db_async(self._send_sync)(
-            conversation_id, body, client_msg_id, is_internal, attachment_ids
+            conversation_id, send.body, send.client_msg_id, is_internal, send.attachment_ids
         )
         await self.send_json(
-            {
-                "type": "ack",
-                "ref": content.get("ref"),
-                "client_msg_id": client_msg_id,
-                "message_id": message["id"],
-                "seq": message["seq"],
-                "conversation_id": conversation_id,
-                "message": message,
-            }
+            frame(
+                push_events.ACK,
+                ref=content.get("ref"),
+                client_msg_id=send.client_msg_id,
+                message_id=message["id"],
+                seq=message["seq"],
+                conversation_id=conversation_id,
+                message=message,
+            )
         )
 
     def _send_sync(
@@ -193,36 +162,32 @@ class ConversationFrames:
         attachment_ids: list[int],
     ) -> dict[str, Any]:
         conversation = self._conversation_sync(conversation_id)
-        try:
-            result = services.message_send_as_agent(
-                actor=self.user,
-                conversation=conversation,
-                body=body,
-                client_msg_id=client_msg_id,
-                is_internal=is_internal,
-                attachment_ids=attachment_ids,
-            )
-        except services.ConversationClosed as exc:
-            raise FrameError("conversation_closed", str(exc)) from exc
-        except services.InvalidAttachment as exc:
-            raise FrameError("invalid_attachment", str(exc)) from exc
+        # Refusals (closed, attachment) are answered from the one error table (chat/errors.py).
+        result = services.message_send_as_agent(
+            actor=self.user,
+            conversation=conversation,
+            body=body,
+            client_msg_id=client_msg_id,
+            is_internal=is_internal,
+            attachment_ids=attachment_ids,
+        )
         # Returned after the service's transaction has committed: the ack never runs ahead.
         return events.message_json(result.message)
 
     async def frame_sync(self, content: dict) -> None:
-        after_seq = _integer(content, "after_seq")
+        after_seq = frame_integer(content, "after_seq")
         conversation = await self.conversation(content)
         messages = await db_async(self._sync_sync)(conversation.pk, after_seq)
-        frame = {
-            "type": "messages",
-            "conversation_id": conversation.pk,
-            "messages": messages,
-            "last_seq": conversation.last_seq,  # as it was when the read began
-            "has_more": len(messages) == selectors.REPLAY_LIMIT,
-        }
+        answer = frame(
+            push_events.MESSAGES,
+            conversation_id=conversation.pk,
+            messages=messages,
+            last_seq=conversation.last_seq,  # as it was when the read began
+            has_more=len(messages) == selectors.REPLAY_LIMIT,
+        )
         if content.get("ref") is not None:
-            frame["ref"] = content["ref"]
-        await self.send_json(frame)
+            answer["ref"] = content["ref"]
+        await self.send_json(answer)
 
     @staticmethod
     def _sync_sync(conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
@@ -234,41 +199,37 @@ class ConversationFrames:
     # ---- typing and read --------------------------------------------------------------------
 
     async def frame_typing(self, content: dict) -> None:
-        state = content.get("state")
-        if state not in TYPING_STATES:
-            raise FrameError("invalid_frame", "`state` must be 'start' or 'stop'.")
-        is_internal = content.get("is_internal", False)
-        if not isinstance(is_internal, bool):
-            raise FrameError("invalid_frame", "`is_internal` must be true or false.")
+        state = typing_state(content)
+        is_internal = frame_flag(content, "is_internal", code="invalid_frame")
         conversation_id = await self.allowed_conversation_id(content)
         name = self.profile.display_name
         await realtime.send_ephemeral(
             [events.conversation_agents(conversation_id)],
-            {
-                "type": "typing",
-                "conversation_id": conversation_id,
-                "by": "agent",
-                "agent_id": self.user.pk,
-                "name": name,
-                "state": state,
-                "is_internal": is_internal,
-            },
+            frame(
+                push_events.TYPING,
+                conversation_id=conversation_id,
+                by="agent",
+                agent_id=self.user.pk,
+                name=name,
+                state=state,
+                is_internal=is_internal,
+            ),
             skip_channel=self.channel_name,
         )
         if not is_internal:
             await realtime.send_ephemeral(
                 [events.conversation_customer(conversation_id)],
-                {
-                    "type": "typing",
-                    "conversation_id": conversation_id,
-                    "by": "agent",
-                    "name": name,
-                    "state": state,
-                },
+                frame(
+                    push_events.TYPING,
+                    conversation_id=conversation_id,
+                    by="agent",
+                    name=name,
+                    state=state,
+                ),
             )
 
     async def frame_read(self, content: dict) -> None:
-        seq = _integer(content, "seq")
+        seq = frame_integer(content, "seq")
         conversation = await self.conversation(content)
         await db_async(services.conversation_mark_read)(
             actor=self.user, conversation=conversation, seq=seq

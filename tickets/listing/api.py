@@ -16,8 +16,7 @@ from chat.api import AgentView
 from desk.kernel.choices import Priority
 from routing import selectors as routing_selectors
 from tickets import services
-from tickets.api import ERRORS, TicketView, _refusal
-from tickets.errors import TicketError
+from tickets.api import ERRORS, TicketView
 from tickets.events import ticket_json
 from tickets.listing import selectors as list_selectors
 from tickets.listing import services as list_services
@@ -96,12 +95,9 @@ class TicketViewsView(AgentView):
         payload = TicketViewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         filters = _view_filters(payload.validated_data["filters"])
-        try:
-            view = list_services.ticket_view_create(
-                actor=request.user, name=payload.validated_data["name"], filters=filters
-            )
-        except TicketError as exc:
-            raise _refusal(exc) from exc
+        view = list_services.ticket_view_create(
+            actor=request.user, name=payload.validated_data["name"], filters=filters
+        )
         return Response(TicketViewSerializer(view).data, status=status.HTTP_201_CREATED)
 
 
@@ -194,10 +190,7 @@ class TicketMergeView(TicketView):
         payload = MergeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         target = self.ticket(payload.validated_data["into"])
-        try:
-            merged = services.ticket_merge(actor=request.user, source=source, target=target)
-        except TicketError as exc:
-            raise _refusal(exc) from exc
+        merged = services.ticket_merge(actor=request.user, source=source, target=target)
         return Response(ticket_json(merged))
 
 
@@ -213,8 +206,5 @@ class TicketLinksView(TicketView):
         payload = LinkSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         other = self.ticket(payload.validated_data["other"])
-        try:
-            linked = services.ticket_link(actor=request.user, ticket=ticket, other=other)
-        except TicketError as exc:
-            raise _refusal(exc) from exc
+        linked = services.ticket_link(actor=request.user, ticket=ticket, other=other)
         return Response({"linked": linked}, status=201 if linked else 200)

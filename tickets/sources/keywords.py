@@ -1,5 +1,6 @@
-"""Keyword triggers at message time (转工单 way 2). The rules live in `trigger_models.py` and are
-checked there when a supervisor saves them, so a bad pattern is refused in the admin, never here."""
+"""Keyword triggers at message time (转工单 way 2). The rules live in `tickets/models/trigger.py`
+and are checked there when a supervisor saves them, so a bad pattern is refused in the admin,
+never here."""
 
 import time
 

@@ -2,13 +2,13 @@
 tells the customer in the chat, and a bad rule is refused in the admin, not at message time."""
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from chat.services import message_create
 from chat.tests.factories import ConversationFactory
 from desk.kernel.choices import Priority
 from routing.tests.factories import TeamFactory
-from tickets.chat_hooks import ticket_customer_message_stored
 from tickets.models import (
     Category,
     KeywordTrigger,
@@ -46,10 +46,12 @@ def refund_rule():
     return rule
 
 
-def customer_says(conversation, body):
-    message = message_create(conversation=conversation, sender_type="customer", body=body).message
-    ticket_customer_message_stored(message=message)
-    return message
+def customer_says(conversation, body, sender_type="customer", **extra):
+    """A stored message, and its `message.created` handlers run as after the commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return message_create(
+            conversation=conversation, sender_type=sender_type, body=body, **extra
+        ).message
 
 
 def test_a_chinese_keyword_makes_a_ticket_with_the_rules_fields(refund_rule):
@@ -121,11 +123,9 @@ def test_inactive_rules_are_skipped_and_the_first_rule_by_position_wins(refund_r
 
 def test_agent_messages_and_internal_notes_trigger_nothing(refund_rule):
     conversation = ConversationFactory()
-    message_create(conversation=conversation, sender_type="agent", body="refund done?")
-    note = message_create(
-        conversation=conversation, sender_type="agent", body="refund", is_internal=True
-    ).message
-    ticket_customer_message_stored(message=note)
+    customer_says(conversation, "refund done?", sender_type="agent")
+    customer_says(conversation, "refund", sender_type="agent", is_internal=True)
+    customer_says(conversation, "refund", sender_type="customer", is_internal=True)
     assert not Ticket.objects.exists()
 
 

@@ -1,11 +1,14 @@
 """Supervisor's admin for the widget menu (转工单 way 3): options with their questions inline, and
-the options inline on their site."""
+the options inline on their site: tickets extends chat's site admin (chat is below tickets and
+cannot import this module), re-registering `WidgetSite` with the menu inline."""
 
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from chat.admin import WidgetSiteAdmin
+from chat.models import WidgetSite
 from tickets.models.menu import WidgetMenuOption, WidgetMenuQuestion
 
 
@@ -35,8 +38,8 @@ class WidgetMenuQuestionInline(admin.TabularInline):
 
 
 class WidgetMenuOptionInline(admin.TabularInline):
-    """A site's menu on the site's page (chat/admin.py), in the order the widget shows it; each
-    option's tickets values and questions are edited on the option's own page."""
+    """A site's menu on the site's page (`WidgetSiteWithMenuAdmin`), in the order the widget shows
+    it; each option's tickets values and questions are edited on the option's own page."""
 
     model = WidgetMenuOption
     fk_name = "site"
@@ -45,6 +48,16 @@ class WidgetMenuOptionInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     verbose_name_plural = _("Widget menu")
+
+
+admin.site.unregister(WidgetSite)  # chat's registration (imported above), extended here
+
+
+@admin.register(WidgetSite)
+class WidgetSiteWithMenuAdmin(WidgetSiteAdmin):
+    """chat's site admin with the site's widget menu inline, each option linked."""
+
+    inlines = [*WidgetSiteAdmin.inlines, WidgetMenuOptionInline]
 
 
 @admin.register(WidgetMenuOption)

@@ -1,5 +1,6 @@
 """The widget menu (转工单 way 3): a visitor picks an option, answers its questions, and gets a
-ticket with the option's category, priority, team and tags. Read `menu_models.py` for the rules."""
+ticket with the option's category, priority, team and tags. Read `tickets/models/menu.py`
+for the rules."""
 
 from collections.abc import Mapping
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from chat.models import SenderType, WidgetVisitor
 from chat.services import message_create
 from chat.widget.services import visitor_conversation_start
+from desk.kernel.errors import DomainError, ErrorAnswer, invalid_fields
 from tickets.models import Ticket, TicketSource
 from tickets.models.menu import MAX_ANSWER_CHARS, QuestionKind, WidgetMenuOption
 from tickets.services import TicketData, ticket_create_from_conversation
@@ -16,12 +18,16 @@ from tickets.services import TicketData, ticket_create_from_conversation
 SUBJECT_CHARS = 200
 
 
-class MenuAnswersInvalid(ValueError):
-    """Some answers are missing or wrong: `errors` maps a question key to its messages."""
+class MenuAnswersInvalid(DomainError, ValueError):
+    """Some answers are missing or wrong: `errors` maps a question key to its messages. The API
+    answers 400 `invalid` with `fields: {"answers": errors}` (desk/kernel/errors.py)."""
 
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("invalid answers")
         self.errors = errors
+
+    def answer(self) -> ErrorAnswer:
+        return invalid_fields({"answers": self.errors})
 
 
 def menu_answers_clean(*, option: WidgetMenuOption, answers: object) -> dict[str, str]:

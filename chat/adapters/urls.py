@@ -1,0 +1,9 @@
+"""Provider webhooks under /api/channels/v1/ (docs/channels.md): one path per channel."""
+
+from django.urls import path
+
+from chat.adapters import views
+
+urlpatterns = [
+    path("app/webhook/", views.AppWebhookView.as_view(), name="app-webhook"),
+]

@@ -1,0 +1,159 @@
+"""The one way a message from a provider (the app backend; WeChat, WhatsApp, Telegram, email next)
+enters a conversation.
+
+A channel adapter (`chat/adapters/<name>.py`) verifies the request and normalises each message
+into an `InboundMessage`; `inbound_message_receive` finds the customer behind the channel identity
+(created on first contact), that customer's open conversation on the channel (started if there is
+none), and stores the message through `chat.services.message_create` with the provider's message id.
+
+Exactly once: the provider id is unique per channel (`Message` constraint
+`message_channel_provider_id`), so a redelivered webhook gets the stored row back, never a second
+one, even when the conversation it went to has closed since (the lookup before a new conversation
+is started finds it, so a redelivery starts no empty conversation either).
+
+The steady state (a known customer writing into an open conversation) costs one SELECT before the
+store (identity → that customer's open conversation, the identity a subquery), then
+`message_create`'s own short transaction (conditional UPDATE, message INSERT, domain event INSERT;
+pinned by chat/tests/test_inbound.py). A first contact, a closed conversation or a race with a
+close takes the slow path: one transaction that locks the customer row, so two deliveries for
+one customer never start two conversations.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from chat import services
+from chat.context import ConversationContext
+from chat.models import (
+    Channel,
+    ContentType,
+    Conversation,
+    ConversationStatus,
+    Customer,
+    CustomerIdentity,
+    Message,
+    SenderType,
+)
+from chat.services import IdentityRef, MessageResult
+
+OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
+PROVIDER_ID_MAX_LENGTH = Message._meta.get_field("provider_message_id").max_length
+EXTERNAL_ID_MAX_LENGTH = CustomerIdentity._meta.get_field("external_id").max_length
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One provider message, normalised by its adapter (which has validated the request).
+
+    `identity` is who sent it on that channel (`IdentityKind` + the provider's user id);
+    `display_name` names a customer seen for the first time (an existing one keeps theirs);
+    `payload` is stored on the message as is, plus `sent_at` (the provider's time, ISO 8601) when
+    given; `context` (device, app version …) is kept on a conversation this message starts."""
+
+    channel: str
+    provider_message_id: str
+    identity: IdentityRef
+    display_name: str = ""
+    body: str = ""
+    content_type: str = ContentType.TEXT
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    sent_at: datetime | None = None
+    context: ConversationContext | None = None
+
+    def __post_init__(self) -> None:
+        if self.channel not in Channel.values:
+            raise ValueError(f"unknown channel {self.channel!r}")
+        if not 0 < len(self.provider_message_id) <= PROVIDER_ID_MAX_LENGTH:
+            raise ValueError("provider_message_id must be 1 to 191 characters")
+        if (
+            not self.identity.kind
+            or not 0 < len(self.identity.external_id) <= EXTERNAL_ID_MAX_LENGTH
+        ):
+            raise ValueError("identity needs a kind and an external id of 1 to 255 characters")
+        if self.content_type not in ContentType.values:
+            raise ValueError(f"unknown content type {self.content_type!r}")
+
+
+def inbound_message_receive(*, message: InboundMessage) -> MessageResult:
+    """Store a provider's message once; `created` is False for a redelivery (the stored row)."""
+    conversation_id = _open_conversation_id(message.channel, message.identity)
+    if conversation_id is not None:
+        try:
+            # Not in an outer transaction: message_create's own is the one (no savepoints).
+            return _store(conversation_id, message)
+        except services.ConversationClosed:
+            pass  # an agent closed it a moment ago: the slow path starts a new one
+    return _receive_first_or_after_close(message)
+
+
+def _open_conversation_id(channel: str, identity: IdentityRef) -> int | None:
+    """The customer's open conversation on `channel` (the latest) in one query: identity
+    (unique kind + external id) → its customer's conversations. Only its id: message_create's
+    UPDATE … RETURNING reads the row (and what its announcement needs) anyway."""
+    return (
+        Conversation.objects.filter(
+            channel=channel,
+            status__in=OPEN_STATUSES,
+            customer_id__in=CustomerIdentity.objects.filter(
+                kind=identity.kind, external_id=identity.external_id
+            ).values("customer_id"),
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def _receive_first_or_after_close(message: InboundMessage) -> MessageResult:
+    customer, _ = services.customer_get_or_create_for_identity(
+        identity=message.identity,
+        data=services.CustomerData(display_name=message.display_name),
+    )
+    # One delivery at a time per customer from here on: no two new conversations at once.
+    list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
+    conversation_id = (
+        Conversation.objects.filter(
+            customer=customer, channel=message.channel, status__in=OPEN_STATUSES
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if conversation_id is not None:
+        try:
+            return _store(conversation_id, message)
+        except services.ConversationClosed:
+            pass  # closed between the lookup and the store: start a new one below
+    stored = (
+        Message.objects.filter(
+            channel=message.channel, provider_message_id=message.provider_message_id
+        )
+        .select_related("conversation")
+        .first()
+    )
+    if stored is not None:
+        return MessageResult(stored, False)  # redelivered after its conversation closed
+    conversation = services.conversation_start(
+        customer=customer, channel=message.channel, context=message.context
+    )
+    return _store(conversation.pk, message)
+
+
+def _store(conversation_id: int, message: InboundMessage) -> MessageResult:
+    payload = dict(message.payload)
+    if message.sent_at is not None:
+        payload["sent_at"] = message.sent_at.isoformat()
+    return services.message_create(
+        conversation=Conversation(pk=conversation_id),
+        sender_type=SenderType.CUSTOMER,
+        body=message.body,
+        content_type=message.content_type,
+        payload=payload,
+        provider_message_id=message.provider_message_id,
+        refuse_closed=True,
+    )

@@ -1,0 +1,20 @@
+"""Who reacts to which domain event: the one place handlers are registered (no Django signals).
+
+Each type (from `desk.kernel.domain_events.EVENT_TYPES`) maps to the dotted paths of its handler
+functions, `handler(event: domain_events.Event) -> None`. They run after the recording
+transaction commits, each in its own transaction with an idempotency marker, in this order; a
+failing one is retried with backoff and never stops the others. Loaded through
+`settings.DOMAIN_EVENT_HANDLERS`.
+"""
+
+HANDLERS: dict[str, list[str]] = {
+    "message.created": [
+        # first: a keyword ticket made here is the open ticket the offline handler then sees
+        "tickets.handlers.message_created_continue_ticket",
+        "tickets.handlers.message_created_offline_ticket",
+    ],
+    "ticket.created": ["desk.notifications.handlers.ticket_created"],
+    "ticket.updated": ["desk.notifications.handlers.ticket_updated"],
+    "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added"],
+    "ticket.customer_replied": ["desk.notifications.handlers.ticket_customer_replied"],
+}

@@ -1,0 +1,218 @@
+"""Running the handlers of domain events: right after commit, again from the beat sweep, with
+retries and the idempotency markers. See the package docstring for the rules."""
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from desk.kernel.domain_events import EVENT_TYPES, Event
+from desk.kernel.domain_events.models import HandledEvent, OutboxEvent
+
+logger = logging.getLogger("desk.domain_events")
+
+Handler = Callable[[Event], None]
+SWEEP_BATCH = 200
+ERROR_MAX_CHARS = 2000
+
+
+# ---- the registry ---------------------------------------------------------------------------
+
+
+def registry() -> dict[str, list[str]]:
+    """The handler table named by `settings.DOMAIN_EVENT_HANDLERS` (`desk.event_handlers.HANDLERS`
+    unless overridden): the only place handlers come from."""
+    table = import_string(settings.DOMAIN_EVENT_HANDLERS)
+    unknown = sorted(set(table) - set(EVENT_TYPES))
+    if unknown:
+        raise ImproperlyConfigured(f"handlers registered for unknown event types: {unknown}")
+    return table
+
+
+def handlers_for(event_type: str) -> list[tuple[str, Handler]]:
+    """(dotted path, function) of each handler of `event_type`, in registry order."""
+    return [(path, import_string(path)) for path in registry().get(event_type, [])]
+
+
+# ---- after commit: one task per transaction --------------------------------------------------
+
+
+class _Pending:
+    """The ids recorded in the current transaction of one connection, sent together by the first
+    of their on-commit callbacks (one is registered per record, so a savepoint rolled back with
+    its callback never loses the others')."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def is_current(self, conn) -> bool:
+        """False once the transaction has ended: committed (flushed) or rolled back (Django
+        dropped its callbacks)."""
+        return any(getattr(entry[1], "__self__", None) is self for entry in conn.run_on_commit)
+
+    def flush(self) -> None:
+        ids, self.ids = self.ids, []
+        if ids:
+            send(ids)
+
+
+def after_commit(conn, event_id: int) -> None:
+    pending = getattr(conn, "_domain_events_pending", None)
+    if pending is None or not pending.is_current(conn):
+        pending = _Pending()
+        conn._domain_events_pending = pending
+    pending.ids.append(event_id)
+    transaction.on_commit(pending.flush, using=conn.alias)
+
+
+def send(event_ids: list[int]) -> None:
+    """Hand the ids to one Celery task. If that fails (broker down), the events are committed
+    anyway and the sweep takes them: the message path never fails after its commit."""
+    try:
+        from desk.kernel.tasks import domain_events_dispatch
+
+        domain_events_dispatch.delay(event_ids)
+    except Exception:
+        logger.exception(
+            "domain events %s: not handed to Celery; the sweep will run them", event_ids
+        )
+
+
+# ---- handling ---------------------------------------------------------------------------------
+
+
+def dispatch(event_ids: Iterable[int]) -> int:
+    """Run the handlers of these events (those not done nor given up). Returns how many events
+    were looked at."""
+    rows = list(
+        OutboxEvent.objects.filter(
+            pk__in=list(event_ids),
+            done_at=None,
+            attempts__lt=settings.DOMAIN_EVENT_MAX_ATTEMPTS,
+        ).order_by("pk")
+    )
+    for row in rows:
+        handle(row)
+    return len(rows)
+
+
+def handle(row: OutboxEvent) -> bool:
+    """Run each handler of the event once; True when all have succeeded (the event is done)."""
+    event = Event(
+        id=row.pk,
+        type=row.type,
+        conversation_id=row.conversation_id,
+        message_id=row.message_id,
+        ticket_id=row.ticket_id,
+        payload=row.payload,
+        created_at=row.created_at,
+        attempts=row.attempts,
+    )
+    errors: list[str] = []
+    for path, handler in handlers_for(row.type):
+        try:
+            _run_once(event, path, handler)
+        except Exception as exc:
+            logger.exception("domain event %s (%s): handler %s failed", row.pk, row.type, path)
+            errors.append(f"{path}: {type(exc).__name__}: {exc}")
+    now = timezone.now()
+    if not errors:
+        OutboxEvent.objects.filter(pk=row.pk).update(done_at=now)
+        return True
+    attempts = row.attempts + 1
+    OutboxEvent.objects.filter(pk=row.pk).update(
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + backoff(attempts),
+        last_error="\n".join(errors)[:ERROR_MAX_CHARS],
+    )
+    if attempts >= settings.DOMAIN_EVENT_MAX_ATTEMPTS:
+        logger.error(
+            "domain event %s (%s) failed %s times; no more retries: %s",
+            row.pk,
+            row.type,
+            attempts,
+            "; ".join(errors),
+        )
+    return False
+
+
+def _run_once(event: Event, path: str, handler: Handler) -> None:
+    """The handler and its marker commit together or not at all. A marker that exists already
+    (another dispatch of the same event handled it, or is handling it: the insert waits for
+    that transaction) means there is nothing to do."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                HandledEvent.objects.create(event_id=event.id, handler=path)
+        except IntegrityError:
+            return
+        handler(event)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before retry number `attempts` (1, 2, …): the first delay doubling, capped."""
+    first = settings.DOMAIN_EVENT_RETRY_SECONDS
+    seconds = min(first * 2 ** max(attempts - 1, 0), settings.DOMAIN_EVENT_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+# ---- the sweep and the prune (beat) -----------------------------------------------------------
+
+
+def claim(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> list[int]:
+    """Take up to `batch` due events: one conditional UPDATE pushes their due time a lease ahead
+    and returns their ids. A concurrent sweep's UPDATE re-checks the condition on the rows this
+    one changed (PostgreSQL re-evaluates the WHERE of a row it waited for; SQLite has one
+    writer), so two sweeps never take the same event. The candidates are a materialised CTE:
+    PostgreSQL may re-run an `IN (SELECT … LIMIT … SKIP LOCKED)` subquery and, skipping the
+    rows the UPDATE has just locked, take more than `batch`."""
+    now = now or timezone.now()
+    lease = now + timedelta(seconds=settings.DOMAIN_EVENT_LEASE_SECONDS)
+    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    due = "done_at IS NULL AND next_attempt_at <= %s"
+    sql = (
+        f"WITH candidates AS MATERIALIZED (SELECT id FROM {table} "  # noqa: S608 (no input)
+        f"WHERE {due} AND attempts < %s ORDER BY next_attempt_at, id LIMIT %s{skip_locked}) "
+        f"UPDATE {table} SET next_attempt_at = %s "
+        f"WHERE {due} AND id IN (SELECT id FROM candidates) RETURNING id"
+    )
+    at = connection.ops.adapt_datetimefield_value
+    params = [at(now), settings.DOMAIN_EVENT_MAX_ATTEMPTS, batch, at(lease), at(now)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
+    """Re-dispatch due events (a process died after commit, a retry is due). Returns how many
+    were taken."""
+    claimed = claim(now=now, batch=batch)
+    for row in OutboxEvent.objects.filter(pk__in=claimed).order_by("pk"):
+        if row.done_at is None:
+            handle(row)
+    return len(claimed)
+
+
+def prune(*, older_than: timedelta, batch: int = 1000) -> int:
+    """Delete events done longer than `older_than` ago (their markers too). Returns how many."""
+    cutoff = timezone.now() - older_than
+    total = 0
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(done_at__lt=cutoff).values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return total
+        with transaction.atomic():
+            HandledEvent.objects.filter(event_id__in=ids).delete()
+            OutboxEvent.objects.filter(pk__in=ids).delete()
+        total += len(ids)

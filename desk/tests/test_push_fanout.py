@@ -1,0 +1,107 @@
+"""Delivery to N agents costs no database query per agent per event: a push published once
+(`desk.kernel.realtime`) reaches every agent socket that hears it, and the agent consumer
+(`event_push`, desk/workspace/conversation_frames.py) forwards the ready JSON text as it is.
+
+Through the real ASGI stack and Redis channel layer, like test_agent_socket.py. Queries are
+counted on every connection of the process (the consumers' database work runs in a thread pool,
+not on the test's connection)."""
+
+import threading
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db.backends.utils import CursorWrapper
+from django.test import Client
+
+from chat import events, services
+from chat.models import Conversation, SenderType
+from chat.tests.factories import ConversationFactory
+from desk.kernel import push_events, realtime
+from desk.tests.test_agent_socket import drain, open_agent_socket, session_headers
+from routing.tests.factories import AgentProfileFactory, TeamFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_channel_prefix"),
+]
+
+
+class QueryCounter:
+    """Every statement any thread runs between `start()` and `stop()`."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+        self.lock = threading.Lock()
+        self.original = CursorWrapper._execute_with_wrappers
+
+    def start(self) -> None:
+        original, statements, lock = self.original, self.statements, self.lock
+
+        def counted(cursor, sql, params, many, executor):
+            with lock:
+                statements.append(sql)
+            return original(cursor, sql, params, many, executor)
+
+        CursorWrapper._execute_with_wrappers = counted
+
+    def stop(self) -> list[str]:
+        CursorWrapper._execute_with_wrappers = self.original
+        return list(self.statements)
+
+
+def test_pushes_to_many_agent_sockets_cost_no_query():
+    team = TeamFactory(name="Sales")
+    agents = [AgentProfileFactory(teams=[team]) for _ in range(3)]
+    conversation = ConversationFactory(team=team)
+    message = services.message_create(
+        conversation=conversation, sender_type=SenderType.CUSTOMER, body="first"
+    ).message
+    message.conversation = Conversation.objects.select_related("customer", "team").get(
+        pk=conversation.pk
+    )
+    summary = events.conversation_json(message.conversation)
+    headers = [session_headers(Client(), agent.user) for agent in agents]
+    pushes = 5
+
+    def publish_all() -> None:
+        for _ in range(pushes):
+            events.publish_message(message)  # no transaction: sent at once
+            realtime.send_now(
+                events.inbox_groups(message.conversation),
+                push_events.frame(
+                    push_events.CONVERSATION_UPDATE,
+                    conversation_id=conversation.pk,
+                    conversation=summary,
+                ),
+            )
+
+    async def scenario():
+        sockets = []
+        for agent_headers in headers:  # two tabs per agent
+            for _ in range(2):
+                socket, _ = await open_agent_socket(agent_headers)
+                await socket.send_json_to(
+                    {"type": "conversation.open", "conversation_id": conversation.pk, "ref": 1}
+                )
+                sockets.append(socket)
+        for socket in sockets:
+            await drain(socket)  # the open's answer, viewers …
+        counter = QueryCounter()
+        counter.start()
+        try:
+            await sync_to_async(publish_all)()
+            heard = [await drain(socket) for socket in sockets]
+        finally:
+            statements = counter.stop()
+        for socket in sockets:
+            await socket.disconnect()
+        return heard, statements
+
+    heard, statements = async_to_sync(scenario)()
+
+    assert statements == []
+    for frames in heard:
+        kinds = [frame["type"] for frame in frames]
+        assert kinds.count("message.new") == pushes
+        assert kinds.count("conversation.update") == pushes
+    assert len(heard) == 6
