@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from desk.kernel import realtime
+from desk.kernel import push_events, realtime
 from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
 from routing.models import AgentProfile, AgentSkill, Presence, PresenceLog, Skill, Team
 from routing.selectors import team_has_agent_online_forget
@@ -48,15 +48,13 @@ def agent_create(
 
 
 def presence_event(profile: AgentProfile) -> dict:
-    return {
-        "type": "agent.presence",
-        "op": "update",
-        "agent_id": profile.user_id,
-        "presence": profile.presence,
-        "changed_at": profile.presence_changed_at.isoformat()
-        if profile.presence_changed_at
-        else None,
-    }
+    return push_events.frame(
+        push_events.AGENT_PRESENCE,
+        op="update",
+        agent_id=profile.user_id,
+        presence=profile.presence,
+        changed_at=profile.presence_changed_at.isoformat() if profile.presence_changed_at else None,
+    )
 
 
 @transaction.atomic

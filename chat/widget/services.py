@@ -34,7 +34,7 @@ from chat.models import (
     SenderType,
     WidgetVisitor,
 )
-from desk.kernel import ratelimit, realtime
+from desk.kernel import push_events, ratelimit, realtime
 
 OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
 
@@ -107,11 +107,11 @@ def visitor_conversation_start(
     events.publish_conversation(conversation)
     realtime.publish(
         [visitor_group(locked)],
-        {
-            "type": "conversation.new",
-            "conversation_id": conversation.pk,
-            "conversation": events.customer_conversation_json(conversation),
-        },
+        push_events.frame(
+            push_events.CONVERSATION_NEW,
+            conversation_id=conversation.pk,
+            conversation=events.customer_conversation_json(conversation),
+        ),
     )
     return conversation, True
 

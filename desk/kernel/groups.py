@@ -13,6 +13,8 @@ import asyncio
 import logging
 import uuid
 
+from desk.kernel import push_events
+
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # then every 2 s until the socket closes
@@ -117,4 +119,4 @@ class GroupMembership:
                 else:  # left while the join was on its way
                     await self.channel_layer.group_discard(group, self.channel_name)
         logger.info("groups rejoined; asking the client to resync")
-        await self.send_json({"type": "resync"})
+        await self.send_json(push_events.frame(push_events.RESYNC))

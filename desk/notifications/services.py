@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from desk.kernel import realtime
+from desk.kernel import push_events, realtime
 from desk.notifications.models import EXCERPT_MAX, Notification, NotificationKind
 from routing.models import AgentProfile
 from routing.selectors import agent_display_name
@@ -78,7 +78,7 @@ def unread_count(user_id: int) -> int:
 
 def _publish(user_id: int, event: dict[str, Any]) -> None:
     event["unread"] = unread_count(user_id)
-    realtime.publish([realtime.agent_group(user_id)], {"type": NOTIFICATION, **event})
+    realtime.publish([realtime.agent_group(user_id)], push_events.frame(NOTIFICATION, **event))
 
 
 @transaction.atomic

@@ -1,6 +1,10 @@
-"""Reading what a ticket said in its conversation."""
+"""Reading what a ticket said in its conversation; a widget visitor with a ticket."""
 
 from chat.models import ContentType, Message
+from chat.widget import sessions as widget_sessions
+from chat.widget.services import visitor_conversation_start
+from tickets.models import TicketSource, TicketStatus
+from tickets.services import TicketData, ticket_create_from_conversation, ticket_update_fields
 
 
 def customer_events(published: list, conversation_id: int) -> list[dict]:
@@ -16,3 +20,18 @@ def ticket_cards(conversation) -> list[Message]:
             "seq"
         )
     )
+
+
+def visitor_with_ticket(site, status=TicketStatus.RESOLVED, subject="Broken kettle"):
+    """(visitor token, visitor, conversation, ticket made from the visitor's conversation)."""
+    session = widget_sessions.widget_session_open(site=site)
+    conversation, _ = visitor_conversation_start(visitor=session.visitor)
+    ticket = ticket_create_from_conversation(
+        actor=None,
+        conversation=conversation,
+        data=TicketData(subject=subject),
+        source=TicketSource.BUTTON,
+    ).ticket
+    if status != TicketStatus.NEW:
+        ticket = ticket_update_fields(actor=None, ticket=ticket, changes={"status": status})
+    return session.token, session.visitor, conversation, ticket

@@ -4,10 +4,8 @@ import pytest
 
 from chat.tests.factories import WidgetSiteFactory
 from chat.widget import sessions as widget_sessions
-from chat.widget.services import visitor_conversation_start
 from routing.tests.factories import TeamFactory
-from tickets.models import TicketSource, TicketStatus
-from tickets.services import TicketData, ticket_create_from_conversation, ticket_update_fields
+from tickets.tests.helpers import visitor_with_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -17,21 +15,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 @pytest.fixture
 def site():
     return WidgetSiteFactory(key="shop", name="Shop", team=TeamFactory(name="Sales"))
-
-
-def visitor_with_ticket(site, status=TicketStatus.RESOLVED, subject="Broken kettle"):
-    """(visitor token, visitor, conversation, ticket made from the visitor's conversation)."""
-    session = widget_sessions.widget_session_open(site=site)
-    conversation, _ = visitor_conversation_start(visitor=session.visitor)
-    ticket = ticket_create_from_conversation(
-        actor=None,
-        conversation=conversation,
-        data=TicketData(subject=subject),
-        source=TicketSource.BUTTON,
-    ).ticket
-    if status != TicketStatus.NEW:
-        ticket = ticket_update_fields(actor=None, ticket=ticket, changes={"status": status})
-    return session.token, session.visitor, conversation, ticket
 
 
 def rate(client, token, ticket_id, body):
