@@ -1,9 +1,13 @@
 """The baseline for bench/ws_load.py: the least a chat relay must do, with nothing else.
 
-A plain `websockets` server. A customer socket (`/c?conv=N`) sends JSON `{"id", "body", "n"}`; the
+A plain `websockets` server. A customer socket (`/c?conv=N`) sends JSON `{"id", "body", "n"}`; an
+agent socket (`/a`) listens and may reply with `{"id", "conversation", "body"}`. Either way the
 server inserts the row with psycopg (autocommit), acks the sender, and publishes it on a Redis
-pub/sub channel; one subscriber per process relays every published message to each agent socket
-(`/a`). No auth, no dedupe, no sequence numbers: a floor to compare Unidesk against.
+pub/sub channel; one subscriber per process relays every published message to each of its agent
+sockets and to the conversation's customer socket (as Unidesk does: every agent of the team, and
+the customer's own widget). `{"type": "ping"}` gets a pong. No auth, no dedupe, no sequence
+numbers: a floor to compare Unidesk against. Several processes may run behind one proxy (the
+bench's `--procs 2`): they share the Redis channel, like Unidesk's daphne processes.
 
     python bench/baseline_relay.py --port 8901 --database-url postgres://… --redis-url redis://…
 """
@@ -21,6 +25,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS baseline_message (
     id bigserial PRIMARY KEY,
     conversation bigint NOT NULL,
+    sender text NOT NULL DEFAULT 'customer',
     client_id text NOT NULL,
     body text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
@@ -34,6 +39,7 @@ class Relay:
         self.redis_url = redis_url
         self.pool_size = pool_size
         self.agents: set = set()
+        self.customers: dict[int, object] = {}  # conversation -> its customer's socket here
         self.pool: asyncio.Queue = asyncio.Queue()
 
     async def start(self) -> None:
@@ -53,37 +59,58 @@ class Relay:
             if item["type"] != "message":
                 continue
             data = item["data"].decode()
-            for agent in list(self.agents):
+            conversation = json.loads(data)["conversation"]
+            targets = list(self.agents)
+            customer = self.customers.get(conversation)
+            if customer is not None:
+                targets.append(customer)
+            for socket in targets:
                 try:
-                    await agent.send(data)
+                    await socket.send(data)
                 except websockets.ConnectionClosed:
-                    self.agents.discard(agent)
+                    self.agents.discard(socket)
+
+    async def store(self, conversation: int, sender: str, client_id: str, body: str) -> int:
+        conn = await self.pool.get()
+        try:
+            cursor = await conn.execute(
+                "INSERT INTO baseline_message (conversation, sender, client_id, body)"
+                " VALUES (%s, %s, %s, %s) RETURNING id",
+                (conversation, sender, client_id, body),
+            )
+            (row_id,) = await cursor.fetchone()
+        finally:
+            await self.pool.put(conn)
+        return row_id
+
+    async def relay(self, socket, conversation: int, sender: str, frame: dict) -> None:
+        row_id = await self.store(conversation, sender, frame["id"], frame["body"])
+        await socket.send(json.dumps({"type": "ack", "id": frame["id"], "row": row_id}))
+        event = {"type": "message", "conversation": conversation, "sender": sender, **frame}
+        await self.redis.publish(CHANNEL, json.dumps(event))
 
     async def handle(self, socket) -> None:
         path = socket.request.path
-        if path.startswith("/a"):
-            self.agents.add(socket)
-            try:
-                await socket.wait_closed()
-            finally:
-                self.agents.discard(socket)
-            return
+        is_agent = path.startswith("/a")
         conversation = int(path.split("conv=")[1]) if "conv=" in path else 0
-        async for raw in socket:
-            frame = json.loads(raw)
-            conn = await self.pool.get()
-            try:
-                cursor = await conn.execute(
-                    "INSERT INTO baseline_message (conversation, client_id, body)"
-                    " VALUES (%s, %s, %s) RETURNING id",
-                    (conversation, frame["id"], frame["body"]),
-                )
-                (row_id,) = await cursor.fetchone()
-            finally:
-                await self.pool.put(conn)
-            await socket.send(json.dumps({"type": "ack", "id": frame["id"], "row": row_id}))
-            event = {"type": "message", "conversation": conversation, **frame}
-            await self.redis.publish(CHANNEL, json.dumps(event))
+        if is_agent:
+            self.agents.add(socket)
+        else:
+            self.customers[conversation] = socket
+        try:
+            async for raw in socket:
+                frame = json.loads(raw)
+                if frame.get("type") == "ping":
+                    await socket.send(json.dumps({"type": "pong"}))
+                elif is_agent:
+                    await self.relay(socket, int(frame["conversation"]), "agent", frame)
+                else:
+                    await self.relay(socket, conversation, "customer", frame)
+        finally:
+            if is_agent:
+                self.agents.discard(socket)
+            elif self.customers.get(conversation) is socket:
+                del self.customers[conversation]
 
 
 async def main() -> None:

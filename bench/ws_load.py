@@ -1,272 +1,375 @@
 """Customer-to-agent latency over real WebSockets: Unidesk against a minimal baseline relay.
 
-N widget clients each send K messages; M agent clients listen. Every message is persisted (Unidesk:
-the full path — token check, dedupe, seq, PostgreSQL, Redis channel layer; baseline: an INSERT and
-a Redis PUBLISH). It prints latency percentiles per delivery (send → each agent receives),
-throughput, errors, and sequence gaps/duplicates, then the ratio of the two.
+N widget clients send messages that M agent clients all hear (one team, agents online); the agent
+owning a conversation answers every Nth message, so it is a conversation, not a one-way stream.
+Both servers persist every message (Unidesk: the whole path: token, dedupe, seq, PostgreSQL, the
+channel layer, its Celery worker and beat; baseline: an INSERT and a Redis PUBLISH). Figures per
+step: customer→agent latency per delivery (p50/p99, the targets' figure), acks, agent→customer
+latency, offered and sustained msg/s, CPU per process group, then the ratios to the baseline
+against issue 10's targets. See bench/ws_clients.py for the exact definitions.
 
-    .venv/bin/python bench/ws_load.py                # defaults: 200 customers, 20 agents
-    .venv/bin/python bench/ws_load.py --customers 50 --agents 5 --messages 5
+Scenarios (Unidesk; the baseline has no tickets, so it runs once per invocation):
+  chatting   agents online; each customer's first message starts a conversation, no tickets.
+  ticketed   every conversation has an open ticket already (fixtures), so each message
+             continues a ticket.
 
-Needs PostgreSQL and Redis (DATABASE_URL/REDIS_URL style options below); it uses its own database
-`unidesk_bench` and Redis db 5, and starts and stops both servers itself. Bounded: every client
-stops after its K messages, and the run stops after --timeout seconds at most.
+    .venv/bin/python bench/ws_load.py                        # both scenarios, 200 x 5 msgs at ~10 s
+    .venv/bin/python bench/ws_load.py --step                 # stepped load, knee of each
+    .venv/bin/python bench/ws_load.py --procs 2              # two daphne behind HAProxy
+    .venv/bin/python bench/ws_load.py --scenario chatting --only unidesk --customers 50
+
+Needs PostgreSQL and Redis; uses its own database `unidesk_bench` and Redis db 5 (both wiped at
+the start of each server's session), and HAProxy (`apt-get install -y haproxy`) for `--procs 2`.
+Starts and stops every process itself; logs and results.json go to --run-dir. Bounded: each step
+sends a fixed number of messages and drains for at most --drain seconds; stepping stops at the
+first step whose p99 passes 1 s, or when --budget seconds are spent.
 """
 
 import argparse
 import asyncio
 import json
+import math
 import os
-import random
-import statistics
-import subprocess
+import signal
 import sys
+import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import websockets
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import servers, unidesk_fixtures  # noqa: E402
+from bench.ws_clients import Baseline, Session, Step, Unidesk  # noqa: E402
 
-@dataclass
-class Result:
-    name: str
-    sent: int = 0
-    acked: int = 0
-    errors: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
-    ack_ms: list[float] = field(default_factory=list)
-    first_ack_ms: list[float] = field(default_factory=list)  # the first send of each customer
-    gaps: int = 0
-    duplicates: int = 0
-    expected_deliveries: int = 0
-    elapsed_s: float = 0.0
-
-    def percentile(self, p: float, values: list[float] | None = None) -> float:
-        values = self.latencies_ms if values is None else values
-        if not values:
-            return float("nan")
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-    def row(self) -> str:
-        missing = self.expected_deliveries - len(self.latencies_ms)
-        rate = self.acked / self.elapsed_s if self.elapsed_s else 0
-        mean = statistics.fmean(self.latencies_ms or [0])
-        return (
-            f"{self.name:<9} sent={self.sent:<6} acked={self.acked:<6} "
-            f"delivered={len(self.latencies_ms)}/{self.expected_deliveries} (missing {missing}) "
-            f"p50={self.percentile(50):7.1f}ms p95={self.percentile(95):7.1f}ms "
-            f"p99={self.percentile(99):7.1f}ms mean={mean:7.1f}ms throughput={rate:7.1f} msg/s "
-            f"errors={self.errors} gaps={self.gaps} dups={self.duplicates}\n"
-            f"{'':<9} ack (send -> sender's ack): p50={self.percentile(50, self.ack_ms):7.1f}ms "
-            f"p95={self.percentile(95, self.ack_ms):7.1f}ms "
-            f"p99={self.percentile(99, self.ack_ms):7.1f}ms; of first sends: "
-            f"p50={self.percentile(50, self.first_ack_ms):7.1f}ms "
-            f"p99={self.percentile(99, self.first_ack_ms):7.1f}ms"
-        )
+KNEE_P99_MS = 1000.0
+TARGET_P50, TARGET_P99, TARGET_KNEE = 2.0, 3.0, 0.6
+STARTED = time.monotonic()
 
 
-def wait_port(port: int, timeout: float = 60.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on {port}")
+def log(text: str) -> None:
+    print(f"[{time.monotonic() - STARTED:6.0f}s] {text}", flush=True)
 
 
-async def customer_loop(
-    url, headers, messages, interval, frame_for, sent_at, result, ready, first=None
-):
-    async with websockets.connect(url, additional_headers=headers, max_size=2**22) as ws:
-        if first is not None:  # the widget socket's `auth` frame
-            await ws.send(json.dumps(first))
-        pending: set[str] = set()
-        first_id = uuid.uuid4().hex
-
-        async def read_acks():
-            async for raw in ws:
-                frame = json.loads(raw)
-                if frame.get("type") == "ack":
-                    client_id = frame.get("client_msg_id") or frame.get("id")
-                    if client_id in pending:
-                        pending.discard(client_id)
-                        result.acked += 1
-                        took = (time.perf_counter() - sent_at[client_id]) * 1000
-                        result.ack_ms.append(took)
-                        if client_id == first_id:
-                            result.first_ack_ms.append(took)
-                elif frame.get("type") == "error":
-                    result.errors += 1
-
-        reader = asyncio.create_task(read_acks())
-        await ready.wait()
-        await asyncio.sleep(random.random() * interval)
-        for n in range(messages):
-            client_id = first_id if n == 0 else uuid.uuid4().hex
-            sent_at[client_id] = time.perf_counter()
-            pending.add(client_id)
-            await ws.send(json.dumps(frame_for(client_id, n)))
-            result.sent += 1
-            if n < messages - 1:
-                await asyncio.sleep(interval * (0.5 + random.random()))
-        deadline = time.monotonic() + 30
-        while pending and time.monotonic() < deadline and not reader.done():
-            await asyncio.sleep(0.1)
-        reader.cancel()
+def plan(args) -> list[tuple[float, int]]:
+    """(interval, messages per customer) for each step."""
+    if not args.step:
+        return [(args.interval, args.messages)]
+    intervals = [float(value) for value in args.intervals.split(",")]
+    return [(i, max(2, round(args.step_seconds / i))) for i in intervals]
 
 
-async def agent_loop(url, headers, parse, sent_at, result, stop, connected):
-    seen: dict[int, set[int]] = {}
-    async with websockets.connect(url, additional_headers=headers, max_size=2**22) as ws:
-        connected()
-        while not stop.is_set():
-            try:
-                raw = await asyncio.wait_for(ws.recv(), 0.5)
-            except TimeoutError:
-                continue
-            now = time.perf_counter()
-            parsed = parse(json.loads(raw))
-            if parsed is None:
-                continue
-            client_id, conversation, seq = parsed
-            if client_id in sent_at:
-                result.latencies_ms.append((now - sent_at[client_id]) * 1000)
-            if seq is not None:
-                numbers = seen.setdefault(conversation, set())
-                if seq in numbers:
-                    result.duplicates += 1
-                numbers.add(seq)
-    for numbers in seen.values():
-        result.gaps += (max(numbers) - min(numbers) + 1) - len(numbers)
+# ---- one server's session -----------------------------------------------------------------------
 
 
-async def drive(name, customers, agents, args, frame_for, parse) -> Result:
-    """customers: [(url, headers[, first frame])], agents: [(url, headers)]."""
-    result = Result(name, expected_deliveries=len(customers) * args.messages * len(agents))
-    sent_at: dict[str, float] = {}
-    stop, ready = asyncio.Event(), asyncio.Event()
-    count = {"agents": 0}
+class MeasuredSession(Session):
+    def __init__(self, *a, stack: servers.Stack, memory: dict, **kw):
+        super().__init__(*a, **kw)
+        self.stack = stack
+        self.memory = memory
 
-    def connected():
-        count["agents"] += 1
-        if count["agents"] == len(agents):
-            ready.set()
+    async def after_agents(self) -> None:
+        await asyncio.sleep(0.5)
+        self.memory["after_agents"] = servers.rss_mb(self.stack.pids())
 
-    listeners = [
-        asyncio.create_task(agent_loop(u, h, parse, sent_at, result, stop, connected))
-        for u, h in agents
-    ]
-    # Agents first: the load is customers writing to a staffed desk. (All 220 handshakes at once
-    # can take longer than daphne's 5 s WebSocket connect timeout on this 2-core machine.)
-    await asyncio.wait_for(ready.wait(), timeout=args.timeout)
+
+async def drive(label: str, proto, stack: servers.Stack, args, redis_url: str | None) -> dict:
+    memory: dict = {}
+    if isinstance(proto, Unidesk):  # first connections import modules: not memory per socket
+        warm = Session(proto, 1, 1, 0)
+        await warm.connect()
+        await warm.close()
+        await asyncio.sleep(1.0)
+    memory["idle"] = servers.rss_mb(stack.pids())
+    session = MeasuredSession(
+        proto, args.customers, args.agents, args.reply_every, stack=stack, memory=memory
+    )
     started = time.perf_counter()
-    senders = [
-        asyncio.create_task(
-            customer_loop(
-                u, h, args.messages, args.interval, frame_for, sent_at, result, ready, *first
-            )
-        )
-        for u, h, *first in customers
-    ]
-    done, _ = await asyncio.wait(senders, timeout=args.timeout)
-    result.errors += sum(1 for task in done if task.exception())
-    # Let the last deliveries arrive, but never wait past the bound.
-    deadline = time.monotonic() + 10
-    while len(result.latencies_ms) < result.expected_deliveries and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-    result.elapsed_s = time.perf_counter() - started
-    stop.set()
-    await asyncio.gather(*listeners, return_exceptions=True)
-    for task in senders:
-        task.cancel()
-    return result
+    await session.connect()
+    await asyncio.sleep(0.5)
+    memory["after_customers"] = servers.rss_mb(stack.pids())
+    log(
+        f"{label}: {len(session.customer_sockets)} customers and {len(session.agent_sockets)} "
+        f"agents connected in {time.perf_counter() - started:.1f} s "
+        f"({session.connect_failures} failed)"
+    )
+    sampler = servers.CpuSampler(stack.pids(), urlparse(args.database_url).path.lstrip("/"))
+    steps: list[Step] = []
+    for interval, messages in plan(args):
+        estimate = messages * interval + interval + 5
+        if time.monotonic() - STARTED + estimate > args.budget:
+            log(f"{label}: budget of {args.budget:.0f} s spent; no step at {interval} s")
+            break
+        stack.check_alive()
+        # Other work on the same cores shows up as latency: give it a moment to finish (the
+        # whole quiet wait before a session's first step, a few seconds before the others).
+        wait = args.quiet_wait if not steps else min(args.quiet_wait, 5.0)
+        busy = await asyncio.to_thread(servers.wait_quiet, wait, args.quiet_below)
+        speed = await asyncio.to_thread(servers.speed_probe)
+        sampler.begin()
+        step = Step(interval, messages, busy_before=busy, speed_ms=speed)
+        step = await session.run_step(step, args.drain)
+        step.cpu = await asyncio.to_thread(sampler.end)
+        if redis_url:
+            step.celery_backlog = await asyncio.to_thread(servers.celery_backlog, redis_url)
+        steps.append(step)
+        log(f"{label}: {step_line(step)}")
+        if args.step and step.p(99) > KNEE_P99_MS and not args.no_stop:
+            log(f"{label}: p99 passed {KNEE_P99_MS:.0f} ms: past the knee, stepping stops")
+            break
+        await asyncio.sleep(2.0)
+    await asyncio.sleep(3.0)  # late replies
+    memory["end"] = servers.rss_mb(stack.pids())
+    await session.close()
+    return {
+        "label": label,
+        "procs": args.procs,
+        "steps": [step.summary() for step in steps],
+        "memory_mb": memory,
+        "gaps": session.gaps(),
+        "lost_sockets": session.lost_sockets,
+        "connect_failures": session.connect_failures,
+        "customers": len(session.customer_sockets),
+        "agents": len(session.agent_sockets),
+    }
 
 
-def run_baseline(args) -> Result:
-    from bench import unidesk_fixtures
-
+def run_baseline(args, run_dir: Path) -> dict:
+    log("baseline: fresh database, relay process(es)")
     unidesk_fixtures.recreate_database(args.database_url)
-    port = args.port + 1
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench/baseline_relay.py"), "--port", str(port),
-         "--database-url", args.database_url, "--redis-url", args.redis_url],
-    )  # fmt: skip
+    unidesk_fixtures.flush_redis(args.redis_url)
+    stack = servers.start_baseline(args, run_dir)
     try:
-        wait_port(port)
-        customers = [(f"ws://127.0.0.1:{port}/c?conv={i}", {}) for i in range(args.customers)]
-        agents = [(f"ws://127.0.0.1:{port}/a", {}) for _ in range(args.agents)]
-
-        def frame_for(client_id, n):
-            return {"id": client_id, "body": f"message {n}", "n": n}
-
-        def parse(frame):
-            if frame.get("type") != "message":
-                return None
-            return frame["id"], frame["conversation"], None
-
-        result = asyncio.run(drive("baseline", customers, agents, args, frame_for, parse))
-        # The baseline has no seq: count gaps and duplicates from the rows it stored.
-        return result
+        proto = Baseline(stack.front_port)
+        return asyncio.run(drive("baseline", proto, stack, args, None))
     finally:
-        server.terminate()
-        server.wait(10)
+        stack.stop()
 
 
-def run_unidesk(args) -> Result:
-    from bench import unidesk_fixtures
-
+def run_unidesk(args, run_dir: Path, scenario: str) -> dict:
+    label = f"unidesk/{scenario}"
     env = unidesk_fixtures.environment(args.database_url, args.redis_url)
-    fixtures = unidesk_fixtures.prepare(env, args.customers, args.agents)
-    port = args.port
-    server = subprocess.Popen(
-        [sys.executable, "-m", "desk.server", "-b", "127.0.0.1", "-p", str(port),
-         "desk.asgi:application"],
-        env=env, cwd=ROOT, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    log(f"{label}: fixtures (migrate, {args.agents} online agents, {args.customers} visitors)")
+    fixtures = unidesk_fixtures.prepare(env, args.customers, args.agents, scenario)
+    log(f"{label}: fixtures ready in {fixtures['seconds']:.0f} s, {fixtures['tickets']} tickets")
+    stack = servers.start_unidesk(args, env, run_dir, label.replace("/", "-"))
     try:
-        wait_port(port)
-        origin = {"Origin": f"http://127.0.0.1:{port}"}
-        customers = [
-            (f"ws://127.0.0.1:{port}/ws/widget/", origin, {"type": "auth", "token": token})
-            for token in fixtures["tokens"]
-        ]
-        agents = [
-            (f"ws://127.0.0.1:{port}/ws/desk/", {**origin, "Cookie": f"sessionid={cookie}"})
-            for cookie in fixtures["sessions"]
-        ]
-
-        def frame_for(client_id, n):
-            return {"type": "message.send", "client_msg_id": client_id, "body": f"message {n}"}
-
-        def parse(frame):
-            if frame.get("type") != "message.new":
-                return None
-            message = frame["message"]
-            return message["client_msg_id"], frame["conversation_id"], frame["seq"]
-
-        return asyncio.run(drive("unidesk", customers, agents, args, frame_for, parse))
+        backlog = servers.wait_celery_idle(args.redis_url)
+        log(
+            f"{label}: {', '.join(stack.procs)} up on port {stack.front_port}; "
+            f"Celery backlog before the load: {backlog}"
+        )
+        proto = Unidesk(stack.front_port, fixtures["tokens"], fixtures["sessions"])
+        report = asyncio.run(drive(label, proto, stack, args, args.redis_url))
+        report["scenario"] = scenario
+        return report
     finally:
-        server.terminate()
-        server.wait(10)
+        stack.stop()
+
+
+# ---- printing -----------------------------------------------------------------------------------
+
+
+def ms(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value / 1000:.1f} s" if value >= 10000 else f"{value:.1f}"
+
+
+def step_line(step: Step) -> str:
+    s = step.summary()
+    return (
+        f"interval {s['interval']:g} s: offered {s['offered']:.0f} msg/s (sent at "
+        f"{s['offered_actual']:.1f}), sustained {s['sustained']:.1f} msg/s, p50 {ms(s['p50'])} "
+        f"p99 {ms(s['p99'])} ms, delivered {s['deliveries']}/{s['expected']}, replies "
+        f"{s['replies_acked']}/{s['replies_sent']} (p50 {ms(s['reply_p50'])} ms), "
+        f"errors {s['errors'] or 0}, cpu {cpu_text(s['cpu'])}, machine busy before "
+        f"{s['busy_before']}%, speed probe {s['speed_ms']} ms"
+    )
+
+
+def cpu_text(cpu: dict) -> str:
+    def group(prefix):
+        return sum(v for k, v in cpu.items() if k.startswith(prefix))
+
+    parts = [
+        ("server", group("daphne") + group("relay")),
+        ("worker", group("worker")),
+        ("beat", group("beat")),
+        ("haproxy", group("haproxy")),
+        ("pg", group("postgres")),
+        ("pg-shared", group("pg-shared")),
+        ("redis", group("redis")),
+        ("loadgen", group("loadgen")),
+        ("others", group("others")),
+    ]
+    shown = " ".join(f"{name} {value:.0f}%" for name, value in parts if value >= 0.5)
+    total = f"total {cpu.get('total', 0):.0f}% of {os.cpu_count() * 100}%"
+    return f"{shown} ({total}, iowait {cpu.get('iowait', 0):.0f}%)"
+
+
+def print_table(report: dict) -> None:
+    print(f"\n{report['label']} ({report['procs']} process(es)), customer→agent latency in ms:")
+    print(
+        "| interval s | offered msg/s | sent msg/s | sustained msg/s | p50 | p95 | p99 | ack p50 "
+        "| ack p99 | first-send ack p50 | reply p50 | reply p99 | delivered | CPU (% of a core) "
+        "| loadgen lag p99 | busy before | speed probe ms |"
+    )
+    print("|" + "---:|" * 17)
+    for s in report["steps"]:
+        print(
+            f"| {s['interval']:g} | {s['offered']:.0f} | {s['offered_actual']:.1f} "
+            f"| {s['sustained']:.1f} | {ms(s['p50'])} | {ms(s['p95'])} | {ms(s['p99'])} "
+            f"| {ms(s['ack_p50'])} | {ms(s['ack_p99'])} | {ms(s['first_ack_p50'])} "
+            f"| {ms(s['reply_p50'])} | {ms(s['reply_p99'])} | {s['deliveries']}/{s['expected']} "
+            f"| {cpu_text(s['cpu'])} | {ms(s['loop_lag_p99'])} | {s['busy_before']}% "
+            f"| {s['speed_ms']} |"
+        )
+    extra = [f"gaps {report['gaps']}", f"sockets lost {report['lost_sockets']}"]
+    if report["connect_failures"]:
+        extra.append(f"connect failures {report['connect_failures']}")
+    backlog = [s["celery_backlog"] for s in report["steps"]]
+    if any(backlog):
+        extra.append(f"Celery backlog after each step {backlog}")
+    errors = {}
+    for s in report["steps"]:
+        for code, count in s["errors"].items():
+            errors[code] = errors.get(code, 0) + count
+    extra.append(f"errors {errors or 0}")
+    print("  " + ", ".join(extra))
+    for s in report["steps"]:
+        frames = s.get("agent_frames") or {}
+        per = sum(frames.values()) / max(s["sent"] * s["agents"], 1)
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(frames.items(), key=lambda kv: -kv[1]))
+        print(
+            f"  step {s['interval']:g} s: {per:.2f} frames to each agent per customer message "
+            f"({s['agent_kb_per_message']} KB to all agents per message; {kinds})"
+        )
+    memory = report["memory_mb"]
+    for role in memory.get("idle", {}):
+        print(
+            f"  RSS {role}: idle {memory['idle'][role]:.0f} MB, with agents "
+            f"{memory['after_agents'][role]:.0f} MB, with customers "
+            f"{memory['after_customers'][role]:.0f} MB, at the end {memory['end'][role]:.0f} MB"
+        )
+
+
+def knee(report: dict) -> tuple[float, bool]:
+    """Highest sustained msg/s of a step whose p99 stayed within 1 s; and whether some step
+    passed 1 s (False: the knee lies beyond the steps run)."""
+    good = [s["sustained"] for s in report["steps"] if s["p99"] <= KNEE_P99_MS]
+    passed = any(s["p99"] > KNEE_P99_MS for s in report["steps"])
+    return (max(good) if good else 0.0), passed
+
+
+def at_interval(report: dict, interval: float) -> dict | None:
+    return next((s for s in report["steps"] if s["interval"] == interval), None)
+
+
+def verdict(base: dict, ours: dict, args) -> None:
+    print(f"\n{ours['label']} against the baseline ({args.procs} process(es)):")
+    interval = 10.0 if args.step else args.interval
+    b, o = at_interval(base, interval), at_interval(ours, interval)
+    if b and o:
+        if b["speed_ms"] and abs(o["speed_ms"] / b["speed_ms"] - 1) > 0.25:
+            print(
+                f"  WARNING: the machine's speed moved between the two (probe {b['speed_ms']} "
+                f"-> {o['speed_ms']} ms): run again before trusting the ratios"
+            )
+        for name, target in (("p50", TARGET_P50), ("p99", TARGET_P99)):
+            ratio = o[name] / b[name]
+            mark = "meets" if ratio <= target else "MISSES"
+            print(
+                f"  {name} at one message per customer per ~{interval:g} s: "
+                f"{ms(o[name])} vs {ms(b[name])} ms = x{ratio:.2f} "
+                f"(target <= x{target:g}: {mark})"
+            )
+    if args.step:
+        base_knee, base_passed = knee(base)
+        our_knee, our_passed = knee(ours)
+        ratio = our_knee / base_knee if base_knee else float("nan")
+        mark = "meets" if ratio >= TARGET_KNEE else "MISSES"
+        note = "" if base_passed else " (the baseline never passed 1 s: its knee is higher)"
+        print(
+            f"  knee (highest sustained msg/s with p99 <= 1 s): unidesk {our_knee:.1f}"
+            f"{'' if our_passed else '+'} vs baseline {base_knee:.1f}"
+            f"{'' if base_passed else '+'} = x{ratio:.2f} (target >= x{TARGET_KNEE:g}: {mark})"
+            f"{note}"
+        )
+
+
+def capacity(report: dict) -> None:
+    """Cost per customer message at the busiest step under the knee, and memory per socket."""
+    under = [s for s in report["steps"] if s["p99"] <= KNEE_P99_MS and s["sustained"] > 0]
+    print(f"\ncapacity model, {report['label']} ({report['procs']} process(es)):")
+    if under:
+        s = max(under, key=lambda s: s["sustained"])
+        rate = s["sustained"] + s["replies_sent"] / max(s["sent"], 1) * s["sustained"]
+        cpu = s["cpu"]
+
+        def per_message(prefix):
+            used = sum(v for k, v in cpu.items() if k.startswith(prefix))
+            return used / 100 * 1000 / rate  # CPU ms per stored message
+
+        server = per_message("daphne") + per_message("relay")
+        print(
+            f"  at {s['sustained']:.1f} customer msg/s (+ replies: {rate:.1f} stored msg/s, "
+            f"each fanned out to {s['agents']} agents): CPU ms per stored message: "
+            f"server {server:.2f}, worker {per_message('worker'):.2f}, "
+            f"PostgreSQL {per_message('postgres'):.2f} (+ shared {per_message('pg-shared'):.2f}), "
+            f"Redis {per_message('redis'):.2f}"
+        )
+        if server:
+            print(
+                f"  one server process is one core at most (one GIL): "
+                f"<= {1000 / server:.0f} stored msg/s per process at this fan-out, "
+                f"if nothing else ran on its core"
+            )
+    memory = report["memory_mb"]
+    for role in memory.get("idle", {}):
+        if not role.startswith(("daphne", "relay")):
+            continue
+        idle, agents = memory["idle"][role], memory["after_agents"][role]
+        customers = memory["after_customers"][role]
+        per_customer = (customers - agents) / max(report["customers"], 1) * 1024
+        print(
+            f"  {role}: RSS idle {idle:.0f} MB; +{agents - idle:.1f} MB with "
+            f"{report['agents']} agent sockets; +{customers - agents:.1f} MB with "
+            f"{report['customers']} customer sockets (~{per_customer:.0f} KB each)"
+        )
+
+
+# ---- main ---------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=["chatting", "ticketed", "both"], default="both")
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--agents", type=int, default=20)
-    parser.add_argument("--messages", type=int, default=10, help="per customer")
-    parser.add_argument("--interval", type=float, default=1.0, help="seconds between sends")
-    parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--messages", type=int, default=5, help="per customer (without --step)")
+    parser.add_argument("--interval", type=float, default=10.0, help="seconds between sends")
+    parser.add_argument("--reply-every", type=int, default=3, help="0: agents never answer")
+    parser.add_argument("--step", action="store_true", help="raise the offered rate step by step")
+    parser.add_argument("--intervals", default="10,7,5,3.5,2.5,1.5,1,0.75,0.5", help="with --step")
+    parser.add_argument("--step-seconds", type=float, default=20.0, help="sending time per step")
+    parser.add_argument("--no-stop", action="store_true", help="run every step, even past 1 s")
+    parser.add_argument("--drain", type=float, default=15.0, help="max wait after a step's sends")
+    parser.add_argument("--budget", type=float, default=900.0, help="seconds for the whole run")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=30.0,
+        help="before a session's first step, wait up to this long for the machine to be quiet",
+    )
+    parser.add_argument(
+        "--quiet-below", type=float, default=30.0, help="quiet: CPU use below this %% of one core"
+    )
+    parser.add_argument("--procs", type=int, choices=[1, 2], default=1)
     parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument("--only", choices=["unidesk", "baseline"])
+    parser.add_argument("--run-dir", type=Path, default=None, help="logs and results.json")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -276,27 +379,47 @@ def main() -> None:
     parser.add_argument(
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
     )
-    parser.add_argument("--only", choices=["unidesk", "baseline"])
     args = parser.parse_args()
-    print(
-        f"load: {args.customers} customers x {args.messages} messages, {args.agents} agents, "
-        f"~{args.interval}s between sends",
-        flush=True,
+    # A terminated bench stops the servers it started (each runs in its own session).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    run_dir = args.run_dir or Path(tempfile.gettempdir(), "unidesk-bench") / time.strftime(
+        "%Y%m%d-%H%M%S"
     )
-    results = []
+    run_dir.mkdir(parents=True, exist_ok=True)
+    scenarios = ["chatting", "ticketed"] if args.scenario == "both" else [args.scenario]
+    steps = plan(args)
+    log(
+        f"load: {args.customers} customers, {args.agents} agents (all hear every conversation; "
+        f"the owner answers every {args.reply_every or 'no'}th message), {args.procs} server "
+        f"process(es); steps (interval s x messages each): "
+        f"{', '.join(f'{i:g}x{m}' for i, m in steps)}; logs in {run_dir}"
+    )
+    reports: list[dict] = []
     if args.only in (None, "baseline"):
-        results.append(run_baseline(args))
-        print(results[-1].row(), flush=True)
+        reports.append(run_baseline(args, run_dir))
     if args.only in (None, "unidesk"):
-        results.append(run_unidesk(args))
-        print(results[-1].row(), flush=True)
-    if len(results) == 2:
-        base, ours = results
-        print(
-            f"ratio unidesk/baseline: p50 x{ours.percentile(50) / base.percentile(50):.2f}  "
-            f"p95 x{ours.percentile(95) / base.percentile(95):.2f}  "
-            f"p99 x{ours.percentile(99) / base.percentile(99):.2f}"
-        )
+        for scenario in scenarios:
+            reports.append(run_unidesk(args, run_dir, scenario))
+    for report in reports:
+        print_table(report)
+    base = next((r for r in reports if r["label"] == "baseline"), None)
+    for report in reports:
+        if args.step:
+            best, passed = knee(report)
+            print(
+                f"\nknee {report['label']}: {best:.1f} msg/s sustained with p99 <= 1 s"
+                + ("" if passed else " (no step passed 1 s: the knee is higher)")
+            )
+    if base:
+        for report in reports:
+            if report is not base:
+                verdict(base, report, args)
+    for report in reports:
+        capacity(report)
+    (run_dir / "results.json").write_text(
+        json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "reports": reports})
+    )
+    log(f"done; results in {run_dir / 'results.json'}")
 
 
 if __name__ == "__main__":
