@@ -24,6 +24,7 @@ def _public_customer_message(event: domain_events.Event) -> bool:
     )
 
 
+@domain_events.takes(_public_customer_message)
 def message_created_continue_ticket(event: domain_events.Event) -> None:
     """A customer's message continues the ticket the conversation had when it arrived (a
     resolved ticket reopens); otherwise a matching keyword trigger may turn the conversation
@@ -31,9 +32,8 @@ def message_created_continue_ticket(event: domain_events.Event) -> None:
     menu's ticket made with its answers) does not take the message as a reply: it already has it.
 
     The common case stays cheap: a conversation without tickets costs one `EXISTS`, and a message
-    no rule matches costs nothing more (the rules are cached)."""
-    if not _public_customer_message(event):
-        return
+    no rule matches costs nothing more (the rules are cached). Agents' messages and notes are
+    not its events (`takes`): they cost the worker no transaction."""
     message = (
         Message.objects.select_related("conversation__customer").filter(pk=event.message_id).first()
     )
@@ -48,17 +48,20 @@ def message_created_continue_ticket(event: domain_events.Event) -> None:
         ticket_trigger_on_customer_message(message=message)
 
 
+def _first_widget_message(event: domain_events.Event) -> bool:
+    return (
+        _public_customer_message(event)
+        and event.payload.get("seq") == 1
+        and event.payload.get("channel") == Channel.WEB
+    )
+
+
+@domain_events.takes(_first_widget_message)
 def message_created_offline_ticket(event: domain_events.Event) -> None:
     """Leave-a-message mode: the first customer message of a widget conversation whose site has
     `offline_tickets`, while no agent of the conversation's team is online, makes the
     conversation a ticket (unless it has an open one already, say from a keyword). Later messages
-    return before any query."""
-    if (
-        not _public_customer_message(event)
-        or event.payload.get("seq") != 1
-        or event.payload.get("channel") != Channel.WEB
-    ):
-        return
+    are not its events (`takes`)."""
     conversation = (
         Conversation.objects.select_related("widget_site").filter(pk=event.conversation_id).first()
     )

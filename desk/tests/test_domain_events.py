@@ -27,6 +27,10 @@ HANDLERS: dict[str, list[str]] = {
         "desk.tests.test_domain_events.count",
     ]
 }
+# The same handlers and one that takes only the first message of a conversation.
+WITH_FIRST_ONLY: dict[str, list[str]] = {
+    "message.created": [*HANDLERS["message.created"], "desk.tests.test_domain_events.first_only"]
+}
 calls: list[tuple[str, int]] = []
 fragile_fails = {"times": 0}
 
@@ -44,6 +48,12 @@ def fragile(event: domain_events.Event) -> None:
     if fragile_fails["times"] > 0:
         fragile_fails["times"] -= 1
         raise RuntimeError("the fragile handler broke")
+
+
+@domain_events.takes(lambda event: event.payload.get("seq") == 1)
+def first_only(event: domain_events.Event) -> None:
+    """Takes only the events with seq 1 (decided on the event, before any transaction)."""
+    calls.append(("first_only", event.id))
 
 
 @pytest.fixture(autouse=True)
@@ -358,3 +368,25 @@ def test_agents_do_not_see_the_outbox(agent_client):
     response = agent_client.get(reverse("admin:desk_outboxevent_changelist"))
 
     assert response.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_is_not_run_nor_marked_for_an_event_it_does_not_take(counter, settings):
+    settings.DOMAIN_EVENT_HANDLERS = "desk.tests.test_domain_events.WITH_FIRST_ONLY"
+    with transaction.atomic():
+        first = domain_events.record("message.created", payload={"seq": 1})
+    assert [name for name, _ in calls] == ["fragile", "count", "first_only"]
+    calls.clear()
+
+    with transaction.atomic():
+        event_id = domain_events.record("message.created", payload={"seq": 2})
+
+    assert [name for name, _ in calls] == ["fragile", "count"]
+    assert HandledEvent.objects.filter(event_id=first).count() == 3
+    assert set(
+        HandledEvent.objects.filter(event_id=event_id).values_list("handler", flat=True)
+    ) == {
+        "desk.tests.test_domain_events.fragile",
+        "desk.tests.test_domain_events.count",
+    }
+    assert OutboxEvent.objects.get(pk=event_id).done_at is not None

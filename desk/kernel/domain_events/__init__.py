@@ -33,6 +33,7 @@ only when its transaction commits, and the marker commits with it: a re-dispatch
 A handler that reaches outside directly (an HTTP call) may repeat it and must make it idempotent.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,4 +121,20 @@ def record(
     return row.pk
 
 
-__all__ = ["EVENT_TYPES", "Event", "record"]
+def takes(accepts: "Callable[[Event], bool]"):
+    """Declare which events a handler takes, decided on the event alone (type, ids, payload):
+    the dispatcher calls it only for those, and an event it does not take costs it no
+    transaction and no idempotency marker (the decision never changes, so skipping is safe).
+
+        @domain_events.takes(lambda event: event.payload.get("seq") == 1)
+        def first_message(event): ...
+    """
+
+    def mark(handler):
+        handler.accepts = accepts
+        return handler
+
+    return mark
+
+
+__all__ = ["EVENT_TYPES", "Event", "record", "takes"]

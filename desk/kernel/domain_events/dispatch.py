@@ -116,6 +116,9 @@ def handle(row: OutboxEvent) -> bool:
     )
     errors: list[str] = []
     for path, handler in handlers_for(row.type):
+        accepts = getattr(handler, "accepts", None)
+        if accepts is not None and not accepts(event):
+            continue  # not its kind of event (domain_events.takes): no transaction, no marker
         try:
             _run_once(event, path, handler)
         except Exception as exc:
