@@ -141,11 +141,12 @@ def test_a_missing_signature_or_timestamp_is_refused(client):
 def test_a_request_signed_more_than_five_minutes_away_is_refused(client):
     now = int(time.time())
 
-    for stamp in (now - 301, now + 301, 0):
+    # A minute clear of the 300 s window either way: a busy machine may take seconds per request.
+    for stamp in (now - 360, now + 360, 0):
         response = post(client, {"messages": [message()]}, timestamp=str(stamp))
         assert error(response) == (401, "signature_expired"), stamp
     assert nothing_stored()
-    assert post(client, {"messages": [message()]}, timestamp=str(now - 290)).status_code == 200
+    assert post(client, {"messages": [message()]}, timestamp=str(now - 240)).status_code == 200
 
 
 def test_without_a_secret_the_channel_is_off(client, settings):
