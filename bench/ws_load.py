@@ -27,6 +27,7 @@ first step whose p99 passes 1 s, or when --budget seconds are spent.
 
 import argparse
 import asyncio
+import fcntl
 import json
 import math
 import os
@@ -320,12 +321,16 @@ def capacity(report: dict) -> None:
             f"PostgreSQL {per_message('postgres'):.2f} (+ shared {per_message('pg-shared'):.2f}), "
             f"Redis {per_message('redis'):.2f}"
         )
-        if server:
+        if server and report["procs"] == 1:
             print(
                 f"  one server process is one core at most (one GIL): "
                 f"<= {1000 / server:.0f} stored msg/s per process at this fan-out, "
                 f"if nothing else ran on its core"
             )
+        for role, used in sorted(cpu.items()):
+            if report["procs"] > 1 and role.startswith(("daphne", "relay")):
+                side = "customers" if role.endswith("-1") else "agents"
+                print(f"  {role} ({side}' sockets): {used:.0f}% of a core")
     memory = report["memory_mb"]
     for role in memory.get("idle", {}):
         if not role.startswith(("daphne", "relay")):
@@ -382,6 +387,12 @@ def main() -> None:
     args = parser.parse_args()
     # A terminated bench stops the servers it started (each runs in its own session).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # Two runs at once share the database, the Redis db and the ports, and wreck each other.
+    lock = open(Path(tempfile.gettempdir(), "unidesk-bench.lock"), "w")  # noqa: SIM115
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit("another bench/ws_load.py run is in progress; wait for it") from None
     run_dir = args.run_dir or Path(tempfile.gettempdir(), "unidesk-bench") / time.strftime(
         "%Y%m%d-%H%M%S"
     )
