@@ -38,10 +38,12 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _own_rate_limits(settings):
-    """Rate-limit counters, socket slots and login failures (the cache) of this test's own: they
-    live in Redis, so they would otherwise add up across the tests of a run and across runs."""
+    """Rate-limit counters, socket slots, login failures (the cache) and the domain-event wake
+    key of this test's own: they live in Redis, so they would otherwise add up across the tests
+    of a run and across runs."""
     tag = uuid.uuid4().hex[:12]
     settings.RATE_LIMIT_PREFIX = f"{settings.REDIS_PREFIX}:rl-{tag}"
+    settings.DOMAIN_EVENT_WAKE_KEY = f"{settings.REDIS_PREFIX}:domain-events:wake-{tag}"
     cache = settings.CACHES["default"]
     settings.CACHES = {"default": {**cache, "KEY_PREFIX": f"{cache['KEY_PREFIX']}-{tag}"}}
     AxesProxyHandler.get_implementation(force=True)  # it keeps the cache it was made with

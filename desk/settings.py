@@ -109,6 +109,9 @@ CACHES = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fix-up closes the database connection after every task unless this is set;
+# with it, a worker keeps its connection (DB_CONN_MAX_AGE applies) for up to 2x this many tasks.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
@@ -139,6 +142,11 @@ DOMAIN_EVENT_RETRY_SECONDS = env_int("DOMAIN_EVENT_RETRY_SECONDS", 10)
 DOMAIN_EVENT_RETRY_MAX_SECONDS = env_int("DOMAIN_EVENT_RETRY_MAX_SECONDS", 3600)
 # … for this many failed rounds; then the event stays failed (admin: Domain events, failed).
 DOMAIN_EVENT_MAX_ATTEMPTS = env_int("DOMAIN_EVENT_MAX_ATTEMPTS", 10)
+# After commit a drain task is queued only if none is queued already: this Redis key says one is
+# (it expires after the sweep's head start, should the queued task be lost).
+DOMAIN_EVENT_WAKE_KEY = f"{REDIS_PREFIX}:domain-events:wake"
+# A drain takes this many new events per claim and claims until none is left.
+DOMAIN_EVENT_DRAIN_BATCH = env_int("DOMAIN_EVENT_DRAIN_BATCH", 100)
 # Handled events are deleted after this many days.
 DOMAIN_EVENT_KEEP_DAYS = env_int("DOMAIN_EVENT_KEEP_DAYS", 7)
 # Uploads never put into a message are deleted (files too) after this many hours.

@@ -26,6 +26,7 @@ import redis
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from desk.kernel import redis_sync
 from desk.kernel.errors import DomainError, ErrorAnswer
 
 log = logging.getLogger(__name__)
@@ -100,18 +101,6 @@ class Verdict:
     retry_after: int = 0  # whole seconds to wait when not allowed
 
 
-_clients: dict[str, redis.Redis] = {}
-
-
-def _redis() -> redis.Redis:
-    url = settings.REDIS_URL
-    client = _clients.get(url)
-    if client is None:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
-        _clients[url] = client
-    return client
-
-
 def _key(name: str, subject: object) -> str:
     return f"{settings.RATE_LIMIT_PREFIX}:{name}:{subject}"
 
@@ -129,7 +118,7 @@ def hit(*checks: tuple[str, object]) -> Verdict:
     if not keys:
         return Verdict(True)
     try:
-        wait_ms = int(_redis().eval(_HIT, len(keys), *keys, *argv))
+        wait_ms = int(redis_sync.client().eval(_HIT, len(keys), *keys, *argv))
     except redis.RedisError as exc:
         log.warning("rate limits skipped, Redis failed: %s", exc)
         return Verdict(True)
@@ -165,7 +154,7 @@ def _socket(kind: str, subject: object, channel_name: str, mode: str) -> bool:
     if cap <= 0:
         return True
     try:
-        held = _redis().eval(
+        held = redis_sync.client().eval(
             _SOCKET,
             1,
             _key(f"sockets.{kind}", subject),
@@ -182,7 +171,7 @@ def _socket(kind: str, subject: object, channel_name: str, mode: str) -> bool:
 
 def _socket_release(kind: str, subject: object, channel_name: str) -> None:
     try:
-        _redis().zrem(_key(f"sockets.{kind}", subject), channel_name)
+        redis_sync.client().zrem(_key(f"sockets.{kind}", subject), channel_name)
     except redis.RedisError as exc:
         log.warning("socket slot not freed (it expires by itself): %s", exc)
 

@@ -8,10 +8,10 @@ from django.conf import settings
 from desk.kernel.domain_events import dispatch
 
 
-@shared_task(name="desk.kernel.tasks.domain_events_dispatch")
-def domain_events_dispatch(event_ids: list[int]) -> int:
-    """The events one transaction recorded, right after its commit."""
-    return dispatch.dispatch(event_ids)
+@shared_task(name="desk.kernel.tasks.domain_events_drain")
+def domain_events_drain() -> int:
+    """Every new event, right after a commit (one task however many commits queued it)."""
+    return dispatch.drain()
 
 
 @shared_task(name="desk.kernel.tasks.domain_events_sweep")

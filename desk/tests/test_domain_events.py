@@ -7,9 +7,11 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+import redis
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,6 +132,70 @@ def test_the_events_of_one_transaction_go_to_one_task(counter):
     assert send.call_args.args[0][:2] == [first, second]
     assert [event_id for name, event_id in calls if name == "count"] == [first, second]
     assert counted(counter) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commits_while_a_drain_is_queued_queue_no_second_one_and_it_takes_them_all(counter):
+    with mock.patch("desk.kernel.tasks.domain_events_drain.delay") as queued:
+        events = []
+        for _ in range(3):
+            with transaction.atomic():
+                events.append(record())
+        assert queued.call_count == 1  # one Celery message for three commits
+        assert calls == []
+
+        assert dispatch.drain() == 3  # the queued drain runs
+        assert [event_id for name, event_id in calls if name == "count"] == events
+        assert counted(counter) == 3
+        assert OutboxEvent.objects.filter(done_at=None).count() == 0
+
+        with transaction.atomic():
+            record()  # the drain has started: the next commit queues the next one
+        assert queued.call_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_claims_in_batches_until_no_new_event_is_left(counter, settings):
+    settings.DOMAIN_EVENT_DRAIN_BATCH = 2
+    with mock.patch.object(dispatch, "send"):
+        for _ in range(5):
+            with transaction.atomic():
+                record()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert dispatch.drain() == 5
+    assert counted(counter) == 5
+    claims = [q for q in queries if "WITH candidates" in q["sql"]]
+    assert len(claims) == 3  # 2 + 2 + 1
+    done = [q for q in queries if q["sql"].startswith("UPDATE") and "done_at" in q["sql"]]
+    assert len(done) == 3  # one "done" per batch, not per event
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_leaves_events_another_drain_holds_and_retries_that_are_not_due(counter):
+    fragile_fails["times"] = 1
+    with transaction.atomic():
+        failed = record()  # its drain ran: failed once, retry in 10 s
+    with mock.patch.object(dispatch, "send"), transaction.atomic():
+        held = record()
+    assert dispatch.claim(batch=10, fresh=True) == [held]  # another drain took it
+
+    assert dispatch.drain() == 0
+    assert dispatch.claim(batch=10, fresh=True) == []
+    assert OutboxEvent.objects.get(pk=failed).attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redis_down_queues_the_drain_anyway(counter):
+    broken = mock.Mock(**{"set.side_effect": redis.ConnectionError("down")})
+    with (
+        mock.patch("desk.kernel.redis_sync.client", return_value=broken),
+        mock.patch("desk.kernel.tasks.domain_events_drain.delay") as queued,
+    ):
+        for _ in range(2):
+            with transaction.atomic():
+                record()
+    assert queued.call_count == 2  # no key to say a drain is queued: every commit queues one
 
 
 def test_record_outside_a_transaction_or_of_an_unknown_type_is_refused(db):
@@ -288,7 +354,7 @@ def test_concurrent_sweeps_share_the_due_events_without_overlap():
 @pytest.mark.django_db(transaction=True)
 def test_a_broker_that_is_down_does_not_fail_the_committed_change(counter, caplog):
     with (
-        mock.patch("desk.kernel.tasks.domain_events_dispatch.delay", side_effect=OSError("down")),
+        mock.patch("desk.kernel.tasks.domain_events_drain.delay", side_effect=OSError("down")),
         caplog.at_level(logging.ERROR, logger="desk.domain_events"),
         transaction.atomic(),
     ):

@@ -15,10 +15,13 @@
 - Handlers are plain functions `handler(event: Event) -> None`, registered in one place:
   `desk/event_handlers.py` (`HANDLERS`, dotted paths per type), found through
   `settings.DOMAIN_EVENT_HANDLERS`. No Django signals.
-- After commit the ids of the events a transaction recorded go to one Celery task
-  (`desk.kernel.tasks.domain_events_dispatch`). Each handler runs in its own transaction together
-  with a `HandledEvent` marker (unique per event and handler), so a second dispatch of the same
-  event skips what is already done: at least once, with its database effect once.
+- After commit a Celery task (`desk.kernel.tasks.domain_events_drain`) takes every new event,
+  in batches claimed with one conditional UPDATE, until none is left. A commit queues it only
+  when none is queued already (a Redis `SET NX` key, `DOMAIN_EVENT_WAKE_KEY`), so under load one
+  task handles many commits' events instead of a task per commit. Each handler runs in its own
+  transaction together with a `HandledEvent` marker (unique per event and handler), so a second
+  dispatch of the same event skips what is already done: at least once, with its database
+  effect once.
 - A failing handler is logged with the event id and retried with exponential backoff
   (`DOMAIN_EVENT_RETRY_SECONDS` doubling up to `DOMAIN_EVENT_RETRY_MAX_SECONDS`); the others run
   anyway. After `DOMAIN_EVENT_MAX_ATTEMPTS` failed rounds the event stays failed (logged as an

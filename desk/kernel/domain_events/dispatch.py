@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+import redis
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
@@ -12,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from desk.kernel import redis_sync
 from desk.kernel.domain_events import EVENT_TYPES, Event
 from desk.kernel.domain_events.models import HandledEvent, OutboxEvent
 
@@ -40,7 +42,7 @@ def handlers_for(event_type: str) -> list[tuple[str, Handler]]:
     return [(path, import_string(path)) for path in registry().get(event_type, [])]
 
 
-# ---- after commit: one task per transaction --------------------------------------------------
+# ---- after commit: wake the drain --------------------------------------------------
 
 
 class _Pending:
@@ -72,16 +74,54 @@ def after_commit(conn, event_id: int) -> None:
 
 
 def send(event_ids: list[int]) -> None:
-    """Hand the ids to one Celery task. If that fails (broker down), the events are committed
-    anyway and the sweep takes them: the message path never fails after its commit."""
+    """Make sure a drain task is on its way for these committed events. One drain takes every new
+    event there is, so a commit queues a task only when none is queued already (a Redis key says
+    so: one `SET NX` instead of a Celery message per commit). If Redis fails the task is sent
+    anyway; if Celery fails the events are committed anyway and the sweep takes them: the
+    message path never fails after its commit."""
+    if not _claim_wake():
+        return
     try:
-        from desk.kernel.tasks import domain_events_dispatch
+        from desk.kernel.tasks import domain_events_drain
 
-        domain_events_dispatch.delay(event_ids)
+        domain_events_drain.delay()
     except Exception:
+        _release_wake()
         logger.exception(
             "domain events %s: not handed to Celery; the sweep will run them", event_ids
         )
+
+
+def _claim_wake() -> bool:
+    """True when this commit must queue the drain (no drain is queued, or Redis cannot say)."""
+    ttl_ms = settings.DOMAIN_EVENT_SWEEP_AFTER_SECONDS * 1000
+    try:
+        return bool(redis_sync.client().set(settings.DOMAIN_EVENT_WAKE_KEY, 1, nx=True, px=ttl_ms))
+    except redis.RedisError:
+        return True
+
+
+def _release_wake() -> None:
+    try:
+        redis_sync.client().delete(settings.DOMAIN_EVENT_WAKE_KEY)
+    except redis.RedisError:
+        logger.warning("domain events: the wake key stays until it expires")
+
+
+def drain(*, batch: int | None = None) -> int:
+    """The task after commit: handle every new event, a claimed batch at a time, until none is
+    left. The wake key goes first, so a commit from now on queues the next drain: an event
+    committed while this one runs is taken here or by that one, never by neither. Returns how
+    many events were taken."""
+    _release_wake()
+    batch = batch or settings.DOMAIN_EVENT_DRAIN_BATCH
+    total = 0
+    while True:
+        claimed = claim(batch=batch, fresh=True)
+        total += len(claimed)
+        _handle_claimed(claimed)
+        if len(claimed) < batch:
+            return total
 
 
 # ---- handling ---------------------------------------------------------------------------------
@@ -97,13 +137,25 @@ def dispatch(event_ids: Iterable[int]) -> int:
             attempts__lt=settings.DOMAIN_EVENT_MAX_ATTEMPTS,
         ).order_by("pk")
     )
-    for row in rows:
-        handle(row)
+    _handle_rows(rows)
     return len(rows)
 
 
-def handle(row: OutboxEvent) -> bool:
-    """Run each handler of the event once; True when all have succeeded (the event is done)."""
+def _handle_claimed(ids: list[int]) -> None:
+    rows = OutboxEvent.objects.filter(pk__in=ids, done_at=None).order_by("pk")
+    _handle_rows(list(rows))
+
+
+def _handle_rows(rows: list[OutboxEvent]) -> None:
+    """Handle the events in order; the ones that succeeded are marked done in one UPDATE."""
+    done = [row.pk for row in rows if handle(row, mark_done=False)]
+    if done:
+        OutboxEvent.objects.filter(pk__in=done).update(done_at=timezone.now())
+
+
+def handle(row: OutboxEvent, *, mark_done: bool = True) -> bool:
+    """Run each handler of the event once; True when all have succeeded (the event is done;
+    marked so here unless the caller marks a batch at once)."""
     event = Event(
         id=row.pk,
         type=row.type,
@@ -126,7 +178,8 @@ def handle(row: OutboxEvent) -> bool:
             errors.append(f"{path}: {type(exc).__name__}: {exc}")
     now = timezone.now()
     if not errors:
-        OutboxEvent.objects.filter(pk=row.pk).update(done_at=now)
+        if mark_done:
+            OutboxEvent.objects.filter(pk=row.pk).update(done_at=now)
         return True
     attempts = row.attempts + 1
     OutboxEvent.objects.filter(pk=row.pk).update(
@@ -168,13 +221,18 @@ def backoff(attempts: int) -> timedelta:
 # ---- the sweep and the prune (beat) -----------------------------------------------------------
 
 
-def claim(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> list[int]:
+def claim(
+    *, now: datetime | None = None, batch: int = SWEEP_BATCH, fresh: bool = False
+) -> list[int]:
     """Take up to `batch` due events: one conditional UPDATE pushes their due time a lease ahead
-    and returns their ids. A concurrent sweep's UPDATE re-checks the condition on the rows this
-    one changed (PostgreSQL re-evaluates the WHERE of a row it waited for; SQLite has one
-    writer), so two sweeps never take the same event. The candidates are a materialised CTE:
-    PostgreSQL may re-run an `IN (SELECT … LIMIT … SKIP LOCKED)` subquery and, skipping the
-    rows the UPDATE has just locked, take more than `batch`."""
+    and returns their ids. `fresh` (the drain after commit) takes the new events instead, those
+    never tried whose sweep head start has not run out: not due yet, and not taken by another
+    drain (its lease put their due time past the head start). A concurrent claim's UPDATE
+    re-checks the condition on the rows this one changed (PostgreSQL re-evaluates the WHERE of a
+    row it waited for; SQLite has one writer), so two claims never take the same event. The
+    candidates are a materialised CTE: PostgreSQL may re-run an `IN (SELECT … LIMIT … SKIP
+    LOCKED)` subquery and, skipping the rows the UPDATE has just locked, take more than
+    `batch`."""
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.DOMAIN_EVENT_LEASE_SECONDS)
     table = connection.ops.quote_name(OutboxEvent._meta.db_table)
@@ -182,6 +240,10 @@ def claim(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> list[int]
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
     due = "done_at IS NULL AND next_attempt_at <= %s"
+    horizon = now
+    if fresh:
+        due += " AND attempts = 0"
+        horizon = now + timedelta(seconds=settings.DOMAIN_EVENT_SWEEP_AFTER_SECONDS)
     sql = (
         f"WITH candidates AS MATERIALIZED (SELECT id FROM {table} "  # noqa: S608 (no input)
         f"WHERE {due} AND attempts < %s ORDER BY next_attempt_at, id LIMIT %s{skip_locked}) "
@@ -189,7 +251,7 @@ def claim(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> list[int]
         f"WHERE {due} AND id IN (SELECT id FROM candidates) RETURNING id"
     )
     at = connection.ops.adapt_datetimefield_value
-    params = [at(now), settings.DOMAIN_EVENT_MAX_ATTEMPTS, batch, at(lease), at(now)]
+    params = [at(horizon), settings.DOMAIN_EVENT_MAX_ATTEMPTS, batch, at(lease), at(horizon)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
@@ -199,9 +261,7 @@ def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
     """Re-dispatch due events (a process died after commit, a retry is due). Returns how many
     were taken."""
     claimed = claim(now=now, batch=batch)
-    for row in OutboxEvent.objects.filter(pk__in=claimed).order_by("pk"):
-        if row.done_at is None:
-            handle(row)
+    _handle_claimed(claimed)
     return len(claimed)
 
 
