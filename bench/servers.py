@@ -97,6 +97,29 @@ def start_haproxy(stack: Stack, port: int, paths: tuple[str, str], ports: tuple[
     wait_port(port, stack)
 
 
+def start_floor(args, run_dir: Path) -> Stack:
+    stack = Stack(run_dir, "floor")
+    try:
+        env = {
+            **os.environ,
+            "FLOOR_DATABASE_URL": args.database_url,
+            "FLOOR_REDIS_URL": args.redis_url,
+        }
+        port = args.port + 31
+        stack.start(
+            "daphne-1",
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "bench.frame_floor:application"],
+            env,
+        )  # fmt: skip
+        wait_port(port, stack)
+        stack.front_port = port
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
 def start_baseline(args, run_dir: Path) -> Stack:
     stack = Stack(run_dir, "baseline")
     try:

@@ -148,6 +148,17 @@ def run_baseline(args, run_dir: Path) -> dict:
         stack.stop()
 
 
+def run_floor(args, run_dir: Path) -> dict:
+    log("floor: fresh database, the baseline's protocol on daphne + Channels (frame_floor.py)")
+    unidesk_fixtures.recreate_database(args.database_url)
+    unidesk_fixtures.flush_redis(args.redis_url)
+    stack = servers.start_floor(args, run_dir)
+    try:
+        return asyncio.run(drive("floor", Baseline(stack.front_port), stack, args, None))
+    finally:
+        stack.stop()
+
+
 def run_unidesk(args, run_dir: Path, scenario: str) -> dict:
     label = f"unidesk/{scenario}"
     env = unidesk_fixtures.environment(args.database_url, args.redis_url)
@@ -269,7 +280,7 @@ def at_interval(report: dict, interval: float) -> dict | None:
 
 
 def verdict(base: dict, ours: dict, args) -> None:
-    print(f"\n{ours['label']} against the baseline ({args.procs} process(es)):")
+    print(f"\n{ours['label']} against the {base['label']} ({args.procs} process(es)):")
     interval = 10.0 if args.step else args.interval
     b, o = at_interval(base, interval), at_interval(ours, interval)
     if b and o:
@@ -291,7 +302,7 @@ def verdict(base: dict, ours: dict, args) -> None:
         our_knee, our_passed = knee(ours)
         ratio = our_knee / base_knee if base_knee else float("nan")
         mark = "meets" if ratio >= TARGET_KNEE else "MISSES"
-        note = "" if base_passed else " (the baseline never passed 1 s: its knee is higher)"
+        note = "" if base_passed else f" ({base['label']} never passed 1 s: its knee is higher)"
         print(
             f"  knee (highest sustained msg/s with p99 <= 1 s): unidesk {our_knee:.1f}"
             f"{'' if our_passed else '+'} vs baseline {base_knee:.1f}"
@@ -373,7 +384,12 @@ def main() -> None:
     )
     parser.add_argument("--procs", type=int, choices=[1, 2], default=1)
     parser.add_argument("--port", type=int, default=8900)
-    parser.add_argument("--only", choices=["unidesk", "baseline"])
+    parser.add_argument("--only", choices=["unidesk", "baseline", "floor"])
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the frame floor: the baseline's protocol on daphne + Channels",
+    )
     parser.add_argument("--run-dir", type=Path, default=None, help="logs and results.json")
     parser.add_argument(
         "--database-url",
@@ -408,12 +424,15 @@ def main() -> None:
     reports: list[dict] = []
     if args.only in (None, "baseline"):
         reports.append(run_baseline(args, run_dir))
+    if (args.floor and args.only is None) or args.only == "floor":
+        reports.append(run_floor(args, run_dir))
     if args.only in (None, "unidesk"):
         for scenario in scenarios:
             reports.append(run_unidesk(args, run_dir, scenario))
     for report in reports:
         print_table(report)
     base = next((r for r in reports if r["label"] == "baseline"), None)
+    floor = next((r for r in reports if r["label"] == "floor"), None)
     for report in reports:
         if args.step:
             best, passed = knee(report)
@@ -425,6 +444,10 @@ def main() -> None:
         for report in reports:
             if report is not base:
                 verdict(base, report, args)
+    if floor:  # what Unidesk's own code costs over what the frame costs
+        for report in reports:
+            if report["label"].startswith("unidesk"):
+                verdict(floor, report, args)
     for report in reports:
         capacity(report)
     (run_dir / "results.json").write_text(
