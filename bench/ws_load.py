@@ -304,8 +304,8 @@ def verdict(base: dict, ours: dict, args) -> None:
         mark = "meets" if ratio >= TARGET_KNEE else "MISSES"
         note = "" if base_passed else f" ({base['label']} never passed 1 s: its knee is higher)"
         print(
-            f"  knee (highest sustained msg/s with p99 <= 1 s): unidesk {our_knee:.1f}"
-            f"{'' if our_passed else '+'} vs baseline {base_knee:.1f}"
+            f"  knee (highest sustained msg/s with p99 <= 1 s): {ours['label']} {our_knee:.1f}"
+            f"{'' if our_passed else '+'} vs {base['label']} {base_knee:.1f}"
             f"{'' if base_passed else '+'} = x{ratio:.2f} (target >= x{TARGET_KNEE:g}: {mark})"
             f"{note}"
         )

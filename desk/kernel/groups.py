@@ -22,7 +22,7 @@ RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # then every 2 s until the socket closes
 _subscribing: set[asyncio.Task] = set()  # background SUBSCRIBEs of sockets' own channels
 
 
-async def socket_channel(layer) -> str:
+async def socket_channel(layer, inbox: asyncio.Queue | None = None) -> str:
     """A new socket's own channel name, even while Redis is down.
 
     Channels makes it with `layer.new_channel()` before `connect()` runs. The pub/sub layer
@@ -30,13 +30,17 @@ async def socket_channel(layer) -> str:
     even finish its handshake. Here the name is registered in-process first, as `new_channel()`
     does, and a SUBSCRIBE that fails is retried in the background until Redis answers or the
     socket has closed. Group pushes reach the socket through its groups' subscriptions, which
-    `GroupMembership.join` retries (and then sends `resync`)."""
+    `GroupMembership.join` retries (and then sends `resync`).
+
+    `inbox` (pub/sub layer only) is the queue the layer's reader puts this channel's messages in,
+    serialized (see `desk.kernel.socket`); the socket then frees the channel itself with
+    `socket_channel_close`."""
     get_loop_layer = getattr(layer, "_get_layer", None)
     if get_loop_layer is None:  # not the pub/sub layer: making a channel needs no Redis
         return await layer.new_channel()
     loop_layer = get_loop_layer()
     name = f"{loop_layer.prefix}specific.{uuid.uuid4().hex}"
-    loop_layer.channels[name] = asyncio.Queue()
+    loop_layer.channels[name] = inbox if inbox is not None else asyncio.Queue()
     try:
         await loop_layer._get_shard(name).subscribe(name)
     except Exception:
@@ -45,6 +49,23 @@ async def socket_channel(layer) -> str:
         _subscribing.add(task)
         task.add_done_callback(_subscribing.discard)
     return name
+
+
+def delivers_to_inbox(layer) -> bool:
+    """Whether `socket_channel` can hand this layer a socket's own inbox (the pub/sub layer)."""
+    return getattr(layer, "_get_layer", None) is not None
+
+
+async def socket_channel_close(layer, name: str) -> None:
+    """What the pub/sub layer's `receive()` does when its waiter is cancelled at the end of a
+    socket: forget the channel and UNSUBSCRIBE from it."""
+    loop_layer = layer._get_layer()
+    if loop_layer.channels.pop(name, None) is None:
+        return
+    try:
+        await loop_layer._get_shard(name).unsubscribe(name)
+    except Exception:
+        logger.warning("could not unsubscribe from %s", name)
 
 
 async def _subscribe_later(loop_layer, name: str) -> None:

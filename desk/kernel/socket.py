@@ -5,6 +5,7 @@ refusal, `RateLimited` …) is answered with the `error` frame of the one error 
 stays open. Every frame sent is one the catalogue declares (desk/kernel/push_events.py).
 """
 
+import asyncio
 import contextlib
 import functools
 from typing import Any
@@ -17,7 +18,7 @@ from channels.utils import await_many_dispatch
 
 from desk.kernel import push_events
 from desk.kernel.errors import DomainError, error_answer
-from desk.kernel.groups import socket_channel
+from desk.kernel.groups import delivers_to_inbox, socket_channel, socket_channel_close
 from desk.kernel.ids import is_db_int
 from desk.kernel.json_input import MAX_JSON_DEPTH, json_loads
 
@@ -40,22 +41,76 @@ def frame_integer(content: dict, key: str, *, code: str = "invalid_frame") -> in
     return value
 
 
+_PUMP_ENDED = object()
+_last_decoded: tuple[bytes, Any] = (b"", None)
+
+
+async def _pump(receive, inbox: asyncio.Queue) -> None:
+    while True:
+        inbox.put_nowait(await receive())
+
+
+def _decoded(deserialize, data: bytes) -> Any:
+    """The layer's message from its bytes. The reader puts the very same bytes object into every
+    socket of a group one after the other, so the last one decoded is kept: a push to N sockets
+    is decoded once, not N times. Handlers never change the message they get (they copy)."""
+    global _last_decoded
+    if _last_decoded[0] is data:
+        return _last_decoded[1]
+    message = deserialize(data)
+    _last_decoded = (data, message)
+    return message
+
+
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     """Dispatches `{"type": "a.b", ...}` to `frame_a_b(content)`; else an `error` frame."""
 
     async def __call__(self, scope, receive, send):
-        """Channels' `AsyncConsumer.__call__`, except that the socket's own channel comes from
-        `desk.kernel.groups.socket_channel`: a socket opened while Redis is down still connects."""
+        """Channels' `AsyncConsumer.__call__`, with two differences. The socket's own channel
+        comes from `desk.kernel.groups.socket_channel`, so a socket opened while Redis is down
+        still connects. And on the pub/sub layer the layer's reader puts this socket's channel
+        messages straight into the socket's one inbox, where the client's frames also arrive:
+        one queue and one loop per socket, instead of Channels' `await_many_dispatch`, which
+        makes a new task, an `asyncio.wait` and a msgpack decoding for every message of every
+        socket (a push to 20 agents is 20 of each)."""
         self.scope = scope
         self.base_send = send
-        sources = [receive]
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        if self.channel_layer is not None:
-            self.channel_name = await socket_channel(self.channel_layer)
-            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
-            sources.append(self.channel_receive)
-        with contextlib.suppress(StopConsumer):
-            await await_many_dispatch(sources, self.dispatch)
+        if self.channel_layer is None or not delivers_to_inbox(self.channel_layer):
+            sources = [receive]
+            if self.channel_layer is not None:
+                self.channel_name = await socket_channel(self.channel_layer)
+                self.channel_receive = functools.partial(
+                    self.channel_layer.receive, self.channel_name
+                )
+                sources.append(self.channel_receive)
+            with contextlib.suppress(StopConsumer):
+                await await_many_dispatch(sources, self.dispatch)
+            return
+        inbox: asyncio.Queue = asyncio.Queue()
+        self.channel_name = await socket_channel(self.channel_layer, inbox)
+        try:
+            await self._serve(receive, inbox)
+        finally:
+            await socket_channel_close(self.channel_layer, self.channel_name)
+
+    async def _serve(self, receive, inbox: asyncio.Queue) -> None:
+        """Dispatch, one at a time in arrival order, the client's frames (moved into the inbox
+        by a pump task) and the channel layer's messages (bytes, put there by its reader)."""
+        pump = asyncio.ensure_future(_pump(receive, inbox))
+        pump.add_done_callback(lambda _: inbox.put_nowait(_PUMP_ENDED))
+        deserialize = self.channel_layer.deserialize
+        try:
+            while True:
+                item = await inbox.get()
+                if item is _PUMP_ENDED:
+                    pump.result()  # raises whatever ended the client's side
+                    return
+                await self.dispatch(_decoded(deserialize, item) if type(item) is bytes else item)
+        except StopConsumer:
+            return
+        finally:
+            pump.cancel()
 
     async def dispatch(self, message):
         """Channels' dispatch, without its `aclose_old_connections()` before every message: that

@@ -105,3 +105,54 @@ def test_pushes_to_many_agent_sockets_cost_no_query():
         assert kinds.count("message.new") == pushes
         assert kinds.count("conversation.update") == pushes
     assert len(heard) == 6
+
+
+def test_a_push_heard_by_many_sockets_is_decoded_once_and_their_channels_end_with_them():
+    """The pub/sub layer's reader puts a group's message into each socket's inbox as the same
+    bytes; the sockets decode it once between them (desk.kernel.socket), where Channels' receive
+    decodes it once per socket. A closed socket's channel is forgotten and unsubscribed."""
+    from channels.layers import get_channel_layer
+
+    team = TeamFactory(name="Support")
+    agents = [AgentProfileFactory(teams=[team]) for _ in range(4)]
+    headers = [session_headers(Client(), agent.user) for agent in agents]
+    event = push_events.frame(
+        push_events.CONVERSATION_UPDATE, conversation_id=1, conversation={"id": 1}
+    )
+
+    async def scenario():
+        layer = get_channel_layer()
+        decoded: list[bytes] = []
+        counting = {"on": False}
+        original = layer.deserialize
+
+        def deserialize(data):
+            if counting["on"]:
+                decoded.append(data)
+            return original(data)
+
+        layer.deserialize = deserialize
+        try:
+            sockets = [(await open_agent_socket(h))[0] for h in headers]
+            for socket in sockets:
+                await drain(socket, expect=False)  # colleagues' presence
+            loop_layer = layer._get_layer()
+            names = [name for name in loop_layer.channels if "specific." in name]
+            counting["on"] = True
+            await realtime._send([events.inbox_team(team.pk)], event)
+            heard = [await drain(socket) for socket in sockets]
+            counting["on"] = False
+        finally:
+            layer.deserialize = original
+        for socket in sockets:
+            await socket.disconnect()
+        left = [name for name in names if name in loop_layer.channels]
+        return heard, decoded, names, left
+
+    heard, decoded, names, left = async_to_sync(scenario)()
+
+    for frames in heard:
+        assert [f["type"] for f in frames].count("conversation.update") == 1
+    assert len(decoded) == 1
+    assert len(names) >= len(agents)
+    assert left == []
