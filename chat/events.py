@@ -171,12 +171,17 @@ def publish_message(message: Message) -> None:
         )
 
 
-def publish_conversation(conversation: Conversation, also_groups: Iterable[str] = ()) -> None:
+def publish_conversation(
+    conversation: Conversation, also_groups: Iterable[str] = (), *, current: bool = False
+) -> None:
     """Status, assignee, team, priority or counters changed: every inbox that sees it, and the
-    inboxes it just left (`also_groups`, computed before the change), get the new summary."""
-    conversation = Conversation.objects.select_related("customer", "assignee", "team").get(
-        pk=conversation.pk
-    )
+    inboxes it just left (`also_groups`, computed before the change), get the new summary. The
+    row is read again unless the caller says it holds it `current`, with its customer, team
+    and assignee loaded (a conversation it has just made)."""
+    if not current:
+        conversation = Conversation.objects.select_related("customer", "assignee", "team").get(
+            pk=conversation.pk
+        )
     realtime.publish(
         [*inbox_groups(conversation), *also_groups],
         frame(

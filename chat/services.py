@@ -10,7 +10,7 @@ resend (`client_msg_id` or provider message id) returns the stored row.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -32,6 +32,10 @@ from chat.models import (
     SenderType,
 )
 from desk.kernel import domain_events
+
+if TYPE_CHECKING:
+    from chat.widget.models import WidgetSite
+    from routing.models import Team
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,11 @@ def conversation_start(
     channel: str,
     context: ConversationContext | None = None,
     subject: str = "",
+    team: "Team | None" = None,
+    widget_site: "WidgetSite | None" = None,
 ) -> Conversation:
+    """A new waiting conversation (one INSERT), routed to `team` and, for the widget, made on
+    `widget_site`."""
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     ctx = context or ConversationContext()
@@ -97,6 +105,8 @@ def conversation_start(
         channel=channel,
         subject=subject,
         status=ConversationStatus.WAITING,
+        team=team,
+        widget_site=widget_site,
         **ctx.__dict__,
     )
 

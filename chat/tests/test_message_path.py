@@ -120,6 +120,36 @@ def test_a_widget_send_is_three_statements_whatever_subscribes(
     assert heard_events.count(result.message.pk) == (2 if "MORE" in registry else 0)
 
 
+# A visitor's first message: the visitor's lock (with its site, team and customer), the resend
+# look-up across its conversations, the open-conversation look-up, the new conversation (routed
+# and on its site in the one INSERT), then the new message's three; its announcement reads
+# nothing again.
+FIRST_MESSAGE = [
+    ("SELECT", '"chat_widgetvisitor"'),
+    ("SELECT", '"chat_message"'),
+    ("SELECT", '"chat_conversation"'),
+    ("INSERT", '"chat_conversation"'),
+    *NEW_MESSAGE,
+]
+
+
+@pytest.mark.django_db
+def test_a_visitors_first_message_starts_the_conversation_in_seven_statements(site):
+    session = widget_sessions.widget_session_open(site=site, context={})
+    visitor = widget_sessions.visitor_from_token(session.token)
+
+    with CaptureQueriesContext(connection) as queries:
+        result = widget_services.widget_message_send(
+            visitor=visitor, client_msg_id="c-1", body="hello", conversation_id=None
+        )
+        events.customer_message_json(result.message)
+
+    assert statements(queries) == FIRST_MESSAGE
+    conversation = result.message.conversation
+    assert (conversation.team_id, conversation.widget_site_id) == (site.team_id, site.pk)
+    assert result.message.seq == 1
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("registry", REGISTRIES)
 def test_an_agent_send_is_three_statements_whatever_subscribes(settings, registry):

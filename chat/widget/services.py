@@ -68,10 +68,11 @@ def visitor_conversation(visitor: WidgetVisitor) -> Conversation | None:
 
 def _lock(visitor: WidgetVisitor) -> WidgetVisitor:
     """The visitor's row only: `of=self`, or PostgreSQL would lock the joined site row too and
-    every visitor of the site would start conversations one at a time."""
+    every visitor of the site would start conversations one at a time. The site, its team and
+    the customer come in the same statement (a new conversation needs them all)."""
     return (
         WidgetVisitor.objects.select_for_update(of=("self",))
-        .select_related("site")
+        .select_related("site__team", "customer")
         .get(pk=visitor.pk)
     )
 
@@ -82,7 +83,13 @@ def visitor_conversation_start(
 ) -> tuple[Conversation, bool]:
     """The visitor's open conversation, or a new one with the visitor's latest page context,
     routed to the site's team. Returns (conversation, created)."""
-    locked = _lock(visitor)
+    return _conversation_start(_lock(visitor), subject=subject, prechat_done=prechat_done)
+
+
+def _conversation_start(
+    locked: WidgetVisitor, *, subject: str = "", prechat_done: bool = False
+) -> tuple[Conversation, bool]:
+    """`visitor_conversation_start` for a visitor locked by `_lock` in this transaction."""
     site = locked.site
     current = visitor_conversations(locked).filter(status__in=OPEN_STATUSES).order_by("-id")
     existing = current.first()
@@ -100,11 +107,10 @@ def visitor_conversation_start(
         channel=Channel.WEB,
         subject=subject[:200],
         context=services.ConversationContext.from_mapping(ctx, ip_address=locked.ip_address),
+        team=site.team,
+        widget_site=site,
     )
-    conversation.team_id = site.team_id
-    conversation.widget_site = site
-    conversation.save(update_fields=["team", "widget_site"])
-    events.publish_conversation(conversation)
+    events.publish_conversation(conversation, current=True)
     realtime.publish(
         [visitor_group(locked)],
         push_events.frame(
@@ -194,7 +200,7 @@ def _widget_message_send_slow(
     earlier = _earlier_send(locked, client_msg_id)
     if earlier is not None:
         return services.MessageResult(earlier, False)
-    conversation, _ = visitor_conversation_start(visitor=locked)
+    conversation, _ = _conversation_start(locked)
     return _send_into(conversation, client_msg_id, body, attachment_ids)
 
 
