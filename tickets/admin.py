@@ -6,7 +6,7 @@ priority and assignee). The timeline itself is read-only here.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -19,6 +19,7 @@ from tickets.models import (
     Category,
     Holiday,
     KeywordTrigger,
+    MakeUpWorkday,
     SlaPolicy,
     Tag,
     Ticket,
@@ -28,6 +29,7 @@ from tickets.models import (
     TicketView,
 )
 from tickets.models.automation import SINGLETON_PK
+from tickets.sla import policies as sla_policies
 from tickets.sources import keywords as triggers
 from tickets.sources.menu import admin as menu_admin  # noqa: F401 (the widget menu, on its site)
 from tickets.transitions import transition_allowed
@@ -70,11 +72,16 @@ class HolidayInline(admin.TabularInline):
     extra = 0
 
 
+class MakeUpWorkdayInline(admin.TabularInline):
+    model = MakeUpWorkday
+    extra = 0
+
+
 @admin.register(BusinessHours)
 class BusinessHoursAdmin(admin.ModelAdmin):
     list_display = ["name", "timezone"]
     search_fields = ["name"]
-    inlines = [BusinessHoursIntervalInline, HolidayInline]
+    inlines = [BusinessHoursIntervalInline, HolidayInline, MakeUpWorkdayInline]
 
 
 @admin.register(BusinessHoursInterval)
@@ -92,18 +99,66 @@ class HolidayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
+@admin.register(MakeUpWorkday)
+class MakeUpWorkdayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "works_as", "calendar"]
+    list_filter = ["calendar"]
+    search_fields = ["name", "calendar__name"]
+    date_hierarchy = "date"
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
+    """Policies in the order they are tried (the first that matches applies); one that an
+    earlier active policy always beats is flagged, in the list and when it is saved."""
+
     list_display = [
+        "position",
         "name",
         "priority",
+        "category",
+        "team",
+        "channel",
+        "min_vip_level",
         "first_response_minutes",
+        "next_response_minutes",
         "resolution_minutes",
         "business_hours",
         "is_active",
+        "never_applies",
     ]
+    list_display_links = ["name"]
+    list_editable = ["position"]
     list_filter = ["is_active", "priority", "business_hours"]
     search_fields = ["name"]
+    ordering = ["position", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category", "team", "business_hours")
+
+    @admin.display(description=_("never applies"))
+    def never_applies(self, policy: SlaPolicy) -> str:
+        # One small query per row: supervisors keep a handful of policies.
+        earlier = sla_policies.shadowed_by(
+            policy, list(SlaPolicy.objects.order_by("position", "id"))
+        )
+        if earlier is None:
+            return ""
+        return _("Always beaten by “%(name)s” (earlier in the order)") % {"name": earlier.name}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        earlier = sla_policies.shadowed_by(obj, list(SlaPolicy.objects.order_by("position", "id")))
+        if earlier is not None and obj.is_active:
+            self.message_user(
+                request,
+                _(
+                    "“%(name)s” can never apply: the earlier policy “%(earlier)s” matches every "
+                    "ticket it matches. Move it up or narrow the earlier one."
+                )
+                % {"name": obj.name, "earlier": earlier.name},
+                level=messages.WARNING,
+            )
 
 
 class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -11,7 +11,7 @@ holding a ticket lock would otherwise deadlock against a customer message arrivi
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -45,6 +45,7 @@ from tickets.selectors import (
     ticket_chat_reachable,
     ticket_custom_fields_from_conversation,
 )
+from tickets.sla import services as sla_services
 from tickets.transitions import ACTIVE_STATUSES, transition_check
 
 
@@ -107,6 +108,9 @@ def ticket_create(
         source=source,
         created_by=actor,
     )
+    clock = sla_services.sla_apply(ticket)  # counted from created_at, known only now
+    if clock:
+        ticket.save(update_fields=clock)
     if data.tags:
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
     ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source)
@@ -257,6 +261,10 @@ def apply_changes(
             values[name] = {"old": _event_value(old), "new": _event_value(value)}
     if not updated and not events:
         return None
+    if sla_services.CLOCK_FIELDS.intersection(updated):
+        clock = sla_services.sla_apply(locked)
+        events += _clock_events(locked, clock)
+        updated += clock
     domain_events.record(
         "ticket.updated",
         ticket_id=locked.pk,
@@ -283,6 +291,26 @@ def apply_changes(
             new_value=event.new_value,
         )
     return old_status if "status" in updated else None
+
+
+def _clock_events(ticket: Ticket, changed: list[str]) -> list[field_changes.FieldEvent]:
+    """The timeline row of a recomputed SLA clock: the policy now applying (its name, or
+    nothing), the old and new resolution due times."""
+    if not changed:
+        return []
+    policy = ticket.sla_policy
+    return [
+        field_changes.FieldEvent(
+            kind=TicketEventKind.SLA,
+            action=TicketSystemAction.SLA_RECOMPUTED,
+            body=policy.name if policy is not None else "",
+            new_value=_iso(ticket.resolution_due_at),
+        )
+    ]
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
 
 
 # Fields whose old and new values `ticket.updated` carries (ids for related rows); the others

@@ -41,6 +41,7 @@ FACTORIES = {
     "tickets.businesshours": tickets_f.BusinessHoursFactory,
     "tickets.businesshoursinterval": tickets_f.BusinessHoursIntervalFactory,
     "tickets.holiday": tickets_f.HolidayFactory,
+    "tickets.makeupworkday": tickets_f.MakeUpWorkdayFactory,
     "tickets.slapolicy": tickets_f.SlaPolicyFactory,
     "tickets.keywordtrigger": tickets_f.KeywordTriggerFactory,
     "tickets.widgetmenuoption": tickets_f.WidgetMenuOptionFactory,

@@ -187,6 +187,7 @@ WORKSPACE_STRINGS = {
     "ticketFieldsEmpty": _("No custom fields."),
     "ticketEventTeam": _("%(actor)s changed the team from %(old)s to %(new)s"),
     "ticketEventCategory": _("%(actor)s changed the category from %(old)s to %(new)s"),
+    "ticketEventSla": _("SLA due times recomputed: %(policy)s, resolution due %(due)s"),
     "ticketEventSubject": _("%(actor)s changed the subject from “%(old)s” to “%(new)s”"),
     "ticketEventTagged": _("%(actor)s added the tag %(name)s"),
     "ticketEventUntagged": _("%(actor)s removed the tag %(name)s"),

@@ -72,6 +72,11 @@ export function fieldEventHead(event, actor) {
       return fmt(t.ticketEventMergedFrom, { actor, number: event.new_value });
     case "linked":
       return fmt(t.ticketEventLinked, { actor, number: event.new_value });
+    case "sla_recomputed":
+      return fmt(t.ticketEventSla, {
+        policy: none(event.body),
+        due: event.new_value ? new Date(event.new_value).toLocaleString() : t.ticketNone,
+      });
     default:
       return null;
   }

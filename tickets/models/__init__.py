@@ -15,14 +15,18 @@ from tickets.models.menu import (
 from tickets.models.preset import (
     TicketPreset,
 )
+from tickets.models.sla import (
+    BusinessHours,
+    BusinessHoursInterval,
+    Holiday,
+    MakeUpWorkday,
+    SlaPolicy,
+    Weekday,
+)
 from tickets.models.ticket import (
     CSAT_MAX,
     CSAT_MIN,
-    BusinessHours,
-    BusinessHoursInterval,
     Category,
-    Holiday,
-    SlaPolicy,
     Tag,
     Ticket,
     TicketEvent,
@@ -32,7 +36,6 @@ from tickets.models.ticket import (
     TicketStatus,
     TicketSystemAction,
     TicketView,
-    Weekday,
 )
 from tickets.models.trigger import (
     KEYWORD_SEPARATORS,
@@ -55,6 +58,7 @@ __all__ = [
     "Category",
     "Holiday",
     "KeywordTrigger",
+    "MakeUpWorkday",
     "QuestionKind",
     "SlaPolicy",
     "Tag",

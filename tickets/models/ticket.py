@@ -1,4 +1,4 @@
-"""Tickets, their append-only timeline, SLA policies and business-hours calendars."""
+"""Tickets and their append-only timeline (SLA policies and calendars: tickets/models/sla.py)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from desk.kernel.choices import Priority
+from tickets.models.sla import SlaPolicy
 
 
 class TicketStatus(models.TextChoices):
@@ -64,122 +65,6 @@ class Tag(models.Model):
         ordering = ["name"]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class BusinessHours(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("business hours calendar")
-        verbose_name_plural = _("business hours calendars")
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError({"timezone": _("Unknown time zone.")}) from exc
-
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
-
-
-class BusinessHoursInterval(models.Model):
-    calendar = models.ForeignKey(
-        BusinessHours,
-        on_delete=models.CASCADE,
-        related_name="intervals",
-        verbose_name=_("calendar"),
-    )
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    start = models.TimeField(_("start"))
-    end = models.TimeField(_("end"))
-
-    class Meta:
-        ordering = ["weekday", "start"]
-        verbose_name = _("working interval")
-        verbose_name_plural = _("working intervals")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gt=models.F("start")), name="interval_end_after_start"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
-
-    def clean(self) -> None:
-        if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ValidationError({"end": _("The end must be after the start.")})
-
-
-class Holiday(models.Model):
-    calendar = models.ForeignKey(
-        BusinessHours, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("calendar")
-    )
-    date = models.DateField(_("date"))
-    name = models.CharField(_("name"), max_length=100)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("holiday")
-        verbose_name_plural = _("holidays")
-        constraints = [
-            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_date")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
-
-class SlaPolicy(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    priority = models.PositiveSmallIntegerField(
-        _("applies to priority"),
-        choices=Priority.choices,
-        null=True,
-        blank=True,
-        help_text=_("Leave empty to apply to every priority without a policy of its own."),
-    )
-    first_response_minutes = models.PositiveIntegerField(_("first response within (minutes)"))
-    resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"))
-    business_hours = models.ForeignKey(
-        BusinessHours,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="sla_policies",
-        verbose_name=_("business hours"),
-        help_text=_("Leave empty to count around the clock."),
-    )
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["priority", "name"]
-        verbose_name = _("SLA policy")
-        verbose_name_plural = _("SLA policies")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(first_response_minutes__gt=0) & Q(resolution_minutes__gt=0),
-                name="sla_positive_targets",
-            )
-        ]
 
     def __str__(self) -> str:
         return self.name
@@ -348,6 +233,7 @@ class TicketSystemAction(models.TextChoices):
     CATEGORY_CHANGED = "category_changed", _("Category changed")
     SUBJECT_CHANGED = "subject_changed", _("Subject changed")
     FIELD_CHANGED = "field_changed", _("Custom field changed")
+    SLA_RECOMPUTED = "sla_recomputed", _("SLA due times recomputed")
 
 
 class TicketEvent(models.Model):

@@ -9,6 +9,7 @@ from tickets.models import (
     Category,
     Holiday,
     KeywordTrigger,
+    MakeUpWorkday,
     SlaPolicy,
     Tag,
     Ticket,
@@ -89,6 +90,15 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     calendar = factory.SubFactory(BusinessHoursFactory)
     date = datetime.date(2026, 10, 1)
     name = "National Day"
+
+
+class MakeUpWorkdayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MakeUpWorkday
+
+    calendar = factory.SubFactory(BusinessHoursFactory)
+    date = factory.Sequence(lambda n: datetime.date(2026, 1, 3) + datetime.timedelta(days=7 * n))
+    name = "调休"
 
 
 class SlaPolicyFactory(factory.django.DjangoModelFactory):
