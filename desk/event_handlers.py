@@ -17,4 +17,6 @@ HANDLERS: dict[str, list[str]] = {
     "ticket.updated": ["desk.notifications.handlers.ticket_updated"],
     "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added"],
     "ticket.customer_replied": ["desk.notifications.handlers.ticket_customer_replied"],
+    "ticket.sla_warning": ["desk.notifications.handlers.ticket_sla_warning"],
+    "ticket.sla_breached": ["desk.notifications.handlers.ticket_sla_breached"],
 }

@@ -122,6 +122,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "unsent-uploads-sweep": {"task": "chat.tasks.unsent_uploads_sweep", "schedule": 600.0},
+    "sla-sweep": {
+        "task": "tickets.tasks.sla_sweep",
+        "schedule": float(env_int("SLA_SWEEP_SECONDS", 5)),
+    },
     "domain-events-sweep": {
         "task": "desk.kernel.tasks.domain_events_sweep",
         "schedule": float(env_int("DOMAIN_EVENT_SWEEP_SECONDS", 5)),

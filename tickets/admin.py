@@ -21,6 +21,7 @@ from tickets.models import (
     KeywordTrigger,
     MakeUpWorkday,
     SlaPolicy,
+    SlaTimer,
     Tag,
     Ticket,
     TicketAutomation,
@@ -105,6 +106,16 @@ class MakeUpWorkdayAdmin(admin.ModelAdmin):
     list_filter = ["calendar"]
     search_fields = ["name", "calendar__name"]
     date_hierarchy = "date"
+
+
+@admin.register(SlaTimer)
+class SlaTimerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The SLA clocks' alarms, pending and fired (made and fired by the system only)."""
+
+    list_display = ["ticket", "target", "phase", "due_at", "fire_at", "fired_at"]
+    list_filter = ["target", "phase", ("fired_at", admin.EmptyFieldListFilter)]
+    search_fields = ["ticket__number"]
+    list_select_related = ["ticket"]
 
 
 @admin.register(SlaPolicy)

@@ -46,6 +46,7 @@ from tickets.selectors import (
     ticket_custom_fields_from_conversation,
 )
 from tickets.sla import services as sla_services
+from tickets.sla import timers as sla_timers
 from tickets.transitions import ACTIVE_STATUSES, transition_check
 
 
@@ -111,6 +112,7 @@ def ticket_create(
     clock = sla_services.sla_apply(ticket)  # counted from created_at, known only now
     if clock:
         ticket.save(update_fields=clock)
+        sla_timers.timers_reset(ticket)
     if data.tags:
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
     ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source)
@@ -261,10 +263,14 @@ def apply_changes(
             values[name] = {"old": _event_value(old), "new": _event_value(value)}
     if not updated and not events:
         return None
+    clock: list[str] = []
+    if "status" in updated:
+        clock += sla_services.sla_on_status(locked, old_status, now=timezone.now())
     if sla_services.CLOCK_FIELDS.intersection(updated):
-        clock = sla_services.sla_apply(locked)
-        events += _clock_events(locked, clock)
-        updated += clock
+        recomputed = sla_services.sla_apply(locked)
+        events += _clock_events(locked, recomputed)
+        clock += recomputed
+    updated += [name for name in dict.fromkeys(clock) if name not in updated]
     domain_events.record(
         "ticket.updated",
         ticket_id=locked.pk,
@@ -279,6 +285,8 @@ def apply_changes(
     if "status" in updated:
         updated += _status_timestamps(locked)
     locked.save(update_fields=[*updated, "updated_at"])
+    if clock:
+        sla_timers.timers_reset(locked)
     for event in events:
         ticket_event_add(
             ticket=locked,
@@ -485,6 +493,7 @@ def ticket_reply(
     if first_response:
         locked.first_responded_at = timezone.now()
         locked.save(update_fields=["first_responded_at", "updated_at"])
+        sla_timers.timers_reset(locked)  # the first-response clock has stopped for good
     event = ticket_event_add(
         ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
     )

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.sla import timers as sla_timers
 from tickets.sources import timeout as timeouts
 
 
@@ -11,3 +12,9 @@ def waiting_conversations_sweep() -> int:
     if waited is None:
         return 0
     return len(timeouts.tickets_for_waiting_conversations(waited=waited))
+
+
+@shared_task(name="tickets.tasks.sla_sweep")
+def sla_sweep() -> int:
+    """SLA warnings and breaches that are due (every SLA_SWEEP_SECONDS)."""
+    return sla_timers.sweep()

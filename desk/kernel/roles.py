@@ -35,3 +35,10 @@ def roles_sync_after_migrate(sender, **kwargs) -> None:
     """post_migrate hook. Permissions are created app by app, so sync after each of ours."""
     if sender.name in SUPERVISED_APPS:
         roles_sync()
+
+
+def supervisors():
+    """The active users in the Supervisors group."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(groups__name=SUPERVISOR_GROUP, is_active=True)

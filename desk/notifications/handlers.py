@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from desk.kernel import domain_events
+from desk.kernel.roles import supervisors
 from desk.notifications import services
 from tickets.models import Ticket, TicketEvent, TicketSource
 
@@ -98,3 +99,31 @@ def ticket_customer_replied(event: domain_events.Event) -> None:
         customer_name=str(customer) if customer is not None else "",
         body=row.body,
     )
+
+
+def _sla(event: domain_events.Event, *, breached: bool) -> None:
+    ticket = _ticket(event)
+    if ticket is None:
+        return
+    recipients = [user for user in [_user(event.payload.get("assignee_id"))] if user is not None]
+    if breached or not recipients:  # a breach, or a warning nobody owns: the supervisors too
+        recipients += list(supervisors())
+    services.notify_sla(
+        ticket=ticket,
+        recipients=recipients,
+        breached=breached,
+        target=str(event.payload.get("target", "")),
+    )
+
+
+@transaction.atomic
+def ticket_sla_warning(event: domain_events.Event) -> None:
+    """`ticket.sla_warning`: the assignee hears that a target is at risk (the supervisors when
+    nobody owns the ticket)."""
+    _sla(event, breached=False)
+
+
+@transaction.atomic
+def ticket_sla_breached(event: domain_events.Event) -> None:
+    """`ticket.sla_breached`: the assignee and the supervisors hear that a target was missed."""
+    _sla(event, breached=True)

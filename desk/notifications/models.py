@@ -14,6 +14,8 @@ class NotificationKind(models.TextChoices):
     TICKET_REPLY = "ticket_reply", _("Customer reply")
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
     TICKET_CREATED = "ticket_created", _("Ticket made from your conversation")
+    SLA_WARNING = "sla_warning", _("SLA at risk")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
 
 
 class Notification(models.Model):

@@ -35,7 +35,7 @@ from desk.kernel import push_events, realtime
 from desk.notifications.models import EXCERPT_MAX, Notification, NotificationKind
 from routing.models import AgentProfile
 from routing.selectors import agent_display_name
-from tickets.models import Ticket
+from tickets.models import SlaTarget, Ticket
 from tickets.selectors import tickets_for_agent
 
 NOTIFICATION = "notification"
@@ -228,6 +228,27 @@ def notify_ticket_created(
         conversation_id=ticket.conversation_id,
         text=ticket.subject,
     )
+
+
+def notify_sla(
+    *, ticket: Ticket, recipients: list[AbstractBaseUser], breached: bool, target: str
+) -> list[Notification]:
+    """An SLA clock of the ticket reached its warning or its breach: each recipient hears it
+    once (the sweep fires each timer once)."""
+    kind = NotificationKind.SLA_BREACHED if breached else NotificationKind.SLA_WARNING
+    made = []
+    for recipient in {user.pk: user for user in recipients}.values():
+        note = notify(
+            recipient=recipient,
+            kind=kind,
+            actor_name=str(SlaTarget(target).label) if target in SlaTarget.values else target,
+            ticket=ticket,
+            conversation_id=ticket.conversation_id,
+            text=ticket.subject,
+        )
+        if note is not None:
+            made.append(note)
+    return made
 
 
 # ---- read ------------------------------------------------------------------------------------

@@ -234,6 +234,9 @@ WORKSPACE_STRINGS = {
     "notificationMention": _("%(actor)s mentioned you on %(number)s"),
     "notificationTicketReply": _("%(actor)s replied on %(number)s"),
     "notificationTicketAssigned": _("%(actor)s assigned %(number)s to you"),
+    # SLA notifications have no actor: %(actor)s is the target (first response, resolution).
+    "notificationSlaWarning": _("%(number)s: %(actor)s due soon"),
+    "notificationSlaBreached": _("%(number)s: %(actor)s overdue"),
     "notificationTicketCreated": _("%(actor)s made %(number)s from your conversation"),
     "notificationSomeone": _("Someone"),
     "mentionSuggestions": _("Agents to mention"),

@@ -9,6 +9,8 @@ const WHAT = {
   ticket_reply: "notificationTicketReply",
   ticket_assigned: "notificationTicketAssigned",
   ticket_created: "notificationTicketCreated",
+  sla_warning: "notificationSlaWarning",
+  sla_breached: "notificationSlaBreached",
 };
 
 function describe(item) {

@@ -20,7 +20,10 @@ from tickets.models.sla import (
     BusinessHoursInterval,
     Holiday,
     MakeUpWorkday,
+    SlaPhase,
     SlaPolicy,
+    SlaTarget,
+    SlaTimer,
     Weekday,
 )
 from tickets.models.ticket import (
@@ -60,7 +63,10 @@ __all__ = [
     "KeywordTrigger",
     "MakeUpWorkday",
     "QuestionKind",
+    "SlaPhase",
     "SlaPolicy",
+    "SlaTarget",
+    "SlaTimer",
     "Tag",
     "Ticket",
     "TicketAutomation",

@@ -203,3 +203,53 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaTarget(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class SlaPhase(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BREACH = "breach", _("Breach")
+
+
+class SlaTimer(models.Model):
+    """One alarm of a ticket's SLA clock: its warning or its breach of one target, due at
+    `fire_at`. The beat sweep (tickets/sla/timers.py) claims due rows with `FOR UPDATE SKIP
+    LOCKED` and stamps `fired_at` in the transaction that acts on them: each fires once, however
+    many sweepers run and whenever they die. A clock that changes deletes its pending timers and
+    makes new ones."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="sla_timers",
+        verbose_name=_("ticket"),
+    )
+    target = models.CharField(_("target"), max_length=16, choices=SlaTarget.choices)
+    phase = models.CharField(_("phase"), max_length=8, choices=SlaPhase.choices)
+    due_at = models.DateTimeField(_("target due at"))
+    fire_at = models.DateTimeField(_("fires at"))
+    fired_at = models.DateTimeField(_("fired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["fire_at", "id"]
+        verbose_name = _("SLA timer")
+        verbose_name_plural = _("SLA timers")
+        indexes = [
+            models.Index(
+                fields=["fire_at"], condition=Q(fired_at__isnull=True), name="slatimer_pending"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "target", "phase"],
+                condition=Q(fired_at__isnull=True),
+                name="slatimer_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} {self.phase} @ {self.fire_at:%Y-%m-%d %H:%M}"

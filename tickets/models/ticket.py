@@ -145,6 +145,12 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(
+        _("SLA clock paused at"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the clock stands still: waiting for the customer, or resolved."),
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     csat_score = models.PositiveSmallIntegerField(
@@ -234,6 +240,7 @@ class TicketSystemAction(models.TextChoices):
     SUBJECT_CHANGED = "subject_changed", _("Subject changed")
     FIELD_CHANGED = "field_changed", _("Custom field changed")
     SLA_RECOMPUTED = "sla_recomputed", _("SLA due times recomputed")
+    SLA_BREACHED = "sla_breached", _("SLA target breached")
 
 
 class TicketEvent(models.Model):

@@ -6,13 +6,16 @@ and again when a change of priority, category or team changes the policy or the 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tickets.models import SlaPolicy, Ticket
-from tickets.sla.calendar import NoWorkingTime, add_business_time
+from tickets.models import SlaPolicy, Ticket, TicketStatus
+from tickets.sla.calendar import NoWorkingTime, add_business_time, business_time_between
 from tickets.sla.calendars import calendar_of
 from tickets.sla.policies import policy_for, subject_of
 
 # What a policy depends on: a change to one of these may change the clock.
 CLOCK_FIELDS = frozenset({"priority", "category", "team"})
+# The clock stands still while the ticket waits for the customer (待反馈) or is done; it runs on,
+# from where it stood, when the ticket comes back.
+STOPPED_STATUSES = frozenset({TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED})
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,30 @@ def sla_apply(ticket: Ticket) -> list[str]:
             setattr(ticket, name, value)
             changed.append(name)
     return changed
+
+
+def sla_on_status(ticket: Ticket, old_status: str, *, now: datetime) -> list[str]:
+    """Stop or restart the clock for a status change (not saved). Restarting moves each due
+    time on by the working time the clock stood still: what was left when it stopped is what is
+    left now. Returns the fields that changed."""
+    stops, stopped = ticket.status in STOPPED_STATUSES, old_status in STOPPED_STATUSES
+    if stops and not stopped and ticket.sla_policy_id is not None:
+        ticket.sla_paused_at = now
+        return ["sla_paused_at"]
+    if stopped and not stops and ticket.sla_paused_at is not None:
+        calendar = calendar_of(ticket.sla_policy.business_hours) if ticket.sla_policy else None
+        changed = ["sla_paused_at"]
+        for name in ("first_response_due_at", "resolution_due_at"):
+            due = getattr(ticket, name)
+            if due is None:
+                continue
+            left = business_time_between(calendar, ticket.sla_paused_at, due)
+            if left > timedelta(0):
+                try:
+                    setattr(ticket, name, add_business_time(calendar, now, left))
+                except NoWorkingTime:
+                    continue
+                changed.append(name)
+        ticket.sla_paused_at = None
+        return changed
+    return []

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from chat.tests.factories import CustomerFactory, WidgetSiteFactory
 from tickets.models import (
@@ -11,6 +12,7 @@ from tickets.models import (
     KeywordTrigger,
     MakeUpWorkday,
     SlaPolicy,
+    SlaTimer,
     Tag,
     Ticket,
     TicketAutomation,
@@ -99,6 +101,17 @@ class MakeUpWorkdayFactory(factory.django.DjangoModelFactory):
     calendar = factory.SubFactory(BusinessHoursFactory)
     date = factory.Sequence(lambda n: datetime.date(2026, 1, 3) + datetime.timedelta(days=7 * n))
     name = "调休"
+
+
+class SlaTimerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SlaTimer
+
+    ticket = factory.SubFactory(TicketFactory)
+    target = "resolution"
+    phase = "breach"
+    due_at = factory.LazyFunction(timezone.now)
+    fire_at = factory.LazyFunction(timezone.now)
 
 
 class SlaPolicyFactory(factory.django.DjangoModelFactory):

@@ -139,7 +139,8 @@ def test_a_policy_can_match_on_channel_and_category():
     assert make_ticket(category=category).sla_policy.name == "Rest"  # no chat: no channel
 
 
-def test_the_admin_flags_a_policy_an_earlier_one_always_beats(supervisor_client):
+def test_the_admin_flags_a_policy_an_earlier_one_always_beats(supervisor_client, settings):
+    supervisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     SlaPolicyFactory(name="Catch-all", priority=None, position=0)
     hidden = SlaPolicyFactory(name="P0 only", priority=Priority.P0, position=5)
 

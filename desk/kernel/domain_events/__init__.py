@@ -74,6 +74,14 @@ EVENT_TYPES: dict[str, str] = {
         "conversation, message (None outside the chat); payload: timeline_event_id, customer_id, "
         "assignee_id (who owned the ticket then)."
     ),
+    "ticket.sla_warning": (
+        "An SLA target of a ticket reached its warning share (the beat sweep, once per timer); "
+        "ids: ticket, conversation; payload: target, due_at, assignee_id, team_id, priority."
+    ),
+    "ticket.sla_breached": (
+        "An SLA target of a ticket passed its due time (the beat sweep, once per timer); ids: "
+        "ticket, conversation; payload: target, due_at, assignee_id, team_id, priority."
+    ),
 }
 
 

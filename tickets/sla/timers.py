@@ -1,0 +1,139 @@
+"""The SLA clock's alarms: a warning at the policy's share of each target and the breach at its
+due time, kept as `SlaTimer` rows and fired by the beat sweep.
+
+- `timers_reset(ticket)` after the clock changed (made, recomputed, paused, resumed, answered):
+  the pending timers go, the ones the clock needs now are made.
+- `sweep()` every `SLA_SWEEP_SECONDS`: claims due timers with `SELECT … FOR UPDATE SKIP LOCKED`
+  (two sweepers never take the same row) and fires each in a savepoint together with its
+  `fired_at`: a sweeper that dies mid-batch leaves its rows to the next sweep, and a fired
+  timer never fires again.
+- Firing records the domain event `ticket.sla_warning` or `ticket.sla_breached` (notifications
+  and, later, escalations react after commit); a breach also goes on the timeline, and the
+  agents who see the ticket hear `ticket.update` so its countdown turns red.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from desk.kernel import domain_events
+from tickets import events as ticket_events
+from tickets.models import (
+    SlaPhase,
+    SlaTarget,
+    SlaTimer,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketSystemAction,
+)
+from tickets.sla.calendar import NoWorkingTime, add_business_time, business_time_between
+from tickets.sla.calendars import calendar_of
+
+logger = logging.getLogger(__name__)
+SWEEP_BATCH = 500
+
+
+def _due_targets(ticket: Ticket) -> list[tuple[str, datetime, int]]:
+    """(target, due time, target minutes) of each clock still running."""
+    policy = ticket.sla_policy
+    if policy is None or ticket.sla_paused_at is not None:
+        return []
+    running = []
+    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+        running.append(
+            (SlaTarget.FIRST_RESPONSE, ticket.first_response_due_at, policy.first_response_minutes)
+        )
+    if ticket.resolution_due_at is not None:
+        running.append((SlaTarget.RESOLUTION, ticket.resolution_due_at, policy.resolution_minutes))
+    return running
+
+
+def timers_reset(ticket: Ticket, *, now: datetime | None = None) -> list[SlaTimer]:
+    """Replace the ticket's pending timers with the ones its clock needs now: for each running
+    target its breach, and its warning when the target's remaining working time is still more
+    than the warning leaves (100% - `warn_percent` of the target): the warning fires when only
+    that much is left, however the clock got here (made, paused, resumed, recomputed)."""
+    now = now or timezone.now()
+    SlaTimer.objects.filter(ticket=ticket, fired_at=None).delete()
+    targets = _due_targets(ticket)
+    if not targets:
+        return []
+    policy = ticket.sla_policy
+    calendar = calendar_of(policy.business_hours)
+    wanted: list[SlaTimer] = []
+    for target, due, minutes in targets:
+        wanted.append(
+            SlaTimer(ticket=ticket, target=target, phase=SlaPhase.BREACH, due_at=due, fire_at=due)
+        )
+        left_at_warning = timedelta(minutes=minutes * (100 - policy.warn_percent) / 100)
+        until_warning = business_time_between(calendar, now, due) - left_at_warning
+        if until_warning <= timedelta(0):
+            continue  # already within the warning's share: no warning now
+        try:
+            warn_at = add_business_time(calendar, now, until_warning)
+        except NoWorkingTime:
+            continue
+        wanted.append(
+            SlaTimer(
+                ticket=ticket, target=target, phase=SlaPhase.WARNING, due_at=due, fire_at=warn_at
+            )
+        )
+    return SlaTimer.objects.bulk_create(wanted)
+
+
+def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
+    """Fire every due timer (at most `batch` per claim, claims until none is due). Returns how
+    many fired."""
+    fired = 0
+    while True:
+        taken = _sweep_once(now or timezone.now(), batch)
+        fired += taken
+        if taken < batch:
+            return fired
+
+
+@transaction.atomic
+def _sweep_once(now: datetime, batch: int) -> int:
+    due = list(
+        SlaTimer.objects.select_for_update(skip_locked=True)
+        .filter(fired_at=None, fire_at__lte=now)
+        .select_related("ticket")
+        .order_by("fire_at", "id")[:batch]
+    )
+    for timer in due:
+        try:
+            with transaction.atomic():
+                _fire(timer, now)
+        except Exception:
+            logger.exception("SLA timer %s of ticket %s failed to fire", timer.pk, timer.ticket_id)
+    return len(due)
+
+
+def _fire(timer: SlaTimer, now: datetime) -> None:
+    ticket = timer.ticket
+    SlaTimer.objects.filter(pk=timer.pk).update(fired_at=now)
+    breach = timer.phase == SlaPhase.BREACH
+    if breach:
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEventKind.SLA,
+            action=TicketSystemAction.SLA_BREACHED,
+            body=timer.target,
+            new_value=timer.due_at.isoformat(),
+        )
+    domain_events.record(
+        "ticket.sla_breached" if breach else "ticket.sla_warning",
+        ticket_id=ticket.pk,
+        conversation_id=ticket.conversation_id,
+        payload={
+            "target": timer.target,
+            "due_at": timer.due_at.isoformat(),
+            "assignee_id": ticket.assignee_id,
+            "team_id": ticket.team_id,
+            "priority": int(ticket.priority),
+        },
+    )
+    ticket_events.publish_ticket(ticket)
