@@ -15,6 +15,7 @@ from chat import events as chat_events
 from desk.kernel import push_events, realtime
 from routing.selectors import agent_display_name
 from tickets.models import Ticket
+from tickets.sla.display import sla_json
 
 TICKET_UPDATE = push_events.TICKET_UPDATE
 
@@ -39,6 +40,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "merged_into_id": ticket.merged_into_id,
         "created_at": ticket.created_at.isoformat(),
         "updated_at": ticket.updated_at.isoformat(),
+        "sla": sla_json(ticket),
     }
 
 

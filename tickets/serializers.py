@@ -21,7 +21,14 @@ from tickets.field_changes import (
     CUSTOM_FIELDS_MAX,
     TAG_NAME_MAX,
 )
-from tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus, TicketSystemAction
+from tickets.models import (
+    SlaTarget,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+    TicketSystemAction,
+)
 from tickets.transitions import transitions_from
 
 SUBJECT_MAX = Ticket._meta.get_field("subject").max_length
@@ -33,6 +40,21 @@ TAGS_MAX = 20
 class TicketRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class SlaClockSerializer(serializers.Serializer):
+    """The next SLA target the ticket's clock runs for (null: no policy, done, or all met)."""
+
+    target = serializers.ChoiceField(choices=SlaTarget.choices)
+    due_at = serializers.DateTimeField()
+    warn_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the target turns at risk (null: no warning)."
+    )
+    paused_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Set while the clock stands still (waiting for the customer): the time left "
+        "is `due_at` minus this.",
+    )
 
 
 class TicketSummarySerializer(serializers.Serializer):
@@ -50,6 +72,7 @@ class TicketSummarySerializer(serializers.Serializer):
     merged_into_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    sla = SlaClockSerializer(allow_null=True)
 
     def to_representation(self, instance: Ticket) -> dict[str, Any]:
         return ticket_json(instance)

@@ -14,7 +14,13 @@ from desk.kernel.access import is_supervisor
 from desk.kernel.choices import Priority
 from routing import selectors as routing_selectors
 from routing.models import Presence
-from tickets.models import TicketEventKind, TicketSource, TicketStatus, TicketSystemAction
+from tickets.models import (
+    SlaTarget,
+    TicketEventKind,
+    TicketSource,
+    TicketStatus,
+    TicketSystemAction,
+)
 from tickets.selectors import categories_active
 
 
@@ -188,6 +194,10 @@ WORKSPACE_STRINGS = {
     "ticketEventTeam": _("%(actor)s changed the team from %(old)s to %(new)s"),
     "ticketEventCategory": _("%(actor)s changed the category from %(old)s to %(new)s"),
     "ticketEventSla": _("SLA due times recomputed: %(policy)s, resolution due %(due)s"),
+    "slaLeft": _("%(time)s left"),
+    "slaOverdue": _("%(time)s overdue"),
+    "slaPausedLeft": _("paused, %(time)s left"),
+    "slaDue": _("%(target)s due %(time)s"),
     "ticketEventSubject": _("%(actor)s changed the subject from “%(old)s” to “%(new)s”"),
     "ticketEventTagged": _("%(actor)s added the tag %(name)s"),
     "ticketEventUntagged": _("%(actor)s removed the tag %(name)s"),
@@ -257,6 +267,7 @@ def workspace_strings() -> dict:
         "priorities": {str(value): label for value, label in Priority.choices},
         "ticketEventKinds": dict(TicketEventKind.choices),
         "ticketActions": dict(TicketSystemAction.choices),
+        "slaTargets": dict(SlaTarget.choices),
         "contentTypes": {
             value: f"[{label}]" for value, label in ContentType.choices if value != "text"
         },

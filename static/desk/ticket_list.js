@@ -4,6 +4,7 @@
 
 import { api, errorText } from "./api.js";
 import { config, el, fmt, shortTime, t } from "./dom.js";
+import { slaBadge } from "./sla.js";
 
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 300;
@@ -251,6 +252,7 @@ export class TicketList {
         text: t.ticketStatuses[row.status] || row.status,
       })),
       el("td", { class: "tl-priority", text: t.priorities[String(row.priority)] || row.priority }),
+      el("td", { class: "tl-sla" }, slaBadge(row.sla)),
       el("td", { class: "tl-assignee", text: row.assignee ? row.assignee.name : t.unassigned }),
       el("td", { text: row.team ? row.team.name : "" }),
       el("td", { class: "tl-updated" }, el("time", {

@@ -6,6 +6,7 @@
 
 import { api, errorText } from "./api.js";
 import { config, el, fmt, fullTime, t } from "./dom.js";
+import { slaBadge } from "./sla.js";
 import { draftFacts } from "./ticket_draft_facts.js";
 import { TicketFields, fieldEventHead, fillSelect } from "./ticket_fields.js";
 import { TicketRelations } from "./ticket_relations.js";
@@ -107,6 +108,7 @@ export class TicketDesk {
       number: $("ticket-number"),
       requester: $("ticket-requester"),
       conversation: $("ticket-conversation"),
+      sla: $("ticket-sla"),
       status: $("ticket-status"),
       priority: $("ticket-priority"),
       error: $("ticket-error"),
@@ -375,6 +377,11 @@ export class TicketDesk {
     p.conversation.hidden = !conversationId;
     p.conversation.href = conversationId ? `#c=${conversationId}` : "#";
     p.conversation.textContent = conversationId ? fmt(t.ticketConversation, { id: conversationId }) : "";
+    const badge = slaBadge(detail.sla);
+    p.sla.hidden = !badge;
+    p.sla.replaceChildren(
+      ...(badge ? [t.slaTargets[detail.sla.target] || detail.sla.target, " ", badge] : []),
+    );
     fillSelect(p.status, Object.entries(t.ticketStatuses), detail.status);
     fillSelect(p.priority, Object.entries(t.priorities), detail.priority);
     this.fields.render(detail);

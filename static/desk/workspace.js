@@ -11,6 +11,7 @@ import { Inbox } from "./inbox.js";
 import { MentionAutocomplete } from "./mentions.js";
 import { NotificationBell } from "./notifications.js";
 import { DeskSocket, socketUrl } from "./socket.js";
+import { startSlaTicker } from "./sla.js";
 import { TicketList } from "./ticket_list.js";
 import { TicketDesk } from "./tickets.js";
 import { Timeline } from "./timeline.js";
@@ -208,6 +209,7 @@ function openTicket(id) {
   if (currentView === "tickets") rememberView(id);
 }
 const ticketList = new TicketList({ toast: showToast, openTicket });
+startSlaTicker();
 const bell = new NotificationBell({ toast: showToast, openTicket });
 new MentionAutocomplete(document.getElementById("ticket-reply-body"));
 pane = new ConversationPane({

@@ -60,7 +60,7 @@ def tickets_list(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Tic
     tickets = (
         tickets_for_agent(user)
         .select_related("assignee__agent_profile", "conversation")
-        .prefetch_related("tags")
+        .prefetch_related("tags", "sla_timers")
     )
     if query.statuses:
         tickets = tickets.filter(status__in=query.statuses)

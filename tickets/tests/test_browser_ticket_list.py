@@ -150,3 +150,51 @@ def test_agent_filters_selects_and_bulk_sets_priority(daphne_pushes, agent, pass
     found = in_thread(priorities)
     assert (found[first], found[second], found[third]) == (0, 0, 2)
     assert errors == []
+
+
+def make_ticket_near_its_warning():
+    """Made 9 min 10 s ago under a 10-minute first-response target that warns at 95%: the
+    countdown reads ~50 s, turns "at risk" ~20 s from now, "breached" ~50 s from now."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from tickets.tests.factories import SlaPolicyFactory
+
+    SlaPolicyFactory(
+        name="Fast", priority=None, first_response_minutes=10, resolution_minutes=600,
+        warn_percent=95,
+    )  # fmt: skip
+    made = timezone.now() - timedelta(minutes=9, seconds=10)
+    with mock.patch.object(timezone, "now", return_value=made):
+        ticket_create(actor=None, requester=CustomerFactory(), data=TicketData(subject="Racing"))
+
+
+def test_a_tickets_sla_countdown_is_shown_and_turns_at_risk_live(daphne_pushes, agent, password):
+    require_chromium()
+    base_url = daphne_pushes
+    server_password(agent.user, password)
+    errors = []
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = watched_context(browser, errors, width=1440, height=900)
+        desk = sign_in(context, base_url, agent.user, password)
+        desk.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        desk.locator("#view-tickets").click()
+        expect(desk.locator("#tl-empty")).to_be_visible()
+
+        in_thread(make_ticket_near_its_warning)
+        desk.locator("#tl-fresh").click()
+        countdown = desk.locator("#tl-rows tr", has_text="Racing").locator(".sla")
+        expect(countdown).to_have_attribute("data-state", "ok")
+        expect(countdown).to_have_text(re.compile(r"^\d+s left$"))
+
+        # No reload: the row turns amber when the warning time comes.
+        expect(countdown).to_have_attribute("data-state", "at_risk", timeout=40_000)
+        desk.locator("#tl-rows tr", has_text="Racing").locator(".tl-subject").click()
+        expect(desk.locator("#ticket-sla")).to_contain_text("First response")
+        expect(desk.locator("#ticket-sla .sla")).to_have_attribute("data-state", "at_risk")
+        browser.close()
+    assert errors == []

@@ -173,3 +173,28 @@ def test_two_concurrent_sweepers_fire_every_due_timer_exactly_once(policy):
     assert SlaTimer.objects.filter(fired_at=None).count() == 0
     breaches = TicketEvent.objects.filter(action=TicketSystemAction.SLA_BREACHED).count()
     assert breaches == 2 * len(tickets)  # two targets each, once
+
+
+@pytest.mark.django_db
+def test_the_ticket_summary_says_which_target_is_next_when_it_warns_and_whether_it_stands_still(
+    policy,
+):
+    from tickets.events import ticket_json
+
+    ticket = make_ticket()
+    assert ticket_json(ticket)["sla"] == {
+        "target": "first_response",
+        "due_at": (MONDAY + timedelta(minutes=60)).isoformat(),
+        "warn_at": (MONDAY + timedelta(minutes=45)).isoformat(),
+        "paused_at": None,
+    }
+    with at(MONDAY + timedelta(minutes=10)):
+        ticket = ticket_update_fields(
+            actor=None, ticket=ticket, changes={"status": TicketStatus.PENDING}
+        )
+    assert ticket_json(ticket)["sla"]["paused_at"] == (MONDAY + timedelta(minutes=10)).isoformat()
+    with at(MONDAY + timedelta(minutes=20)):
+        ticket = ticket_update_fields(
+            actor=None, ticket=ticket, changes={"status": TicketStatus.RESOLVED}
+        )
+    assert ticket_json(ticket)["sla"] is None  # done: no clock to show
