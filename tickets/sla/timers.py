@@ -16,6 +16,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from desk.kernel import domain_events
@@ -95,14 +96,22 @@ def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
             return fired
 
 
-@transaction.atomic
-def _sweep_once(now: datetime, batch: int) -> int:
-    due = list(
-        SlaTimer.objects.select_for_update(skip_locked=True)
+def due_timers(now: datetime, batch: int) -> QuerySet[SlaTimer]:
+    """The claim (run it inside a transaction): up to `batch` pending timers due by `now`,
+    oldest first, locked, skipping those another sweeper holds. Only the timers' rows are
+    locked (`of`): the tickets stay free for the agents working them, and the sweep never waits
+    for (or deadlocks with) a ticket's own lock order."""
+    return (
+        SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(fired_at=None, fire_at__lte=now)
-        .select_related("ticket")
+        .select_related("ticket__assignee__agent_profile", "ticket__team", "ticket__category")
         .order_by("fire_at", "id")[:batch]
     )
+
+
+@transaction.atomic
+def _sweep_once(now: datetime, batch: int) -> int:
+    due = list(due_timers(now, batch))
     for timer in due:
         try:
             with transaction.atomic():
