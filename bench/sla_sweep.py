@@ -77,7 +77,7 @@ def fill(args) -> None:
         cursor.execute(
             "INSERT INTO tickets_slatimer (ticket_id, target, phase, due_at, fire_at) "
             "SELECT id, 'resolution', phase, now() + interval '3 days', "
-            "now() + interval '2 days' + (id %% 86400) * interval '1 second' "
+            "now() + interval '2 days' + mod(id, 86400) * interval '1 second' "
             "FROM tickets_ticket, (VALUES ('warning'), ('breach')) AS p(phase)"
         )
         cursor.execute("ANALYZE tickets_ticket")

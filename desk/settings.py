@@ -124,7 +124,7 @@ CELERY_BEAT_SCHEDULE = {
     "unsent-uploads-sweep": {"task": "chat.tasks.unsent_uploads_sweep", "schedule": 600.0},
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep",
-        "schedule": float(env_int("SLA_SWEEP_SECONDS", 5)),
+        "schedule": float(env_int("SLA_SWEEP_SECONDS", 1)),
     },
     "domain-events-sweep": {
         "task": "desk.kernel.tasks.domain_events_sweep",

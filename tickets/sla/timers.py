@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from desk.kernel import domain_events
@@ -112,37 +112,62 @@ def due_timers(now: datetime, batch: int) -> QuerySet[SlaTimer]:
 @transaction.atomic
 def _sweep_once(now: datetime, batch: int) -> int:
     due = list(due_timers(now, batch))
-    for timer in due:
-        try:
-            with transaction.atomic():
-                _fire(timer, now)
-        except Exception:
-            logger.exception("SLA timer %s of ticket %s failed to fire", timer.pk, timer.ticket_id)
+    if not due:
+        return 0
+    try:
+        with transaction.atomic():
+            _fire(due, now)  # the whole batch in a few statements
+    except Exception:
+        logger.exception("SLA timers: a batch of %s failed; firing them one by one", len(due))
+        for timer in due:
+            try:
+                with transaction.atomic():
+                    _fire([timer], now)
+            except Exception:
+                logger.exception("SLA timer %s of ticket %s failed", timer.pk, timer.ticket_id)
     return len(due)
 
 
-def _fire(timer: SlaTimer, now: datetime) -> None:
-    ticket = timer.ticket
-    SlaTimer.objects.filter(pk=timer.pk).update(fired_at=now)
-    breach = timer.phase == SlaPhase.BREACH
-    if breach:
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind=TicketEventKind.SLA,
-            action=TicketSystemAction.SLA_BREACHED,
-            body=timer.target,
-            new_value=timer.due_at.isoformat(),
-        )
-    domain_events.record(
-        "ticket.sla_breached" if breach else "ticket.sla_warning",
-        ticket_id=ticket.pk,
-        conversation_id=ticket.conversation_id,
-        payload={
-            "target": timer.target,
-            "due_at": timer.due_at.isoformat(),
-            "assignee_id": ticket.assignee_id,
-            "team_id": ticket.team_id,
-            "priority": int(ticket.priority),
-        },
+def _fire(due: list[SlaTimer], now: datetime) -> None:
+    """Stamp the timers fired, put the breaches on their tickets' timelines, record one domain
+    event each and tell the agents who see each ticket (its countdown redrawn)."""
+    SlaTimer.objects.filter(pk__in=[timer.pk for timer in due]).update(fired_at=now)
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket=timer.ticket,
+                kind=TicketEventKind.SLA,
+                action=TicketSystemAction.SLA_BREACHED,
+                body=timer.target,
+                new_value=timer.due_at.isoformat(),
+            )
+            for timer in due
+            if timer.phase == SlaPhase.BREACH
+        ]
     )
-    ticket_events.publish_ticket(ticket)
+    for phase, event_type in (
+        (SlaPhase.WARNING, "ticket.sla_warning"),
+        (SlaPhase.BREACH, "ticket.sla_breached"),
+    ):
+        domain_events.record_many(
+            event_type,
+            [
+                {
+                    "ticket_id": timer.ticket_id,
+                    "conversation_id": timer.ticket.conversation_id,
+                    "payload": {
+                        "target": timer.target,
+                        "due_at": timer.due_at.isoformat(),
+                        "assignee_id": timer.ticket.assignee_id,
+                        "team_id": timer.ticket.team_id,
+                        "priority": int(timer.ticket.priority),
+                    },
+                }
+                for timer in due
+                if timer.phase == phase
+            ],
+        )
+    tickets = list({timer.ticket_id: timer.ticket for timer in due}.values())
+    prefetch_related_objects(tickets, "sla_timers")  # their countdowns, in one query
+    for ticket in tickets:
+        ticket_events.publish_ticket(ticket)

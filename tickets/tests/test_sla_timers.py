@@ -198,3 +198,22 @@ def test_the_ticket_summary_says_which_target_is_next_when_it_warns_and_whether_
             actor=None, ticket=ticket, changes={"status": TicketStatus.RESOLVED}
         )
     assert ticket_json(ticket)["sla"] is None  # done: no clock to show
+
+
+@pytest.mark.django_db
+def test_a_timer_that_cannot_fire_does_not_hold_up_the_others_and_stays_pending(policy, caplog):
+    good, bad = make_ticket(), make_ticket()
+    original = timers.ticket_events.publish_ticket
+
+    def publish(ticket, **kwargs):
+        if ticket.pk == bad.pk:
+            raise RuntimeError("cannot tell the agents")
+        return original(ticket, **kwargs)
+
+    with mock.patch.object(timers.ticket_events, "publish_ticket", side_effect=publish):
+        assert timers.sweep(now=MONDAY + timedelta(minutes=46)) == 2  # both warnings taken
+
+    first = {"target": SlaTarget.FIRST_RESPONSE, "phase": SlaPhase.WARNING}
+    assert SlaTimer.objects.get(ticket=good, **first).fired_at is not None
+    assert SlaTimer.objects.get(ticket=bad, **first).fired_at is None
+    assert "SLA timer" in caplog.text

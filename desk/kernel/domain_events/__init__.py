@@ -111,13 +111,37 @@ def record(
     """Insert one outbox row in the current transaction (one INSERT) and hand it to its handlers
     after commit. Returns the event id. Must be called inside `transaction.atomic()`: an event
     outside a transaction could be dispatched for a change that then rolls back."""
+    row = _row(type, conversation_id, message_id, ticket_id, payload)
+    connection = _connection(using)
+    row.save(using=using, force_insert=True)
+    _dispatch_after_commit(connection, [row.pk])
+    return row.pk
+
+
+def record_many(type: str, events: list[dict[str, Any]], *, using: str | None = None) -> list[int]:
+    """`record` for many events of one type in one INSERT: each of `events` holds the keyword
+    arguments of `record` (conversation_id, message_id, ticket_id, payload). Returns the ids."""
+    rows = [_row(type, **{"payload": None, **fields}) for fields in events]
+    if not rows:
+        return []
+    connection = _connection(using)
+    made = OutboxEvent.objects.using(using).bulk_create(rows)
+    ids = [row.pk for row in made]
+    _dispatch_after_commit(connection, ids)
+    return ids
+
+
+def _row(
+    type: str,
+    conversation_id: int | None = None,
+    message_id: int | None = None,
+    ticket_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> OutboxEvent:
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown domain event type {type!r}: add it to EVENT_TYPES")
-    connection = transaction.get_connection(using)
-    if not connection.in_atomic_block:
-        raise RuntimeError("domain_events.record() must be called inside transaction.atomic()")
     now = timezone.now()
-    row = OutboxEvent.objects.using(using).create(
+    return OutboxEvent(
         type=type,
         conversation_id=conversation_id,
         message_id=message_id,
@@ -126,10 +150,20 @@ def record(
         created_at=now,
         next_attempt_at=now + timedelta(seconds=settings.DOMAIN_EVENT_SWEEP_AFTER_SECONDS),
     )
+
+
+def _connection(using: str | None):
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        raise RuntimeError("domain_events.record() must be called inside transaction.atomic()")
+    return connection
+
+
+def _dispatch_after_commit(connection, ids: list[int]) -> None:
     from desk.kernel.domain_events.dispatch import after_commit  # it imports Event from here
 
-    after_commit(connection, row.pk)
-    return row.pk
+    for event_id in ids:
+        after_commit(connection, event_id)
 
 
 def takes(accepts: "Callable[[Event], bool]"):
@@ -148,4 +182,4 @@ def takes(accepts: "Callable[[Event], bool]"):
     return mark
 
 
-__all__ = ["EVENT_TYPES", "Event", "record", "takes"]
+__all__ = ["EVENT_TYPES", "Event", "record", "record_many", "takes"]
