@@ -4,9 +4,10 @@ due time, kept as `SlaTimer` rows and fired by the beat sweep.
 - `timers_reset(ticket)` after the clock changed (made, recomputed, paused, resumed, answered):
   the pending timers go, the ones the clock needs now are made.
 - `sweep()` every `SLA_SWEEP_SECONDS`: claims due timers with `SELECT … FOR UPDATE SKIP LOCKED`
-  (two sweepers never take the same row) and fires each in a savepoint together with its
-  `fired_at`: a sweeper that dies mid-batch leaves its rows to the next sweep, and a fired
-  timer never fires again.
+  (two sweepers never take the same row) and fires a batch in a few statements together with
+  its `fired_at` (one by one if the batch fails): a sweeper that dies mid-batch leaves its rows
+  to the next sweep, and a fired timer never fires again, not even when the clock's timers are
+  made anew for the same due time.
 - Firing records the domain event `ticket.sla_warning` or `ticket.sla_breached` (notifications
   and, later, escalations react after commit); a breach also goes on the timeline, and the
   agents who see the ticket hear `ticket.update` so its countdown turns red.
@@ -62,13 +63,24 @@ def timers_reset(ticket: Ticket, *, now: datetime | None = None) -> list[SlaTime
     targets = _due_targets(ticket)
     if not targets:
         return []
+    # A warning or breach that has fired for this very due time does not fire again (say the
+    # resolution breached, then the first reply reset the clock's timers).
+    fired = set(
+        SlaTimer.objects.filter(ticket=ticket, fired_at__isnull=False).values_list(
+            "target", "phase", "due_at"
+        )
+    )
     policy = ticket.sla_policy
     calendar = calendar_of(policy.business_hours)
     wanted: list[SlaTimer] = []
     for target, due, minutes in targets:
+        if (target, SlaPhase.BREACH, due) in fired:
+            continue  # breached already: its warning is long past too
         wanted.append(
             SlaTimer(ticket=ticket, target=target, phase=SlaPhase.BREACH, due_at=due, fire_at=due)
         )
+        if (target, SlaPhase.WARNING, due) in fired:
+            continue
         left_at_warning = timedelta(minutes=minutes * (100 - policy.warn_percent) / 100)
         until_warning = business_time_between(calendar, now, due) - left_at_warning
         if until_warning <= timedelta(0):

@@ -217,3 +217,18 @@ def test_a_timer_that_cannot_fire_does_not_hold_up_the_others_and_stays_pending(
     assert SlaTimer.objects.get(ticket=good, **first).fired_at is not None
     assert SlaTimer.objects.get(ticket=bad, **first).fired_at is None
     assert "SLA timer" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_breach_that_fired_does_not_fire_again_when_the_clocks_timers_are_made_anew(policy):
+    from tickets.services import ticket_reply
+
+    agent = AgentProfileFactory()
+    ticket = make_ticket(assignee=agent.user)
+    assert timers.sweep(now=MONDAY + timedelta(hours=9)) == 4  # everything, resolution too
+    with at(MONDAY + timedelta(hours=9, minutes=5)):
+        ticket_reply(actor=agent.user, ticket=ticket, body="Sorry for the wait", internal=False)
+
+    assert pending(ticket) == []  # the resolution breach fired for this due time already
+    assert timers.sweep(now=MONDAY + timedelta(hours=10)) == 0
+    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.SLA).count() == 2
