@@ -163,3 +163,15 @@ def test_the_admin_flags_a_policy_an_earlier_one_always_beats(supervisor_client,
     )
     assert "can never apply" in answer.content.decode()
     assert SlaPolicy.objects.get(pk=hidden.pk).position == 5
+
+
+def test_a_clock_change_reads_its_calendar_once():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    SlaPolicyFactory(name="Office P2", priority=None, business_hours=office_hours())
+    ticket = make_ticket()
+    with CaptureQueriesContext(connection) as queries:
+        ticket_update_fields(actor=None, ticket=ticket, changes={"priority": Priority.P1})
+    intervals = [q for q in queries if "tickets_businesshoursinterval" in q["sql"]]
+    assert len(intervals) == 1  # recomputed due times and remade timers share the calendar
