@@ -169,8 +169,10 @@ def test_a_clock_change_reads_its_calendar_once():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    SlaPolicyFactory(name="Office P2", priority=None, business_hours=office_hours())
-    ticket = make_ticket()
+    calendar = office_hours()
+    SlaPolicyFactory(name="Office P1", priority=Priority.P1, position=0, business_hours=calendar)
+    SlaPolicyFactory(name="Office", priority=None, position=1, business_hours=calendar)
+    ticket = make_ticket()  # "Office"; P1 moves it to "Office P1": new due times, new timers
     with CaptureQueriesContext(connection) as queries:
         ticket_update_fields(actor=None, ticket=ticket, changes={"priority": Priority.P1})
     intervals = [q for q in queries if "tickets_businesshoursinterval" in q["sql"]]
