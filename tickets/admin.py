@@ -200,6 +200,8 @@ TICKET_SYSTEM_FIELDS = [
     "first_response_due_at",
     "resolution_due_at",
     "first_responded_at",
+    "customer_waiting_since",
+    "next_response_due_at",
     "resolved_at",
     "closed_at",
     "source",
@@ -289,6 +291,8 @@ class TicketAdmin(admin.ModelAdmin):
                     "first_response_due_at",
                     "resolution_due_at",
                     "first_responded_at",
+                    "customer_waiting_since",
+                    "next_response_due_at",
                     "resolved_at",
                     "closed_at",
                 ]

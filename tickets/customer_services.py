@@ -30,6 +30,8 @@ from tickets.services import (
     ticket_event_add,
     ticket_merged_refusal,
 )
+from tickets.sla import services as sla_services
+from tickets.sla import timers as sla_timers
 from tickets.transitions import DONE_STATUSES
 
 # The customer has answered: a ticket waiting for them, or one called solved, goes back to work.
@@ -40,7 +42,8 @@ def _customer_comment(
     locked: Ticket, *, customer: Customer, body: str, message: Message | None = None
 ) -> TicketEvent:
     """The customer's `comment` row and the domain event `ticket.customer_replied` (the
-    assignee hears of it after commit); a resolved or pending ticket reopens (`ticket.updated`)."""
+    assignee hears of it after commit); a resolved or pending ticket reopens (`ticket.updated`),
+    and the next-response clock starts unless an earlier reply is still unanswered."""
     event = ticket_event_add(
         ticket=locked,
         kind=TicketEventKind.COMMENT,
@@ -64,6 +67,11 @@ def _customer_comment(
             locked, {"status": TicketStatus.OPEN}, actor=None, actor_customer=customer
         )
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status or "")
+    clock = sla_services.sla_on_customer_reply(locked, now=timezone.now())
+    if clock:
+        locked.save(update_fields=[*clock, "updated_at"])
+        if "next_response_due_at" in clock:
+            sla_timers.timers_reset(locked)
     ticket_events.publish_ticket(locked)
     return event
 

@@ -472,7 +472,8 @@ def ticket_reply(
     conversation) or internal note (`note` event, never shown to the customer), and the domain
     event `ticket.comment_added` (agents named with `@username` hear of it after commit).
 
-    The first public reply stamps `first_responded_at`. A closed ticket takes notes only. A
+    The first public reply stamps `first_responded_at`; a public reply stops the next-response
+    clock a customer's reply started (tickets/sla/services.py). A closed ticket takes notes only. A
     public reply is refused (`chat_out_of_scope`) when the ticket's chat is out of the agent's
     reach: it would land in a chat they cannot read (docs/api.md)."""
     text = body.strip()
@@ -490,10 +491,13 @@ def ticket_reply(
         raise errors.chat_out_of_scope()
     message = chat_link.conversation_post_ticket_reply(ticket=locked, actor=actor, body=text)
     first_response = locked.first_responded_at is None
+    clock = sla_services.sla_on_agent_reply(locked)  # the next-response clock stops
     if first_response:
-        locked.first_responded_at = timezone.now()
-        locked.save(update_fields=["first_responded_at", "updated_at"])
-        sla_timers.timers_reset(locked)  # the first-response clock has stopped for good
+        locked.first_responded_at = timezone.now()  # the first-response clock stops for good
+        clock.append("first_responded_at")
+    if clock:
+        locked.save(update_fields=[*clock, "updated_at"])
+        sla_timers.timers_reset(locked)
     event = ticket_event_add(
         ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
     )

@@ -207,6 +207,7 @@ class SlaPolicy(models.Model):
 
 class SlaTarget(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
     RESOLUTION = "resolution", _("Resolution")
 
 

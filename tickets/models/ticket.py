@@ -145,6 +145,13 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    customer_waiting_since = models.DateTimeField(
+        _("customer waiting since"),
+        null=True,
+        blank=True,
+        help_text=_("When the customer's oldest reply that no agent has answered yet came in."),
+    )
+    next_response_due_at = models.DateTimeField(_("next response due"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(
         _("SLA clock paused at"),
         null=True,
@@ -182,6 +189,7 @@ class Ticket(models.Model):
             models.Index(fields=["team", "status"]),
             models.Index(fields=["resolution_due_at"]),
             models.Index(fields=["first_response_due_at"]),
+            models.Index(fields=["next_response_due_at"]),
             models.Index(fields=["conversation", "status"]),
         ]
         constraints = [

@@ -22,6 +22,8 @@ def sla_json(ticket: Ticket) -> dict[str, Any] | None:
     running = []
     if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
         running.append((ticket.first_response_due_at, SlaTarget.FIRST_RESPONSE))
+    if ticket.next_response_due_at is not None:
+        running.append((ticket.next_response_due_at, SlaTarget.NEXT_RESPONSE))
     if ticket.resolution_due_at is not None:
         running.append((ticket.resolution_due_at, SlaTarget.RESOLUTION))
     if not running:

@@ -1,7 +1,8 @@
 """A ticket's SLA clock: which policy applies and when its first response and resolution are due,
-in the policy's business time from the moment the ticket was made. Set when the ticket is made,
-and again when a change of priority, category or team changes the policy or the due times
-(recorded on the timeline)."""
+in the policy's business time from the moment the ticket was made, and when its next response
+is due after a customer's reply that no agent has answered (`customer_waiting_since`). Set when
+the ticket is made, and again when a change of priority, category or team changes the policy or
+the due times (recorded on the timeline)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,13 +24,19 @@ class Clock:
     policy: SlaPolicy | None
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
+    next_response_due_at: datetime | None = None
 
     def fields(self) -> dict[str, object]:
         return {
             "sla_policy": self.policy,
             "first_response_due_at": self.first_response_due_at,
             "resolution_due_at": self.resolution_due_at,
+            "next_response_due_at": self.next_response_due_at,
         }
+
+
+# The due times a pause moves on when the clock runs again.
+DUE_FIELDS = ("first_response_due_at", "resolution_due_at", "next_response_due_at")
 
 
 def sla_clock(ticket: Ticket) -> Clock:
@@ -47,7 +54,53 @@ def sla_clock(ticket: Ticket) -> Clock:
         )
     except NoWorkingTime:
         return Clock(policy, None, None)
-    return Clock(policy, first, resolution)
+    return Clock(policy, first, resolution, next_response_due(ticket, policy))
+
+
+def next_response_due(ticket: Ticket, policy: SlaPolicy | None) -> datetime | None:
+    """When the next response is due: the policy's next-response target from the customer's
+    oldest unanswered reply, once the first response has been given (before it, the
+    first-response target is the one that runs). None without such a reply or target."""
+    if (
+        policy is None
+        or policy.next_response_minutes is None
+        or ticket.customer_waiting_since is None
+        or ticket.first_responded_at is None
+    ):
+        return None
+    try:
+        return add_business_time(
+            calendar_of(policy.business_hours),
+            ticket.customer_waiting_since,
+            timedelta(minutes=policy.next_response_minutes),
+        )
+    except NoWorkingTime:
+        return None
+
+
+def sla_on_customer_reply(ticket: Ticket, *, now: datetime) -> list[str]:
+    """The customer has written: the next-response clock starts, unless an earlier reply of
+    theirs is still unanswered (not saved). Returns the fields that changed."""
+    if ticket.customer_waiting_since is not None:
+        return []
+    ticket.customer_waiting_since = now
+    changed = ["customer_waiting_since"]
+    due = next_response_due(ticket, ticket.sla_policy)
+    if due != ticket.next_response_due_at:
+        ticket.next_response_due_at = due
+        changed.append("next_response_due_at")
+    return changed
+
+
+def sla_on_agent_reply(ticket: Ticket) -> list[str]:
+    """An agent has answered the customer in public: the next-response clock stops (not
+    saved). Returns the fields that changed."""
+    changed = []
+    for name in ("customer_waiting_since", "next_response_due_at"):
+        if getattr(ticket, name) is not None:
+            setattr(ticket, name, None)
+            changed.append(name)
+    return changed
 
 
 def sla_apply(ticket: Ticket) -> list[str]:
@@ -74,7 +127,7 @@ def sla_on_status(ticket: Ticket, old_status: str, *, now: datetime) -> list[str
     if stopped and not stops and ticket.sla_paused_at is not None:
         calendar = calendar_of(ticket.sla_policy.business_hours) if ticket.sla_policy else None
         changed = ["sla_paused_at"]
-        for name in ("first_response_due_at", "resolution_due_at"):
+        for name in DUE_FIELDS:
             due = getattr(ticket, name)
             if due is None:
                 continue

@@ -48,6 +48,10 @@ def _due_targets(ticket: Ticket) -> list[tuple[str, datetime, int]]:
         running.append(
             (SlaTarget.FIRST_RESPONSE, ticket.first_response_due_at, policy.first_response_minutes)
         )
+    if ticket.next_response_due_at is not None and policy.next_response_minutes is not None:
+        running.append(
+            (SlaTarget.NEXT_RESPONSE, ticket.next_response_due_at, policy.next_response_minutes)
+        )
     if ticket.resolution_due_at is not None:
         running.append((SlaTarget.RESOLUTION, ticket.resolution_due_at, policy.resolution_minutes))
     return running
