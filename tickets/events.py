@@ -54,12 +54,20 @@ def publish_ticket(
     """The ticket was created, changed or replied to: tell the workspaces that may show it.
     `also_groups`: who could see it before a change of team or assignee."""
     realtime.publish(
-        [*ticket_groups(ticket), *(also_groups or [])],
-        push_events.frame(
-            TICKET_UPDATE,
-            ticket_id=ticket.pk,
-            conversation_id=ticket.conversation_id,
-            created=created,
-            ticket=ticket_json(ticket),
-        ),
+        [*ticket_groups(ticket), *(also_groups or [])], _update_frame(ticket, created=created)
+    )
+
+
+def publish_tickets(tickets: list[Ticket]) -> None:
+    """`publish_ticket` for many changed tickets (the SLA sweep's batch), sent together."""
+    realtime.publish_many((ticket_groups(ticket), _update_frame(ticket)) for ticket in tickets)
+
+
+def _update_frame(ticket: Ticket, *, created: bool = False) -> dict[str, Any]:
+    return push_events.frame(
+        TICKET_UPDATE,
+        ticket_id=ticket.pk,
+        conversation_id=ticket.conversation_id,
+        created=created,
+        ticket=ticket_json(ticket),
     )

@@ -40,16 +40,37 @@ def publish(groups: Iterable[str], event: dict[str, Any]) -> None:
     transaction.on_commit(lambda: send_now(targets, event))
 
 
+def publish_many(pushes: Iterable[tuple[Iterable[str], dict[str, Any]]]) -> None:
+    """`publish` for many events at once (a sweep's batch): sent together after the commit,
+    in one trip to the event loop rather than one per event."""
+    batch = []
+    for groups, event in pushes:
+        push_events.check(event, push_events.PUSH)
+        batch.append((list(dict.fromkeys(groups)), event))
+    if batch:
+        transaction.on_commit(lambda: send_many(batch))
+
+
 def send_now(groups: Iterable[str], event: dict[str, Any]) -> None:
-    """Send from sync code. Inside a server's sync_to_async thread the send is handed to the
-    server's event loop (in order, without making the caller wait on Redis); elsewhere (Celery,
-    commands, plain sync tests) it is sent before returning."""
-    targets = list(groups)
+    """Send one event from sync code (`send_many`)."""
+    send_many([(list(groups), event)])
+
+
+def send_many(pushes: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Send from sync code, in order. Inside a server's sync_to_async thread the sends are
+    handed to the server's event loop (without making the caller wait on Redis); elsewhere
+    (Celery, commands, plain sync tests) they are sent before returning, in one event loop."""
     loop = _server_loop()
     if loop is not None:
-        loop.call_soon_threadsafe(_enqueue, loop, targets, event)
+        for targets, event in pushes:
+            loop.call_soon_threadsafe(_enqueue, loop, targets, event)
         return
-    async_to_sync(_send)(targets, event)
+    async_to_sync(_send_each)(pushes)
+
+
+async def _send_each(pushes: list[tuple[list[str], dict[str, Any]]]) -> None:
+    for targets, event in pushes:
+        await _send(targets, event)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:

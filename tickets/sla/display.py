@@ -5,7 +5,9 @@ sweep's `ticket.update` pushes bring the new values when the clock changes."""
 
 from typing import Any
 
-from tickets.models import SlaPhase, SlaTarget, Ticket
+from django.db.models import Prefetch
+
+from tickets.models import SlaPhase, SlaTarget, SlaTimer, Ticket
 from tickets.transitions import DONE_STATUSES
 
 
@@ -13,10 +15,15 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def warning_timers() -> Prefetch:
+    """What `sla_json` reads of a ticket's timers (its warnings), to prefetch for many."""
+    return Prefetch("sla_timers", queryset=SlaTimer.objects.filter(phase=SlaPhase.WARNING))
+
+
 def sla_json(ticket: Ticket) -> dict[str, Any] | None:
     """None without a policy, once the ticket is resolved or closed, or when every target it
-    has is met. The warning time comes from the ticket's timers (prefetch `sla_timers` for a
-    list, or it costs one query)."""
+    has is met. The warning time comes from the ticket's timers (prefetch `warning_timers()`
+    for a list, or it costs one query)."""
     if ticket.sla_policy_id is None or ticket.status in DONE_STATUSES:
         return None
     running = []

@@ -33,6 +33,7 @@ from tickets.models import (
 )
 from tickets.sla.calendar import NoWorkingTime, add_business_time, business_time_between
 from tickets.sla.calendars import calendar_of
+from tickets.sla.display import warning_timers
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -184,6 +185,5 @@ def _fire(due: list[SlaTimer], now: datetime) -> None:
             ],
         )
     tickets = list({timer.ticket_id: timer.ticket for timer in due}.values())
-    prefetch_related_objects(tickets, "sla_timers")  # their countdowns, in one query
-    for ticket in tickets:
-        ticket_events.publish_ticket(ticket)
+    prefetch_related_objects(tickets, warning_timers())  # their countdowns, in one query
+    ticket_events.publish_tickets(tickets)

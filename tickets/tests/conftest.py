@@ -12,5 +12,5 @@ def published(monkeypatch) -> list[tuple[list[str], dict]]:
     Pair with `django_capture_on_commit_callbacks(execute=True)`: a plain `django_db` test never
     commits, so the callbacks run only when captured."""
     sent: list[tuple[list[str], dict]] = []
-    monkeypatch.setattr(realtime, "send_now", lambda groups, event: sent.append((groups, event)))
+    monkeypatch.setattr(realtime, "send_many", sent.extend)
     return sent

@@ -203,14 +203,14 @@ def test_the_ticket_summary_says_which_target_is_next_when_it_warns_and_whether_
 @pytest.mark.django_db
 def test_a_timer_that_cannot_fire_does_not_hold_up_the_others_and_stays_pending(policy, caplog):
     good, bad = make_ticket(), make_ticket()
-    original = timers.ticket_events.publish_ticket
+    original = timers.ticket_events.publish_tickets
 
-    def publish(ticket, **kwargs):
-        if ticket.pk == bad.pk:
+    def publish(tickets):
+        if bad.pk in {ticket.pk for ticket in tickets}:
             raise RuntimeError("cannot tell the agents")
-        return original(ticket, **kwargs)
+        return original(tickets)
 
-    with mock.patch.object(timers.ticket_events, "publish_ticket", side_effect=publish):
+    with mock.patch.object(timers.ticket_events, "publish_tickets", side_effect=publish):
         assert timers.sweep(now=MONDAY + timedelta(minutes=46)) == 2  # both warnings taken
 
     first = {"target": SlaTarget.FIRST_RESPONSE, "phase": SlaPhase.WARNING}
@@ -232,3 +232,20 @@ def test_a_breach_that_fired_does_not_fire_again_when_the_clocks_timers_are_made
     assert pending(ticket) == []  # the resolution breach fired for this due time already
     assert timers.sweep(now=MONDAY + timedelta(hours=10)) == 0
     assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEventKind.SLA).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_swept_batch_tells_the_agents_of_every_ticket_in_one_send(
+    policy, monkeypatch, django_capture_on_commit_callbacks
+):
+    from desk.kernel import realtime
+
+    tickets = [make_ticket() for _ in range(3)]
+    sends = []
+    monkeypatch.setattr(realtime, "send_many", sends.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert timers.sweep(now=MONDAY + timedelta(minutes=46)) == 3  # three warnings
+    assert len(sends) == 1
+    pushed = {event["ticket_id"] for _, event in sends[0] if event["type"] == "ticket.update"}
+    assert pushed == {ticket.pk for ticket in tickets}
+    assert all(event["ticket"]["sla"]["warn_at"] for _, event in sends[0])
