@@ -264,10 +264,11 @@ def apply_changes(
     if not updated and not events:
         return None
     clock: list[str] = []
+    now = timezone.now()
     if "status" in updated:
-        clock += sla_services.sla_on_status(locked, old_status, now=timezone.now())
+        clock += sla_services.sla_on_status(locked, old_status, now=now)
     if sla_services.CLOCK_FIELDS.intersection(updated):
-        recomputed = sla_services.sla_apply(locked)
+        recomputed = sla_services.sla_apply(locked, now=now)
         events += _clock_events(locked, recomputed)
         clock += recomputed
     updated += [name for name in dict.fromkeys(clock) if name not in updated]

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tickets.models import SlaPolicy, Ticket, TicketStatus
-from tickets.sla.calendar import NoWorkingTime, add_business_time, business_time_between
+from tickets.sla.calendar import (
+    Calendar,
+    NoWorkingTime,
+    add_business_time,
+    business_time_between,
+)
 from tickets.sla.calendars import calendar_of
 from tickets.sla.policies import policy_for, subject_of
 
@@ -39,9 +44,23 @@ class Clock:
 DUE_FIELDS = ("first_response_due_at", "resolution_due_at", "next_response_due_at")
 
 
-def sla_clock(ticket: Ticket) -> Clock:
+# Each due time and the policy field of its target.
+TARGET_MINUTES = {
+    "first_response_due_at": "first_response_minutes",
+    "resolution_due_at": "resolution_minutes",
+    "next_response_due_at": "next_response_minutes",
+}
+
+
+def sla_clock(ticket: Ticket, *, now: datetime | None = None) -> Clock:
     """The clock the ticket should have now (a policy with no working time in its calendar for
-    years gives no due times rather than a wrong one)."""
+    years gives no due times rather than a wrong one).
+
+    Without `now` (a new ticket) each target counts from when the ticket was made. With `now`
+    (a change of priority, team or category) a target still running keeps the working time it
+    has used: under the new policy it has the new target minus what the old one had used by
+    `now` (or by when the clock stopped, if it stands still), so time the ticket spent waiting
+    for the customer is never counted against it."""
     policy = policy_for(subject_of(ticket))
     if policy is None:
         return Clock(None, None, None)
@@ -54,7 +73,57 @@ def sla_clock(ticket: Ticket) -> Clock:
         )
     except NoWorkingTime:
         return Clock(policy, None, None)
-    return Clock(policy, first, resolution, next_response_due(ticket, policy))
+    fresh = Clock(policy, first, resolution, next_response_due(ticket, policy))
+    old = ticket.sla_policy if ticket.sla_policy_id is not None else None
+    if now is None or old is None:
+        return fresh
+    moment = ticket.sla_paused_at or now
+    calendars = (
+        calendar
+        if old.business_hours_id == policy.business_hours_id
+        else calendar_of(old.business_hours),
+        calendar,
+    )
+    return Clock(
+        policy,
+        *(
+            _carried_over(ticket, name, (old, policy), calendars, moment, getattr(fresh, name))
+            for name in DUE_FIELDS
+        ),
+    )
+
+
+def _running(ticket: Ticket, name: str) -> bool:
+    if name == "first_response_due_at":
+        return ticket.first_responded_at is None
+    if name == "next_response_due_at":
+        return ticket.customer_waiting_since is not None
+    return True
+
+
+def _carried_over(
+    ticket: Ticket,
+    name: str,
+    policies: tuple[SlaPolicy, SlaPolicy],
+    calendars: tuple[Calendar | None, Calendar | None],
+    moment: datetime,
+    fresh: datetime | None,
+) -> datetime | None:
+    """The due time of one target moved from the old policy to the new (`sla_clock`)."""
+    old, new = policies
+    due = getattr(ticket, name)
+    old_minutes = getattr(old, TARGET_MINUTES[name])
+    new_minutes = getattr(new, TARGET_MINUTES[name])
+    if due is None or old_minutes is None or new_minutes is None or not _running(ticket, name):
+        return fresh
+    left = business_time_between(calendars[0], moment, due)
+    remaining = timedelta(minutes=new_minutes) - (timedelta(minutes=old_minutes) - left)
+    if remaining <= timedelta(0):  # over the new target already
+        return min(fresh, moment) if fresh is not None else moment
+    try:
+        return add_business_time(calendars[1], moment, remaining)
+    except NoWorkingTime:
+        return None
 
 
 def next_response_due(ticket: Ticket, policy: SlaPolicy | None) -> datetime | None:
@@ -103,11 +172,11 @@ def sla_on_agent_reply(ticket: Ticket) -> list[str]:
     return changed
 
 
-def sla_apply(ticket: Ticket) -> list[str]:
-    """Give the ticket the clock it should have (not saved). Returns the names of the fields
-    that changed, for `save(update_fields=…)`."""
+def sla_apply(ticket: Ticket, *, now: datetime | None = None) -> list[str]:
+    """Give the ticket the clock it should have (not saved; `now`: see `sla_clock`). Returns
+    the names of the fields that changed, for `save(update_fields=…)`."""
     changed = []
-    for name, value in sla_clock(ticket).fields().items():
+    for name, value in sla_clock(ticket, now=now).fields().items():
         current = ticket.sla_policy_id if name == "sla_policy" else getattr(ticket, name)
         wanted = value.pk if isinstance(value, SlaPolicy) else value
         if current != wanted:

@@ -249,3 +249,46 @@ def test_a_swept_batch_tells_the_agents_of_every_ticket_in_one_send(
     pushed = {event["ticket_id"] for _, event in sends[0] if event["type"] == "ticket.update"}
     assert pushed == {ticket.pk for ticket in tickets}
     assert all(event["ticket"]["sla"]["warn_at"] for _, event in sends[0])
+
+
+@pytest.mark.django_db
+def test_a_priority_change_after_a_pause_keeps_the_time_the_customer_had_the_ball(policy):
+    SlaPolicyFactory(name="P0", priority=Priority.P0, position=0, resolution_minutes=600)
+    policy.position = 1
+    policy.save()
+    ticket = make_ticket()  # P2: resolution in 8 h
+    with at(MONDAY + timedelta(hours=1)):
+        ticket = ticket_update_fields(
+            actor=None, ticket=ticket, changes={"status": TicketStatus.PENDING}
+        )
+    with at(MONDAY + timedelta(hours=5)):  # the customer answers four hours later
+        ticket = ticket_update_fields(
+            actor=None, ticket=ticket, changes={"status": TicketStatus.OPEN}
+        )
+    with at(MONDAY + timedelta(hours=6)):  # 2 h of work used; P0 allows 10 h: 8 h are left
+        ticket = ticket_update_fields(actor=None, ticket=ticket, changes={"priority": Priority.P0})
+    ticket.refresh_from_db()
+    assert ticket.sla_policy.name == "P0"
+    assert ticket.resolution_due_at == MONDAY + timedelta(hours=14)  # not 10 h after it was made
+
+
+@pytest.mark.django_db
+def test_a_priority_change_while_paused_counts_from_when_the_clock_stopped(policy):
+    SlaPolicyFactory(name="P0", priority=Priority.P0, position=0, resolution_minutes=120)
+    policy.position = 1
+    policy.save()
+    ticket = make_ticket()
+    with at(MONDAY + timedelta(hours=1)):
+        ticket = ticket_update_fields(
+            actor=None, ticket=ticket, changes={"status": TicketStatus.PENDING}
+        )
+    with at(MONDAY + timedelta(hours=3)):
+        ticket = ticket_update_fields(actor=None, ticket=ticket, changes={"priority": Priority.P0})
+    assert pending(ticket) == []  # still waiting for the customer: nothing fires
+    with at(MONDAY + timedelta(hours=4)):
+        ticket = ticket_update_fields(
+            actor=None, ticket=ticket, changes={"status": TicketStatus.OPEN}
+        )
+    ticket.refresh_from_db()
+    # 1 h used before the pause; P0's 2 h leave 1 h from the answer.
+    assert ticket.resolution_due_at == MONDAY + timedelta(hours=5)
