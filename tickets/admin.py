@@ -8,11 +8,12 @@ priority and assignee). The timeline itself is read-only here.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tickets import services
+from tickets import services, tasks
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
@@ -31,6 +32,7 @@ from tickets.models import (
 )
 from tickets.models.automation import SINGLETON_PK
 from tickets.sla import policies as sla_policies
+from tickets.sla import recompute as sla_recompute
 from tickets.sources import keywords as triggers
 from tickets.sources.menu import admin as menu_admin  # noqa: F401 (the widget menu, on its site)
 from tickets.transitions import transition_allowed
@@ -78,22 +80,55 @@ class MakeUpWorkdayInline(admin.TabularInline):
     extra = 0
 
 
+class RecomputesSlaClocks:
+    """An admin whose saves and deletions change SLA due times: once they commit, the open
+    tickets' clocks are recomputed in the background (tickets/sla/recompute.py), measuring the
+    time each has used by the calendars as they were before the change."""
+
+    def calendar_ids(self, obj) -> set[int]:
+        """The business-hours calendars a change of `obj` changes (as saved, and as edited)."""
+        saved = type(obj).objects.filter(pk=obj.pk).values_list("calendar_id", flat=True)
+        return {obj.calendar_id, *saved} - {None}
+
+    def recompute_after_commit(self, *, old_targets=None, old_calendars=None) -> None:
+        transaction.on_commit(lambda: tasks.sla_recompute_open.delay(old_targets, old_calendars))
+
+    def save_model(self, request, obj, form, change):
+        before = sla_recompute.calendars_before(self.calendar_ids(obj))
+        super().save_model(request, obj, form, change)
+        self.recompute_after_commit(old_calendars=before)
+
+    def delete_model(self, request, obj):
+        before = sla_recompute.calendars_before(self.calendar_ids(obj))
+        super().delete_model(request, obj)
+        self.recompute_after_commit(old_calendars=before)
+
+    def delete_queryset(self, request, queryset):
+        ids = set().union(*(self.calendar_ids(obj) for obj in queryset))
+        before = sla_recompute.calendars_before(ids)
+        super().delete_queryset(request, queryset)
+        self.recompute_after_commit(old_calendars=before)
+
+
 @admin.register(BusinessHours)
-class BusinessHoursAdmin(admin.ModelAdmin):
+class BusinessHoursAdmin(RecomputesSlaClocks, admin.ModelAdmin):
     list_display = ["name", "timezone"]
     search_fields = ["name"]
     inlines = [BusinessHoursIntervalInline, HolidayInline, MakeUpWorkdayInline]
 
+    def calendar_ids(self, obj) -> set[int]:
+        return {obj.pk} if obj.pk else set()
+
 
 @admin.register(BusinessHoursInterval)
-class BusinessHoursIntervalAdmin(admin.ModelAdmin):
+class BusinessHoursIntervalAdmin(RecomputesSlaClocks, admin.ModelAdmin):
     list_display = ["calendar", "weekday", "start", "end"]
     list_filter = ["calendar", "weekday"]
     search_fields = ["calendar__name"]
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(RecomputesSlaClocks, admin.ModelAdmin):
     list_display = ["date", "name", "calendar"]
     list_filter = ["calendar"]
     search_fields = ["name", "calendar__name"]
@@ -101,7 +136,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(MakeUpWorkday)
-class MakeUpWorkdayAdmin(admin.ModelAdmin):
+class MakeUpWorkdayAdmin(RecomputesSlaClocks, admin.ModelAdmin):
     list_display = ["date", "name", "works_as", "calendar"]
     list_filter = ["calendar"]
     search_fields = ["name", "calendar__name"]
@@ -119,7 +154,7 @@ class SlaTimerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(RecomputesSlaClocks, admin.ModelAdmin):
     """Policies in the order they are tried (the first that matches applies); one that an
     earlier active policy always beats is flagged, in the list and when it is saved."""
 
@@ -157,8 +192,16 @@ class SlaPolicyAdmin(admin.ModelAdmin):
             return ""
         return _("Always beaten by “%(name)s” (earlier in the order)") % {"name": earlier.name}
 
+    def calendar_ids(self, obj) -> set[int]:
+        return set()  # a policy's edit changes no calendar: its targets are passed instead
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        saved = SlaPolicy.objects.filter(pk=obj.pk).first() if change else None
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+        # The targets ticket clocks ran for, to carry the time they used over to the new ones.
+        self.recompute_after_commit(
+            old_targets={str(saved.pk): sla_recompute.policy_targets(saved)} if saved else None
+        )
         earlier = sla_policies.shadowed_by(obj, list(SlaPolicy.objects.order_by("position", "id")))
         if earlier is not None and obj.is_active:
             self.message_user(

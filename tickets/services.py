@@ -269,7 +269,7 @@ def apply_changes(
         clock += sla_services.sla_on_status(locked, old_status, now=now)
     if sla_services.CLOCK_FIELDS.intersection(updated):
         recomputed = sla_services.sla_apply(locked, now=now)
-        events += _clock_events(locked, recomputed)
+        events += clock_events(locked, recomputed)
         clock += recomputed
     updated += [name for name in dict.fromkeys(clock) if name not in updated]
     domain_events.record(
@@ -302,7 +302,7 @@ def apply_changes(
     return old_status if "status" in updated else None
 
 
-def _clock_events(ticket: Ticket, changed: list[str]) -> list[field_changes.FieldEvent]:
+def clock_events(ticket: Ticket, changed: list[str]) -> list[field_changes.FieldEvent]:
     """The timeline row of a recomputed SLA clock: the policy now applying (its name, or
     nothing), the old and new resolution due times."""
     if not changed:

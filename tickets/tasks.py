@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.sla import recompute as sla_recompute
 from tickets.sla import timers as sla_timers
 from tickets.sources import timeout as timeouts
 
@@ -18,3 +19,9 @@ def waiting_conversations_sweep() -> int:
 def sla_sweep() -> int:
     """SLA warnings and breaches that are due (every SLA_SWEEP_SECONDS)."""
     return sla_timers.sweep()
+
+
+@shared_task(name="tickets.tasks.sla_recompute_open")
+def sla_recompute_open(old_targets: dict | None = None, old_calendars: dict | None = None) -> int:
+    """Open tickets' clocks after a supervisor changed the SLA policies or calendars."""
+    return sla_recompute.sla_recompute_open(old_targets=old_targets, old_calendars=old_calendars)

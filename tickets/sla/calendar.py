@@ -14,6 +14,7 @@ Pure functions on a `Calendar` value (tickets/sla/calendars.py builds one from t
 
     due = add_business_time(calendar, created_at, timedelta(hours=8))
     left = business_time_between(calendar, now, due)
+    crossed = subtract_business_time(calendar, now, overdue)
 """
 
 from collections.abc import Iterator, Mapping
@@ -116,3 +117,27 @@ def business_time_between(calendar: Calendar | None, start: datetime, end: datet
     except NoWorkingTime:
         pass
     return total
+
+
+def subtract_business_time(calendar: Calendar | None, end: datetime, amount: timedelta) -> datetime:
+    """The latest moment with `amount` of working time between it and `end` (UTC): the inverse
+    of `add_business_time`, found by bisection (spans are only walked forwards)."""
+    end = end.astimezone(UTC)
+    if amount < timedelta(0):
+        raise ValueError("amount must not be negative")
+    if calendar is None or not amount:
+        return end - amount
+    reach = amount
+    while business_time_between(calendar, end - reach, end) < amount:
+        reach *= 2
+        if reach > timedelta(days=HORIZON_DAYS):
+            raise NoWorkingTime("the calendar has no working time")
+    early, late = end - reach, end  # enough working time after `early`, too little after `late`
+    while late - early > timedelta(microseconds=1):
+        middle = early + (late - early) / 2
+        if business_time_between(calendar, middle, end) >= amount:
+            early = middle
+        else:
+            late = middle
+    # `early` is inside working time within a microsecond of the answer: step to it exactly.
+    return early + (business_time_between(calendar, early, end) - amount)

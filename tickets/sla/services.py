@@ -13,6 +13,7 @@ from tickets.sla.calendar import (
     NoWorkingTime,
     add_business_time,
     business_time_between,
+    subtract_business_time,
 )
 from tickets.sla.calendars import calendar_of
 from tickets.sla.policies import policy_for, subject_of
@@ -52,7 +53,9 @@ TARGET_MINUTES = {
 }
 
 
-def sla_clock(ticket: Ticket, *, now: datetime | None = None) -> Clock:
+def sla_clock(
+    ticket: Ticket, *, now: datetime | None = None, policies: list[SlaPolicy] | None = None
+) -> Clock:
     """The clock the ticket should have now (a policy with no working time in its calendar for
     years gives no due times rather than a wrong one).
 
@@ -60,8 +63,9 @@ def sla_clock(ticket: Ticket, *, now: datetime | None = None) -> Clock:
     (a change of priority, team or category) a target still running keeps the working time it
     has used: under the new policy it has the new target minus what the old one had used by
     `now` (or by when the clock stopped, if it stands still), so time the ticket spent waiting
-    for the customer is never counted against it."""
-    policy = policy_for(subject_of(ticket))
+    for the customer is never counted against it. `policies`: the active ones, read once for
+    many tickets."""
+    policy = policy_for(subject_of(ticket), policies)
     if policy is None:
         return Clock(None, None, None)
     calendar = calendar_of(policy.business_hours)
@@ -78,12 +82,7 @@ def sla_clock(ticket: Ticket, *, now: datetime | None = None) -> Clock:
     if now is None or old is None:
         return fresh
     moment = ticket.sla_paused_at or now
-    calendars = (
-        calendar
-        if old.business_hours_id == policy.business_hours_id
-        else calendar_of(old.business_hours),
-        calendar,
-    )
+    calendars = (_old_calendar(old, policy, calendar), calendar)
     return Clock(
         policy,
         *(
@@ -91,6 +90,15 @@ def sla_clock(ticket: Ticket, *, now: datetime | None = None) -> Clock:
             for name in DUE_FIELDS
         ),
     )
+
+
+def _old_calendar(old: SlaPolicy, new: SlaPolicy, calendar: Calendar | None) -> Calendar | None:
+    """The calendar the old policy counted in: the new one's when they share it (read once),
+    unless the old policy carries the calendar as it was before an edit (recompute.py)."""
+    hours = old.business_hours
+    if old.business_hours_id == new.business_hours_id and not hasattr(hours, "_sla_calendar"):
+        return calendar
+    return calendar_of(hours)
 
 
 def _running(ticket: Ticket, name: str) -> bool:
@@ -118,9 +126,9 @@ def _carried_over(
         return fresh
     left = business_time_between(calendars[0], moment, due)
     remaining = timedelta(minutes=new_minutes) - (timedelta(minutes=old_minutes) - left)
-    if remaining <= timedelta(0):  # over the new target already
-        return min(fresh, moment) if fresh is not None else moment
     try:
+        if remaining <= timedelta(0):  # over the new target already: when it was crossed
+            return subtract_business_time(calendars[1], moment, -remaining)
         return add_business_time(calendars[1], moment, remaining)
     except NoWorkingTime:
         return None
@@ -172,11 +180,13 @@ def sla_on_agent_reply(ticket: Ticket) -> list[str]:
     return changed
 
 
-def sla_apply(ticket: Ticket, *, now: datetime | None = None) -> list[str]:
-    """Give the ticket the clock it should have (not saved; `now`: see `sla_clock`). Returns
-    the names of the fields that changed, for `save(update_fields=…)`."""
+def sla_apply(
+    ticket: Ticket, *, now: datetime | None = None, policies: list[SlaPolicy] | None = None
+) -> list[str]:
+    """Give the ticket the clock it should have (not saved; `now`, `policies`: see
+    `sla_clock`). Returns the names of the fields that changed, for `save(update_fields=…)`."""
     changed = []
-    for name, value in sla_clock(ticket, now=now).fields().items():
+    for name, value in sla_clock(ticket, now=now, policies=policies).fields().items():
         current = ticket.sla_policy_id if name == "sla_policy" else getattr(ticket, name)
         wanted = value.pk if isinstance(value, SlaPolicy) else value
         if current != wanted:

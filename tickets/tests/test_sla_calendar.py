@@ -13,6 +13,7 @@ from tickets.sla.calendar import (
     NoWorkingTime,
     add_business_time,
     business_time_between,
+    subtract_business_time,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -165,3 +166,24 @@ def test_working_time_adds_up_across_a_midpoint(calendar, start, first, second):
     assert business_time_between(calendar, start, middle) + business_time_between(
         calendar, middle, end
     ) == business_time_between(calendar, start, end)
+
+
+@settings(max_examples=100, deadline=None)
+@given(calendars(), STARTS, AMOUNTS)
+def test_subtracting_n_working_minutes_then_measuring_gives_n(calendar, end, amount):
+    crossed = subtract_business_time(calendar, end, amount)
+    assert crossed <= end
+    assert business_time_between(calendar, crossed, end) == amount
+    if amount:  # and it is the latest such moment
+        assert business_time_between(calendar, crossed + timedelta(microseconds=1), end) < amount
+
+
+def test_subtracting_is_the_inverse_of_adding_from_inside_working_hours():
+    monday_ten = at(SHANGHAI, 2026, 11, 30, 10)
+    due = add_business_time(OFFICE, monday_ten, timedelta(hours=20))  # Wednesday 12:00
+    assert due == at(SHANGHAI, 2026, 12, 2, 12)
+    assert subtract_business_time(OFFICE, due, timedelta(hours=20)) == monday_ten
+    # Friday 18:00 back two working hours is Friday 16:00; from Saturday too.
+    assert subtract_business_time(OFFICE, at(SHANGHAI, 2026, 12, 5, 11), timedelta(hours=2)) == at(
+        SHANGHAI, 2026, 12, 4, 16
+    )
