@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tickets import services
+from tickets.automation import admin as automation_admin  # noqa: F401 (automation rules)
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,

@@ -48,6 +48,8 @@ def _customer_comment(
         body=body,
         message=message,
     )
+    locked.customer_replied_at = event.created_at  # the time rules count from it
+    locked.save(update_fields=["customer_replied_at", "updated_at"])
     domain_events.record(
         "ticket.customer_replied",
         ticket_id=locked.pk,

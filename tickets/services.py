@@ -27,6 +27,7 @@ from desk.kernel.choices import Priority
 from routing.models import Team
 from tickets import chat_link, errors, field_changes
 from tickets import events as ticket_events
+from tickets.automation.origin import RuleOrigin
 from tickets.errors import TicketError
 from tickets.models import (
     Category,
@@ -149,8 +150,10 @@ def ticket_event_add(
     new_value: str = "",
     action: str = "",
     message: Message | None = None,
+    origin: RuleOrigin | None = None,
 ) -> TicketEvent:
     return TicketEvent.objects.create(
+        rule_name=origin.rule_name if origin is not None else "",
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -220,6 +223,7 @@ def apply_changes(
     *,
     actor: AbstractBaseUser | None,
     actor_customer: Customer | None = None,
+    origin: RuleOrigin | None = None,
 ) -> str | None:
     """Change fields of a locked ticket and write their timeline rows; return the old status if
     the status changed (the caller tells the conversation), else None.
@@ -232,7 +236,8 @@ def apply_changes(
 
     A change records the domain event `ticket.updated`: `fields` names every field changed,
     `changes` has the old and new values of the small ones (`EVENT_VALUE_FIELDS`; ids for
-    the related rows)."""
+    the related rows). A change an automation rule made (`origin`) names the rule on its
+    timeline rows and its chain in the event (`automation`), so rules never loop."""
     unknown = set(changes) - TICKET_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"fields not editable: {sorted(unknown)}")
@@ -280,10 +285,13 @@ def apply_changes(
             "actor_customer_id": _pk(actor_customer),
             "fields": sorted([*updated, *(["tags"] if tags_changed else [])]),
             "changes": values,
+            **({"automation": origin.payload()} if origin is not None else {}),
         },
     )
     if "status" in updated:
         updated += _status_timestamps(locked)
+        locked.status_changed_at = timezone.now()
+        updated.append("status_changed_at")
     locked.save(update_fields=[*updated, "updated_at"])
     if clock:
         sla_timers.timers_reset(locked)
@@ -297,6 +305,7 @@ def apply_changes(
             body=event.body,
             old_value=event.old_value,
             new_value=event.new_value,
+            origin=origin,
         )
     return old_status if "status" in updated else None
 
@@ -355,7 +364,11 @@ def _status_timestamps(ticket: Ticket) -> list[str]:
 
 @transaction.atomic
 def ticket_update_fields(
-    *, actor: AbstractBaseUser | None, ticket: Ticket, changes: Mapping[str, Any]
+    *,
+    actor: AbstractBaseUser | None,
+    ticket: Ticket,
+    changes: Mapping[str, Any],
+    origin: RuleOrigin | None = None,
 ) -> Ticket:
     """Apply field changes (see `apply_changes`); each change adds its TicketEvent.
 
@@ -366,7 +379,7 @@ def ticket_update_fields(
     before = locked.updated_at
     # Who could see it before a change of team or assignee hears it too, so lists drop it.
     was_seen_by = ticket_events.ticket_groups(locked)
-    old_status = apply_changes(locked, changes, actor=actor)
+    old_status = apply_changes(locked, changes, actor=actor, origin=origin)
     if old_status is not None:
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status)
     if locked.updated_at != before:
@@ -466,7 +479,12 @@ class TicketReply:
 
 @transaction.atomic
 def ticket_reply(
-    *, actor: AbstractBaseUser, ticket: Ticket, body: str, internal: bool
+    *,
+    actor: AbstractBaseUser | None,
+    ticket: Ticket,
+    body: str,
+    internal: bool,
+    origin: RuleOrigin | None = None,
 ) -> TicketReply:
     """An agent's public reply (`comment` event, sent to the customer through the linked
     conversation) or internal note (`note` event, never shown to the customer), and the domain
@@ -474,19 +492,24 @@ def ticket_reply(
 
     The first public reply stamps `first_responded_at`. A closed ticket takes notes only. A
     public reply is refused (`chat_out_of_scope`) when the ticket's chat is out of the agent's
-    reach: it would land in a chat they cannot read (docs/api.md)."""
+    reach: it would land in a chat they cannot read (docs/api.md). An automation rule replies
+    with no actor and its `origin` (its name on the timeline row)."""
+    if actor is None and origin is None:
+        raise ValueError("a reply needs an agent or an automation rule")
     text = body.strip()
     if not text:
         raise errors.empty_body()
     (locked,) = lock_tickets(ticket)
     if internal:
-        event = ticket_event_add(ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text)
+        event = ticket_event_add(
+            ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text, origin=origin
+        )
         ticket_events.publish_ticket(locked)
-        _comment_added(event, actor=actor, internal=True)
+        _comment_added(event, actor=actor, internal=True, origin=origin)
         return TicketReply(event, None)
     if locked.status == TicketStatus.CLOSED:
         raise errors.ticket_closed()
-    if not ticket_chat_reachable(actor, locked):
+    if actor is not None and not ticket_chat_reachable(actor, locked):
         raise errors.chat_out_of_scope()
     message = chat_link.conversation_post_ticket_reply(ticket=locked, actor=actor, body=text)
     first_response = locked.first_responded_at is None
@@ -495,15 +518,25 @@ def ticket_reply(
         locked.save(update_fields=["first_responded_at", "updated_at"])
         sla_timers.timers_reset(locked)  # the first-response clock has stopped for good
     event = ticket_event_add(
-        ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
+        ticket=locked,
+        kind=TicketEventKind.COMMENT,
+        actor=actor,
+        body=text,
+        message=message,
+        origin=origin,
     )
     ticket_events.publish_ticket(locked)
-    _comment_added(event, actor=actor, internal=False, first_response=first_response)
+    _comment_added(event, actor=actor, internal=False, first_response=first_response, origin=origin)
     return TicketReply(event, message)
 
 
 def _comment_added(
-    row: TicketEvent, *, actor: AbstractBaseUser, internal: bool, first_response: bool = False
+    row: TicketEvent,
+    *,
+    actor: AbstractBaseUser | None,
+    internal: bool,
+    first_response: bool = False,
+    origin: RuleOrigin | None = None,
 ) -> None:
     """The domain event of an agent's reply or note; its text is the timeline row's body."""
     domain_events.record(
@@ -513,9 +546,10 @@ def _comment_added(
         message_id=row.message_id,
         payload={
             "timeline_event_id": row.pk,
-            "actor_id": actor.pk,
+            "actor_id": _pk(actor),
             "internal": internal,
             "first_response": first_response,
+            **({"automation": origin.payload()} if origin is not None else {}),
         },
     )
 

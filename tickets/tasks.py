@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.automation import sweep as automation_sweep
 from tickets.sla import timers as sla_timers
 from tickets.sources import timeout as timeouts
 
@@ -18,3 +19,10 @@ def waiting_conversations_sweep() -> int:
 def sla_sweep() -> int:
     """SLA warnings and breaches that are due (every SLA_SWEEP_SECONDS)."""
     return sla_timers.sweep()
+
+
+@shared_task(name="tickets.tasks.automation_sweep")
+def automation_rules_sweep() -> int:
+    """Time rules whose hours have passed, and held notices whose team has opened (every
+    AUTOMATION_SWEEP_SECONDS)."""
+    return automation_sweep.sweep()
