@@ -3,15 +3,18 @@ raise the priority, hand the ticket to a team), each on the timeline; a notice t
 closed waits until it opens (sent once by the sweep) unless the ticket is urgent."""
 
 import datetime as dt
+import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from desk.kernel.choices import Priority
-from desk.models import Notification
+from desk.models import Notification, OutboxEvent
 from routing.tests.factories import SupervisorProfileFactory, TeamFactory
+from tickets.automation.notices import held_notices_sweep
 from tickets.automation.sweep import sweep
 from tickets.models import (
     HeldNotice,
@@ -26,6 +29,7 @@ from tickets.tests.factories import (
     AutomationRuleFactory,
     BusinessHoursFactory,
     BusinessHoursIntervalFactory,
+    HeldNoticeFactory,
     SlaPolicyFactory,
     TeamHoursFactory,
 )
@@ -142,3 +146,39 @@ def test_another_policys_breach_is_not_escalated(
     breach(django_capture_on_commit_callbacks)
     assert Ticket.objects.get(pk=ticket.pk).priority == Priority.P3
     assert not TicketEvent.objects.filter(rule_name="Escalate Gold breaches").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweepers_send_each_held_notice_once():
+    boss = SupervisorProfileFactory()
+    with at(FRIDAY):
+        tickets = [make_ticket() for _ in range(15)]
+    for ticket in tickets:
+        HeldNoticeFactory(
+            ticket=ticket, recipient_ids=[boss.user.pk], text="Later", send_at=MONDAY_OPENING
+        )
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            barrier.wait(timeout=30)
+            counts.append(held_notices_sweep(now=MONDAY_OPENING, batch=4))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert sum(counts) == len(tickets)
+    assert not HeldNotice.objects.filter(sent_at=None).exists()
+    assert OutboxEvent.objects.filter(type="ticket.automation_notice").count() == len(tickets)
