@@ -89,6 +89,7 @@ def ticket_create(
     data: TicketData,
     conversation: Conversation | None = None,
     source: str = TicketSource.MANUAL,
+    origin: RuleOrigin | None = None,
 ) -> Ticket:
     """A new ticket (status `new`) with its number and a `created` event (new value: the source);
     the agents who may see it hear `ticket.update` with `created`, and the domain event
@@ -116,7 +117,9 @@ def ticket_create(
         sla_timers.timers_reset(ticket)
     if data.tags:
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
-    ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source)
+    ticket_event_add(
+        ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source, origin=origin
+    )
     ticket_events.publish_ticket(ticket, created=True)
     domain_events.record(
         "ticket.created",
@@ -130,6 +133,7 @@ def ticket_create(
             "assignee_id": ticket.assignee_id,
             # who had the chat when it became a ticket (they hear of it; automation may use it)
             "conversation_assignee_id": conversation.assignee_id if conversation else None,
+            **({"automation": origin.payload()} if origin is not None else {}),
         },
     )
     return ticket
@@ -407,6 +411,7 @@ def ticket_create_from_conversation(
     data: TicketData,
     allow_additional: bool = False,
     source: str,
+    origin: RuleOrigin | None = None,
 ) -> TicketFromConversation:
     """Turn a conversation into a ticket (转工单), at most one open ticket per conversation.
 
@@ -443,7 +448,12 @@ def ticket_create_from_conversation(
         custom_fields={**ticket_custom_fields_from_conversation(locked), **data.custom_fields},
     )
     ticket = ticket_create(
-        actor=actor, requester=locked.customer, data=filled, conversation=locked, source=source
+        actor=actor,
+        requester=locked.customer,
+        data=filled,
+        conversation=locked,
+        source=source,
+        origin=origin,
     )
     chat_link.conversation_post_ticket_created(ticket=ticket)
     return TicketFromConversation(ticket, True)

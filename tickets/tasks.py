@@ -9,10 +9,8 @@ from tickets.sources import timeout as timeouts
 
 @shared_task(name="tickets.tasks.waiting_conversations_sweep")
 def waiting_conversations_sweep() -> int:
-    waited = timeouts.waiting_timeout()
-    if waited is None:
-        return 0
-    return len(timeouts.tickets_for_waiting_conversations(waited=waited))
+    """Conversations waiting longer than their "conversation waiting" rule allows (every 60 s)."""
+    return timeouts.waiting_conversations_sweep()
 
 
 @shared_task(name="tickets.tasks.sla_sweep")

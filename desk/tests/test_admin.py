@@ -49,7 +49,6 @@ FACTORIES = {
     "tickets.ticket": tickets_f.TicketFactory,
     "tickets.ticketevent": tickets_f.TicketEventFactory,
     "tickets.ticketview": tickets_f.TicketViewFactory,
-    "tickets.ticketautomation": tickets_f.TicketAutomationFactory,
     "tickets.automationrule": tickets_f.AutomationRuleFactory,
     "tickets.ruleexecution": tickets_f.RuleExecutionFactory,
     "tickets.teamhours": tickets_f.TeamHoursFactory,
@@ -78,7 +77,7 @@ NO_ADD = {
     "auth.group",  # supervisors view groups; only a superuser defines what a group may do
 }
 # One row of settings: its list and add page lead to the row's change page.
-SINGLE_ROW = {"tickets.ticketautomation"}
+SINGLE_ROW: set[str] = set()
 
 
 def _url(label: str, view: str, *args) -> str:

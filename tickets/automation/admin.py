@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from tickets.automation.dry_run import DRY_RUN_LIMIT, rule_dry_run
-from tickets.models import AutomationRule, HeldNotice, RuleExecution, TeamHours
+from tickets.models import AutomationRule, HeldNotice, RuleExecution, RuleTrigger, TeamHours
 
 
 class ReadOnly:
@@ -66,6 +66,7 @@ class AutomationRuleForm(forms.ModelForm):
             "position",
             "trigger",
             "hours",
+            "minutes",
             *CONDITION_FIELDS,
             *ACTION_FIELDS,
             "notify_text",
@@ -73,7 +74,10 @@ class AutomationRuleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not any(_given(cleaned.get(name)) for name in ACTION_FIELDS):
+        waiting = cleaned.get("trigger") == RuleTrigger.CONVERSATION_WAITING
+        if waiting and _given(cleaned.get("if_tags")):
+            self.add_error("if_tags", _("A waiting conversation has no tags yet."))
+        if not waiting and not any(_given(cleaned.get(name)) for name in ACTION_FIELDS):
             raise forms.ValidationError(_("A rule needs at least one action."))
         for name in ("if_team", "set_team"):
             team = cleaned.get(name)
@@ -88,7 +92,15 @@ class AutomationRuleAdmin(admin.ModelAdmin):
     the open tickets a rule would touch now, changing nothing."""
 
     form = AutomationRuleForm
-    list_display = ["position", "name", "trigger", "hours", "is_active", "dry_run_link"]
+    list_display = [
+        "position",
+        "name",
+        "trigger",
+        "hours",
+        "minutes",
+        "is_active",
+        "dry_run_link",
+    ]
     list_display_links = ["name"]
     list_editable = ["position"]
     list_filter = ["is_active", "trigger"]
@@ -100,7 +112,7 @@ class AutomationRuleAdmin(admin.ModelAdmin):
     actions = ["dry_run"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "position", "dry_run_link"]}),
-        (_("When"), {"fields": ["trigger", "hours"]}),
+        (_("When"), {"fields": ["trigger", "hours", "minutes"]}),
         (_("If (empty: any)"), {"fields": CONDITION_FIELDS}),
         (_("Then"), {"fields": [*ACTION_FIELDS, "notify_text"]}),
     ]

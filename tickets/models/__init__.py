@@ -1,11 +1,6 @@
 """The tickets app's models, one module per idea; import them from here."""
 
-from tickets.models.automation import (
-    SINGLETON_PK,
-    WAITING_MINUTES_MAX,
-    TicketAutomation,
-    default_waiting_minutes,
-)
+from tickets.models.automation import WAITING_MINUTES_MAX, default_waiting_minutes
 from tickets.models.menu import (
     MAX_ANSWER_CHARS,
     QuestionKind,
@@ -68,7 +63,6 @@ __all__ = [
     "MAX_ANSWER_CHARS",
     "MAX_PATTERN_CHARS",
     "RULE_HOURS_MAX",
-    "SINGLETON_PK",
     "TIME_TRIGGER_ANCHORS",
     "WAITING_MINUTES_MAX",
     "Assigned",
@@ -91,7 +85,6 @@ __all__ = [
     "Tag",
     "TeamHours",
     "Ticket",
-    "TicketAutomation",
     "TicketEvent",
     "TicketEventKind",
     "TicketNumberSequence",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chat.models import Channel
 from desk.kernel.choices import Priority
+from tickets.models.automation import WAITING_MINUTES_MAX
 from tickets.models.sla import BusinessHours, SlaPolicy
 from tickets.models.ticket import Category, Tag, Ticket, TicketStatus
 
@@ -31,6 +32,8 @@ class RuleTrigger(models.TextChoices):
     HOURS_SINCE_CREATED = "time.created", _("Hours since created")
     HOURS_SINCE_STATUS = "time.status", _("Hours since the last status change")
     HOURS_SINCE_CUSTOMER_REPLY = "time.customer_reply", _("Hours since the last customer reply")
+    # A conversation no agent has answered for `minutes` becomes a ticket (转工单 way 4).
+    CONVERSATION_WAITING = "conversation.waiting", _("Conversation waiting (minutes)")
 
 
 EVENT_TRIGGERS = frozenset(
@@ -42,6 +45,9 @@ EVENT_TRIGGERS = frozenset(
         RuleTrigger.SLA_BREACHED,
     }
 )
+# The conditions only a ticket has: a "conversation waiting" rule (no ticket yet) may not have
+# them (nor tags, checked by the admin's form); team, channel and VIP level it may.
+TICKET_ONLY_CONDITIONS = ("if_status", "if_priority", "if_category", "if_assigned", "if_sla_policy")
 # Time trigger -> the ticket field its hours count from.
 TIME_TRIGGER_ANCHORS = {
     RuleTrigger.HOURS_SINCE_CREATED: "created_at",
@@ -74,6 +80,17 @@ class AutomationRule(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(RULE_HOURS_MAX)],
         help_text=_("For the time triggers only: how many hours since that moment."),
+    )
+    minutes = models.PositiveIntegerField(
+        _("after (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(WAITING_MINUTES_MAX)],
+        help_text=_(
+            "For “conversation waiting” only: a conversation that no agent has answered for this "
+            "many minutes becomes a ticket, so no customer is forgotten. Empty: the "
+            "TICKET_AFTER_WAITING_MINUTES setting (0 there: never)."
+        ),
     )
     # ---- conditions (empty: any) ----
     if_status = models.CharField(
@@ -188,6 +205,11 @@ class AutomationRule(models.Model):
     def is_time_rule(self) -> bool:
         return self.trigger in TIME_TRIGGER_ANCHORS
 
+    @property
+    def is_waiting_rule(self) -> bool:
+        """Its action is making the ticket; the others then act on that ticket."""
+        return self.trigger == RuleTrigger.CONVERSATION_WAITING
+
     def has_action(self) -> bool:
         """An action other than the tags (which live in a many-to-many the form checks)."""
         return bool(
@@ -210,6 +232,17 @@ class AutomationRule(models.Model):
             errors["hours"] = _("A time trigger needs its number of hours.")
         if self.trigger in EVENT_TRIGGERS and self.hours is not None:
             errors["hours"] = _("Hours are for the time triggers only; leave it empty.")
+        if self.minutes is not None and not self.is_waiting_rule:
+            errors["minutes"] = _("Minutes are for “conversation waiting” only; leave it empty.")
+        if self.is_waiting_rule:
+            if self.hours is not None:
+                errors["hours"] = _("Hours are for the time triggers only; leave it empty.")
+            for name in TICKET_ONLY_CONDITIONS:
+                if getattr(self, self._meta.get_field(name).attname) not in (None, ""):
+                    errors[name] = _(
+                        "A waiting conversation has no ticket yet: only its team, channel and "
+                        "the customer's VIP level can be conditions."
+                    )
         if self.hours is not None and not 1 <= self.hours <= RULE_HOURS_MAX:
             errors["hours"] = _("Hours must be between 1 and %(max)s.") % {"max": RULE_HOURS_MAX}
         if self.set_priority is not None and self.raise_priority:

@@ -21,7 +21,6 @@ from tickets.models import (
     Tag,
     TeamHours,
     Ticket,
-    TicketAutomation,
     TicketEvent,
     TicketEventKind,
     TicketView,
@@ -128,15 +127,6 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"SLA {n}")
     first_response_minutes = 30
     resolution_minutes = 480
-
-
-class TicketAutomationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TicketAutomation
-        django_get_or_create = ("id",)
-
-    id = 1
-    waiting_minutes = 30
 
 
 class KeywordTriggerFactory(factory.django.DjangoModelFactory):
