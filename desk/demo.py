@@ -17,12 +17,17 @@ from routing import services as routing_services
 from routing.models import Skill, Team
 from tickets import services as ticket_services
 from tickets.models import (
+    AutomationRule,
     BusinessHours,
     BusinessHoursInterval,
     Category,
     Holiday,
     KeywordTrigger,
+    NotifyWhom,
+    RuleTrigger,
     SlaPolicy,
+    TeamHours,
+    TicketStatus,
 )
 
 DEMO_PASSWORD = "unidesk-demo"  # noqa: S105  (published demo logins, loaded only on request)
@@ -108,6 +113,7 @@ def demo_load() -> dict[str, int]:
             )
             created["accounts"] += 1
         _load_configuration()
+        _load_automation(teams)
         demo_widget_site()
     for spec in CUSTOMERS:
         if CustomerIdentity.objects.filter(kind=spec.kind, external_id=spec.external_id).exists():
@@ -163,6 +169,30 @@ def _load_configuration() -> None:
             "category": Category.objects.get(name=CATEGORIES[0]),
         },
     )
+
+
+def _load_automation(teams: dict[str, Team]) -> None:
+    """The teams keep the weekday calendar (escalation notices wait for it unless urgent); a
+    breach of each SLA policy escalates to the supervisors and raises the priority; a ticket
+    nobody touched for 48 hours goes to the supervisors."""
+    calendar = BusinessHours.objects.get(name="工作日 Weekdays 9-18")
+    for team in teams.values():
+        TeamHours.objects.get_or_create(team=team, defaults={"business_hours": calendar})
+    for position, policy in enumerate(SlaPolicy.objects.order_by("position", "id"), start=10):
+        AutomationRule.objects.get_or_create(
+            name=f"SLA 违约升级 Escalate breach · {policy.name}"[:100],
+            defaults={"trigger": RuleTrigger.SLA_BREACHED, "if_sla_policy": policy,
+                      "position": position, "raise_priority": True,
+                      "notify": NotifyWhom.SUPERVISORS,
+                      "notify_text": f"SLA 违约 breached: {policy.name}"[:200]},
+        )  # fmt: skip
+    AutomationRule.objects.get_or_create(
+        name="48 h 未处理 → 主管 / 48 h unhandled → escalate to supervisor",
+        defaults={"trigger": RuleTrigger.HOURS_SINCE_CREATED, "hours": 48, "position": 1,
+                  "if_status": TicketStatus.NEW, "notify": NotifyWhom.SUPERVISORS,
+                  "internal_note": "48 小时无人处理，已通知主管。 Unhandled for 48 hours: the "
+                                   "supervisors were told."},
+    )  # fmt: skip
 
 
 @transaction.atomic

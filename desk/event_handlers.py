@@ -5,7 +5,13 @@ functions, `handler(event: domain_events.Event) -> None`. They run after the rec
 transaction commits, each in its own transaction with an idempotency marker, in this order; a
 failing one is retried with backoff and never stops the others. Loaded through
 `settings.DOMAIN_EVENT_HANDLERS`.
+
+The automation rules (`tickets.automation.handlers.ticket_event_rules`) run last on each ticket
+event they may trigger; the changes they make record events of their own, which name the chain
+of rules that caused them so no rule runs twice in it.
 """
+
+RULES = "tickets.automation.handlers.ticket_event_rules"
 
 HANDLERS: dict[str, list[str]] = {
     "message.created": [
@@ -13,10 +19,11 @@ HANDLERS: dict[str, list[str]] = {
         "tickets.handlers.message_created_continue_ticket",
         "tickets.handlers.message_created_offline_ticket",
     ],
-    "ticket.created": ["desk.notifications.handlers.ticket_created"],
-    "ticket.updated": ["desk.notifications.handlers.ticket_updated"],
+    "ticket.created": ["desk.notifications.handlers.ticket_created", RULES],
+    "ticket.updated": ["desk.notifications.handlers.ticket_updated", RULES],
     "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added"],
-    "ticket.customer_replied": ["desk.notifications.handlers.ticket_customer_replied"],
-    "ticket.sla_warning": ["desk.notifications.handlers.ticket_sla_warning"],
-    "ticket.sla_breached": ["desk.notifications.handlers.ticket_sla_breached"],
+    "ticket.customer_replied": ["desk.notifications.handlers.ticket_customer_replied", RULES],
+    "ticket.sla_warning": ["desk.notifications.handlers.ticket_sla_warning", RULES],
+    "ticket.sla_breached": ["desk.notifications.handlers.ticket_sla_breached", RULES],
+    "ticket.automation_notice": ["desk.notifications.handlers.ticket_automation_notice"],
 }

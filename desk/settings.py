@@ -126,6 +126,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sla_sweep",
         "schedule": float(env_int("SLA_SWEEP_SECONDS", 1)),
     },
+    "automation-sweep": {
+        "task": "tickets.tasks.automation_sweep",
+        "schedule": float(env_int("AUTOMATION_SWEEP_SECONDS", 30)),
+    },
     "domain-events-sweep": {
         "task": "desk.kernel.tasks.domain_events_sweep",
         "schedule": float(env_int("DOMAIN_EVENT_SWEEP_SECONDS", 5)),

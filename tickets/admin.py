@@ -7,13 +7,11 @@ priority and assignee). The timeline itself is read-only here.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tickets import services, tasks
+from tickets.automation import admin as automation_admin  # noqa: F401 (automation rules)
 from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
@@ -25,12 +23,10 @@ from tickets.models import (
     SlaTimer,
     Tag,
     Ticket,
-    TicketAutomation,
     TicketEvent,
     TicketStatus,
     TicketView,
 )
-from tickets.models.automation import SINGLETON_PK
 from tickets.sla import policies as sla_policies
 from tickets.sla import recompute as sla_recompute
 from tickets.sources import keywords as triggers
@@ -450,40 +446,3 @@ class TicketViewAdmin(admin.ModelAdmin):
     list_filter = ["owner"]
     search_fields = ["name", "owner__username"]
     readonly_fields = ["created_at"]
-
-
-@admin.register(TicketAutomation)
-class TicketAutomationAdmin(admin.ModelAdmin):
-    """One row of settings, edited in place: the index entry, the list and the add page all lead
-    to its change page. Before the first save that page shows the environment's values (an
-    unsaved row with pk 1, inserted by the first save); the row is never deleted."""
-
-    fields = ["waiting_minutes"]
-
-    def _single_page(self, request) -> HttpResponseRedirect:
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        return HttpResponseRedirect(
-            reverse("admin:tickets_ticketautomation_change", args=[SINGLETON_PK])
-        )
-
-    def changelist_view(self, request, extra_context=None):
-        return self._single_page(request)
-
-    def add_view(self, request, form_url="", extra_context=None):
-        return self._single_page(request)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None and from_field is None and object_id == str(SINGLETON_PK):
-            return TicketAutomation()
-        return obj
-
-    def response_post_save_change(self, request, obj):
-        return self._single_page(request)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -51,6 +51,7 @@ def _customer_comment(
         body=body,
         message=message,
     )
+    locked.customer_replied_at = event.created_at  # the time rules count from it
     domain_events.record(
         "ticket.customer_replied",
         ticket_id=locked.pk,
@@ -68,10 +69,9 @@ def _customer_comment(
         )
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status or "")
     clock = sla_services.sla_on_customer_reply(locked, now=timezone.now())
-    if clock:
-        locked.save(update_fields=[*clock, "updated_at"])
-        if "next_response_due_at" in clock:
-            sla_timers.timers_reset(locked)
+    locked.save(update_fields=["customer_replied_at", *clock, "updated_at"])
+    if "next_response_due_at" in clock:
+        sla_timers.timers_reset(locked)
     ticket_events.publish_ticket(locked)
     return event
 

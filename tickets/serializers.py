@@ -99,6 +99,9 @@ class TicketEventSerializer(serializers.Serializer):
     old_value = serializers.CharField()
     new_value = serializers.CharField()
     message_id = serializers.IntegerField(allow_null=True)
+    rule_name = serializers.CharField(
+        help_text="The automation rule that did it, as named then (empty: not a rule)."
+    )
     created_at = serializers.DateTimeField()
 
     def to_representation(self, event: TicketEvent) -> dict[str, Any]:
@@ -121,6 +124,7 @@ class TicketEventSerializer(serializers.Serializer):
             "old_value": event.old_value,
             "new_value": event.new_value,
             "message_id": event.message_id,
+            "rule_name": event.rule_name,
             "created_at": event.created_at.isoformat(),
         }
 

@@ -27,6 +27,7 @@ from desk.kernel.choices import Priority
 from routing.models import Team
 from tickets import chat_link, errors, field_changes
 from tickets import events as ticket_events
+from tickets.automation.origin import RuleOrigin
 from tickets.errors import TicketError
 from tickets.models import (
     Category,
@@ -88,6 +89,7 @@ def ticket_create(
     data: TicketData,
     conversation: Conversation | None = None,
     source: str = TicketSource.MANUAL,
+    origin: RuleOrigin | None = None,
 ) -> Ticket:
     """A new ticket (status `new`) with its number and a `created` event (new value: the source);
     the agents who may see it hear `ticket.update` with `created`, and the domain event
@@ -115,7 +117,9 @@ def ticket_create(
         sla_timers.timers_reset(ticket)
     if data.tags:
         ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
-    ticket_event_add(ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source)
+    ticket_event_add(
+        ticket=ticket, kind=TicketEventKind.CREATED, actor=actor, new_value=source, origin=origin
+    )
     ticket_events.publish_ticket(ticket, created=True)
     domain_events.record(
         "ticket.created",
@@ -129,6 +133,7 @@ def ticket_create(
             "assignee_id": ticket.assignee_id,
             # who had the chat when it became a ticket (they hear of it; automation may use it)
             "conversation_assignee_id": conversation.assignee_id if conversation else None,
+            **({"automation": origin.payload()} if origin is not None else {}),
         },
     )
     return ticket
@@ -149,8 +154,10 @@ def ticket_event_add(
     new_value: str = "",
     action: str = "",
     message: Message | None = None,
+    origin: RuleOrigin | None = None,
 ) -> TicketEvent:
     return TicketEvent.objects.create(
+        rule_name=origin.rule_name if origin is not None else "",
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -220,6 +227,7 @@ def apply_changes(
     *,
     actor: AbstractBaseUser | None,
     actor_customer: Customer | None = None,
+    origin: RuleOrigin | None = None,
 ) -> str | None:
     """Change fields of a locked ticket and write their timeline rows; return the old status if
     the status changed (the caller tells the conversation), else None.
@@ -232,7 +240,8 @@ def apply_changes(
 
     A change records the domain event `ticket.updated`: `fields` names every field changed,
     `changes` has the old and new values of the small ones (`EVENT_VALUE_FIELDS`; ids for
-    the related rows)."""
+    the related rows). A change an automation rule made (`origin`) names the rule on its
+    timeline rows and its chain in the event (`automation`), so rules never loop."""
     unknown = set(changes) - TICKET_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"fields not editable: {sorted(unknown)}")
@@ -281,10 +290,13 @@ def apply_changes(
             "actor_customer_id": _pk(actor_customer),
             "fields": sorted([*updated, *(["tags"] if tags_changed else [])]),
             "changes": values,
+            **({"automation": origin.payload()} if origin is not None else {}),
         },
     )
     if "status" in updated:
         updated += _status_timestamps(locked)
+        locked.status_changed_at = timezone.now()
+        updated.append("status_changed_at")
     locked.save(update_fields=[*updated, "updated_at"])
     if clock:
         sla_timers.timers_reset(locked)
@@ -298,6 +310,7 @@ def apply_changes(
             body=event.body,
             old_value=event.old_value,
             new_value=event.new_value,
+            origin=origin,
         )
     return old_status if "status" in updated else None
 
@@ -356,7 +369,11 @@ def _status_timestamps(ticket: Ticket) -> list[str]:
 
 @transaction.atomic
 def ticket_update_fields(
-    *, actor: AbstractBaseUser | None, ticket: Ticket, changes: Mapping[str, Any]
+    *,
+    actor: AbstractBaseUser | None,
+    ticket: Ticket,
+    changes: Mapping[str, Any],
+    origin: RuleOrigin | None = None,
 ) -> Ticket:
     """Apply field changes (see `apply_changes`); each change adds its TicketEvent.
 
@@ -367,7 +384,7 @@ def ticket_update_fields(
     before = locked.updated_at
     # Who could see it before a change of team or assignee hears it too, so lists drop it.
     was_seen_by = ticket_events.ticket_groups(locked)
-    old_status = apply_changes(locked, changes, actor=actor)
+    old_status = apply_changes(locked, changes, actor=actor, origin=origin)
     if old_status is not None:
         chat_link.conversation_post_ticket_status(ticket=locked, old_status=old_status)
     if locked.updated_at != before:
@@ -395,6 +412,7 @@ def ticket_create_from_conversation(
     data: TicketData,
     allow_additional: bool = False,
     source: str,
+    origin: RuleOrigin | None = None,
 ) -> TicketFromConversation:
     """Turn a conversation into a ticket (转工单), at most one open ticket per conversation.
 
@@ -431,7 +449,12 @@ def ticket_create_from_conversation(
         custom_fields={**ticket_custom_fields_from_conversation(locked), **data.custom_fields},
     )
     ticket = ticket_create(
-        actor=actor, requester=locked.customer, data=filled, conversation=locked, source=source
+        actor=actor,
+        requester=locked.customer,
+        data=filled,
+        conversation=locked,
+        source=source,
+        origin=origin,
     )
     chat_link.conversation_post_ticket_created(ticket=ticket)
     return TicketFromConversation(ticket, True)
@@ -467,7 +490,12 @@ class TicketReply:
 
 @transaction.atomic
 def ticket_reply(
-    *, actor: AbstractBaseUser, ticket: Ticket, body: str, internal: bool
+    *,
+    actor: AbstractBaseUser | None,
+    ticket: Ticket,
+    body: str,
+    internal: bool,
+    origin: RuleOrigin | None = None,
 ) -> TicketReply:
     """An agent's public reply (`comment` event, sent to the customer through the linked
     conversation) or internal note (`note` event, never shown to the customer), and the domain
@@ -476,23 +504,30 @@ def ticket_reply(
     The first public reply stamps `first_responded_at`; a public reply stops the next-response
     clock a customer's reply started (tickets/sla/services.py). A closed ticket takes notes only. A
     public reply is refused (`chat_out_of_scope`) when the ticket's chat is out of the agent's
-    reach: it would land in a chat they cannot read (docs/api.md)."""
+    reach: it would land in a chat they cannot read (docs/api.md). An automation rule replies
+    with no actor and its `origin` (its name on the timeline row); its reply is no response
+    for the SLA clocks."""
+    if actor is None and origin is None:
+        raise ValueError("a reply needs an agent or an automation rule")
     text = body.strip()
     if not text:
         raise errors.empty_body()
     (locked,) = lock_tickets(ticket)
     if internal:
-        event = ticket_event_add(ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text)
+        event = ticket_event_add(
+            ticket=locked, kind=TicketEventKind.NOTE, actor=actor, body=text, origin=origin
+        )
         ticket_events.publish_ticket(locked)
-        _comment_added(event, actor=actor, internal=True)
+        _comment_added(event, actor=actor, internal=True, origin=origin)
         return TicketReply(event, None)
     if locked.status == TicketStatus.CLOSED:
         raise errors.ticket_closed()
-    if not ticket_chat_reachable(actor, locked):
+    if actor is not None and not ticket_chat_reachable(actor, locked):
         raise errors.chat_out_of_scope()
     message = chat_link.conversation_post_ticket_reply(ticket=locked, actor=actor, body=text)
-    first_response = locked.first_responded_at is None
-    clock = sla_services.sla_on_agent_reply(locked)  # the next-response clock stops
+    # An agent's answer stops the response clocks; a rule's automatic reply does not.
+    first_response = actor is not None and locked.first_responded_at is None
+    clock = sla_services.sla_on_agent_reply(locked) if actor is not None else []
     if first_response:
         locked.first_responded_at = timezone.now()  # the first-response clock stops for good
         clock.append("first_responded_at")
@@ -500,15 +535,25 @@ def ticket_reply(
         locked.save(update_fields=[*clock, "updated_at"])
         sla_timers.timers_reset(locked)
     event = ticket_event_add(
-        ticket=locked, kind=TicketEventKind.COMMENT, actor=actor, body=text, message=message
+        ticket=locked,
+        kind=TicketEventKind.COMMENT,
+        actor=actor,
+        body=text,
+        message=message,
+        origin=origin,
     )
     ticket_events.publish_ticket(locked)
-    _comment_added(event, actor=actor, internal=False, first_response=first_response)
+    _comment_added(event, actor=actor, internal=False, first_response=first_response, origin=origin)
     return TicketReply(event, message)
 
 
 def _comment_added(
-    row: TicketEvent, *, actor: AbstractBaseUser, internal: bool, first_response: bool = False
+    row: TicketEvent,
+    *,
+    actor: AbstractBaseUser | None,
+    internal: bool,
+    first_response: bool = False,
+    origin: RuleOrigin | None = None,
 ) -> None:
     """The domain event of an agent's reply or note; its text is the timeline row's body."""
     domain_events.record(
@@ -518,9 +563,10 @@ def _comment_added(
         message_id=row.message_id,
         payload={
             "timeline_event_id": row.pk,
-            "actor_id": actor.pk,
+            "actor_id": _pk(actor),
             "internal": internal,
             "first_response": first_response,
+            **({"automation": origin.payload()} if origin is not None else {}),
         },
     )
 

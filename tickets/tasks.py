@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.automation import sweep as automation_sweep
 from tickets.sla import recompute as sla_recompute
 from tickets.sla import timers as sla_timers
 from tickets.sources import timeout as timeouts
@@ -9,10 +10,8 @@ from tickets.sources import timeout as timeouts
 
 @shared_task(name="tickets.tasks.waiting_conversations_sweep")
 def waiting_conversations_sweep() -> int:
-    waited = timeouts.waiting_timeout()
-    if waited is None:
-        return 0
-    return len(timeouts.tickets_for_waiting_conversations(waited=waited))
+    """Conversations waiting longer than their "conversation waiting" rule allows (every 60 s)."""
+    return timeouts.waiting_conversations_sweep()
 
 
 @shared_task(name="tickets.tasks.sla_sweep")
@@ -25,3 +24,10 @@ def sla_sweep() -> int:
 def sla_recompute_open(old_targets: dict | None = None, old_calendars: dict | None = None) -> int:
     """Open tickets' clocks after a supervisor changed the SLA policies or calendars."""
     return sla_recompute.sla_recompute_open(old_targets=old_targets, old_calendars=old_calendars)
+
+
+@shared_task(name="tickets.tasks.automation_sweep")
+def automation_rules_sweep() -> int:
+    """Time rules whose hours have passed, and held notices whose team has opened (every
+    AUTOMATION_SWEEP_SECONDS)."""
+    return automation_sweep.sweep()

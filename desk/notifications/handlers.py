@@ -127,3 +127,19 @@ def ticket_sla_warning(event: domain_events.Event) -> None:
 def ticket_sla_breached(event: domain_events.Event) -> None:
     """`ticket.sla_breached`: the assignee and the supervisors hear that a target was missed."""
     _sla(event, breached=True)
+
+
+@transaction.atomic
+def ticket_automation_notice(event: domain_events.Event) -> None:
+    """`ticket.automation_notice`: each recipient the rule chose hears it (named after the
+    rule), once per event."""
+    ticket = _ticket(event)
+    if ticket is None:
+        return
+    ids = [pk for pk in event.payload.get("recipient_ids", []) if isinstance(pk, int)]
+    services.notify_automation(
+        ticket=ticket,
+        recipients=list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk")),
+        rule_name=str(event.payload.get("rule_name", "")),
+        text=str(event.payload.get("text", "")),
+    )

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     TICKET_CREATED = "ticket_created", _("Ticket made from your conversation")
     SLA_WARNING = "sla_warning", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
+    AUTOMATION = "automation", _("Automation rule")
 
 
 class Notification(models.Model):

@@ -12,6 +12,7 @@ Who hears what (docs/protocol.md, `notification`):
   its assignee hears it. While that notification is unread, later replies on the same ticket add
   no more (the timeline has them all).
 - `ticket_assigned`: someone else gave a ticket to an agent.
+- `automation`: an automation rule's `notify` action (its team's hours permitting).
 - `ticket_created`: a conversation assigned to an agent became a ticket by someone else's hand or
   by itself (keyword trigger, menu, timeout …: no actor; the ticket's `source` says which).
 
@@ -245,6 +246,26 @@ def notify_sla(
             ticket=ticket,
             conversation_id=ticket.conversation_id,
             text=ticket.subject,
+        )
+        if note is not None:
+            made.append(note)
+    return made
+
+
+def notify_automation(
+    *, ticket: Ticket, recipients: list[AbstractBaseUser], rule_name: str, text: str
+) -> list[Notification]:
+    """An automation rule (or an SLA escalation rule) notifies: each recipient hears it once,
+    the rule's name as who did it."""
+    made = []
+    for recipient in {user.pk: user for user in recipients}.values():
+        note = notify(
+            recipient=recipient,
+            kind=NotificationKind.AUTOMATION,
+            actor_name=rule_name,
+            ticket=ticket,
+            conversation_id=ticket.conversation_id,
+            text=text or ticket.subject,
         )
         if note is not None:
             made.append(note)

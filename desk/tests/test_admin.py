@@ -49,7 +49,10 @@ FACTORIES = {
     "tickets.ticket": tickets_f.TicketFactory,
     "tickets.ticketevent": tickets_f.TicketEventFactory,
     "tickets.ticketview": tickets_f.TicketViewFactory,
-    "tickets.ticketautomation": tickets_f.TicketAutomationFactory,
+    "tickets.automationrule": tickets_f.AutomationRuleFactory,
+    "tickets.ruleexecution": tickets_f.RuleExecutionFactory,
+    "tickets.teamhours": tickets_f.TeamHoursFactory,
+    "tickets.heldnotice": tickets_f.HeldNoticeFactory,
     "routing.team": routing_f.TeamFactory,
     "routing.skill": routing_f.SkillFactory,
     "routing.agentprofile": routing_f.AgentProfileFactory,
@@ -66,13 +69,15 @@ NO_ADD = {
     "chat.widgetvisitor",
     "tickets.ticketevent",
     "tickets.slatimer",
+    "tickets.ruleexecution",
+    "tickets.heldnotice",
     "routing.presencelog",
     "desk.notification",
     "desk.outboxevent",
     "auth.group",  # supervisors view groups; only a superuser defines what a group may do
 }
 # One row of settings: its list and add page lead to the row's change page.
-SINGLE_ROW = {"tickets.ticketautomation"}
+SINGLE_ROW: set[str] = set()
 
 
 def _url(label: str, view: str, *args) -> str:

@@ -1,5 +1,5 @@
-"""What a supervisor trying the admin for the first time clicks: one-row settings, rule forms that
-say what they do, the widget menu in one place."""
+"""What a supervisor trying the admin for the first time clicks: the waiting timeout among the
+automation rules, rule forms that say what they do, the widget menu in one place."""
 
 import json
 import logging
@@ -12,16 +12,13 @@ from django.urls import reverse
 
 from chat.tests.factories import WidgetSiteFactory
 from desk.tests.admin_helpers import admin_form_data
-from tickets.models import TicketAutomation
+from tickets.models import AutomationRule, RuleTrigger
 from tickets.tests.factories import (
-    TicketAutomationFactory,
     WidgetMenuOptionFactory,
     WidgetMenuQuestionFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-AUTOMATION_PAGE = "/admin/tickets/ticketautomation/1/change/"
 
 
 def _index_entry(client, object_name: str) -> dict:
@@ -40,52 +37,50 @@ def _problems(caplog) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
 
 
-@pytest.mark.parametrize("saved_before", [False, True], ids=["first visit", "saved before"])
-def test_ticket_automation_from_the_admin_index_is_one_editable_form(
-    supervisor_client, caplog, settings, saved_before
-):
-    settings.TICKET_AFTER_WAITING_MINUTES = 20
-    if saved_before:
-        TicketAutomationFactory(waiting_minutes=30)
+def _waiting_rule() -> AutomationRule:
+    """The rule migration 0011 makes (made again here if a transactional test emptied it)."""
+    rule = AutomationRule.objects.filter(trigger=RuleTrigger.CONVERSATION_WAITING).first()
+    return rule or AutomationRule.objects.create(
+        name="等待超时转工单 Ticket after waiting", trigger=RuleTrigger.CONVERSATION_WAITING
+    )
+
+
+def test_the_waiting_timeout_is_a_rule_among_the_automation_rules(supervisor_client, caplog):
+    rule = _waiting_rule()
     caplog.set_level(logging.INFO)
+    change = reverse("admin:tickets_automationrule_change", args=[rule.pk])
 
-    for url in _index_links(supervisor_client, "TicketAutomation"):
-        page = supervisor_client.get(url, follow=True)
-        assert page.status_code == 200
-        assert page.redirect_chain[-1][0] == AUTOMATION_PAGE
-        form = page.context["adminform"].form
-        assert list(form.fields) == ["waiting_minutes"]
-        assert form["waiting_minutes"].value() == (30 if saved_before else 20)
+    (listing,) = _index_links(supervisor_client, "AutomationRule")[:1]
+    page = supervisor_client.get(listing)
+    assert rule in page.context["cl"].result_list
+    form = supervisor_client.get(change).context["adminform"].form
+    assert form["trigger"].value() == RuleTrigger.CONVERSATION_WAITING
+    assert form["minutes"].value() is None  # follows TICKET_AFTER_WAITING_MINUTES
 
-    data = admin_form_data(supervisor_client.get(AUTOMATION_PAGE))
-    saved = supervisor_client.post(AUTOMATION_PAGE, {**data, "waiting_minutes": "45"})
+    data = admin_form_data(supervisor_client.get(change))
+    saved = supervisor_client.post(change, {**data, "minutes": "45"})
 
-    assert (saved.status_code, saved["Location"]) == (302, AUTOMATION_PAGE)
-    assert list(TicketAutomation.objects.values_list("pk", "waiting_minutes")) == [(1, 45)]
-    # A bookmark of the add page (or "save and add another") leads to the same single form.
-    again = supervisor_client.get(reverse("admin:tickets_ticketautomation_add"), follow=True)
-    assert again.redirect_chain == [(AUTOMATION_PAGE, 302)]
-    assert again.context["adminform"].form["waiting_minutes"].value() == 45
+    assert saved.status_code == 302
+    assert AutomationRule.objects.get(pk=rule.pk).minutes == 45
     assert _problems(caplog) == []
 
 
-def test_ticket_automation_cannot_be_deleted_and_other_ids_do_not_exist(supervisor_client):
-    TicketAutomationFactory(waiting_minutes=30)
+def test_a_waiting_rule_refuses_conditions_a_conversation_does_not_have(supervisor_client):
+    rule = _waiting_rule()
+    change = reverse("admin:tickets_automationrule_change", args=[rule.pk])
+    data = admin_form_data(supervisor_client.get(change))
 
-    delete = supervisor_client.post("/admin/tickets/ticketautomation/1/delete/", {"post": "yes"})
-    other = supervisor_client.get("/admin/tickets/ticketautomation/2/change/")
+    refused = supervisor_client.post(change, {**data, "if_status": "open", "hours": "3"})
 
-    assert delete.status_code == 403
-    assert (other.status_code, other["Location"]) == (302, "/admin/")
-    assert TicketAutomation.objects.count() == 1
+    assert refused.status_code == 200
+    assert set(refused.context["adminform"].form.errors) == {"if_status", "hours"}
 
 
-def test_an_agent_does_not_reach_ticket_automation(agent_client):
-    response = agent_client.get(reverse("admin:tickets_ticketautomation_changelist"))
+def test_an_agent_does_not_reach_the_automation_rules(agent_client):
+    response = agent_client.get(reverse("admin:tickets_automationrule_changelist"))
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
-    assert not TicketAutomation.objects.exists()
 
 
 # ---- keyword triggers: name → when it matches → what happens -----------------------------------

@@ -72,3 +72,18 @@ def test_demo_supervisor_opens_the_admin_and_agents_do_not(client):
     assert supervisor_response.status_code == 200
     assert agent_response.status_code == 302
     assert agent_response["Location"] == "/admin/login/?next=/admin/"
+
+
+@pytest.mark.django_db
+def test_demo_has_the_48_hour_rule_and_an_escalation_per_sla_policy():
+    from tickets.models import AutomationRule, RuleTrigger, SlaPolicy, TeamHours
+
+    _load()
+
+    unhandled = AutomationRule.objects.get(trigger=RuleTrigger.HOURS_SINCE_CREATED)
+    assert (unhandled.hours, unhandled.notify) == (48, "supervisors")
+    escalated = AutomationRule.objects.filter(trigger=RuleTrigger.SLA_BREACHED)
+    assert {rule.if_sla_policy_id for rule in escalated} == set(
+        SlaPolicy.objects.values_list("pk", flat=True)
+    )
+    assert TeamHours.objects.count() == 2

@@ -184,6 +184,9 @@ WORKSPACE_STRINGS = {
     "ticketEventAssigned": _("%(actor)s assigned the ticket to %(name)s"),
     "ticketEventUnassigned": _("%(actor)s unassigned the ticket"),
     "ticketSystemName": _("System"),
+    "ticketAutomationActor": _("Automation: %(name)s"),
+    "ticketEventNotified": _("%(actor)s notified: %(text)s"),
+    "ticketEventNoticeHeld": _("%(actor)s will notify when the team opens (%(due)s): %(text)s"),
     "ticketReplySent": _("Reply sent to the customer."),
     # the ticket panel's header editor (ticket_fields.js) and merge/link (ticket_relations.js)
     "ticketEdit": _("Edit"),
@@ -249,6 +252,7 @@ WORKSPACE_STRINGS = {
     "notificationSlaBreached": _("%(number)s: %(actor)s overdue"),
     "notificationTicketCreated": _("%(actor)s made %(number)s from your conversation"),
     "notificationSomeone": _("Someone"),
+    "notificationAutomation": _("%(actor)s: %(number)s"),
     "mentionSuggestions": _("Agents to mention"),
 }
 

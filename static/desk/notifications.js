@@ -11,6 +11,7 @@ const WHAT = {
   ticket_created: "notificationTicketCreated",
   sla_warning: "notificationSlaWarning",
   sla_breached: "notificationSlaBreached",
+  automation: "notificationAutomation",
 };
 
 function describe(item) {

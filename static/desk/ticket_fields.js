@@ -72,6 +72,14 @@ export function fieldEventHead(event, actor) {
       return fmt(t.ticketEventMergedFrom, { actor, number: event.new_value });
     case "linked":
       return fmt(t.ticketEventLinked, { actor, number: event.new_value });
+    case "notified":
+      return fmt(t.ticketEventNotified, { actor, text: event.body });
+    case "notice_held":
+      return fmt(t.ticketEventNoticeHeld, {
+        actor,
+        text: event.body,
+        due: event.new_value ? new Date(event.new_value).toLocaleString() : t.ticketNone,
+      });
     case "sla_recomputed":
       return fmt(t.ticketEventSla, {
         policy: none(event.body),

@@ -25,6 +25,7 @@ function statusLabel(status) {
 }
 
 function eventActor(event) {
+  if (event.rule_name) return fmt(t.ticketAutomationActor, { name: event.rule_name });
   if (event.actor) return event.actor.name;
   if (event.customer_name !== null) return event.customer_name || t.ticketCustomer;
   return t.ticketSystemName;

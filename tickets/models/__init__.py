@@ -1,11 +1,6 @@
 """The tickets app's models, one module per idea; import them from here."""
 
-from tickets.models.automation import (
-    SINGLETON_PK,
-    WAITING_MINUTES_MAX,
-    TicketAutomation,
-    default_waiting_minutes,
-)
+from tickets.models.automation import WAITING_MINUTES_MAX, default_waiting_minutes
 from tickets.models.menu import (
     MAX_ANSWER_CHARS,
     QuestionKind,
@@ -14,6 +9,18 @@ from tickets.models.menu import (
 )
 from tickets.models.preset import (
     TicketPreset,
+)
+from tickets.models.rules import (
+    EVENT_TRIGGERS,
+    RULE_HOURS_MAX,
+    TIME_TRIGGER_ANCHORS,
+    Assigned,
+    AutomationRule,
+    HeldNotice,
+    NotifyWhom,
+    RuleExecution,
+    RuleTrigger,
+    TeamHours,
 )
 from tickets.models.sla import (
     BusinessHours,
@@ -51,25 +58,33 @@ from tickets.models.trigger import (
 __all__ = [
     "CSAT_MAX",
     "CSAT_MIN",
+    "EVENT_TRIGGERS",
     "KEYWORD_SEPARATORS",
     "MAX_ANSWER_CHARS",
     "MAX_PATTERN_CHARS",
-    "SINGLETON_PK",
+    "RULE_HOURS_MAX",
+    "TIME_TRIGGER_ANCHORS",
     "WAITING_MINUTES_MAX",
+    "Assigned",
+    "AutomationRule",
     "BusinessHours",
     "BusinessHoursInterval",
     "Category",
+    "HeldNotice",
     "Holiday",
     "KeywordTrigger",
     "MakeUpWorkday",
+    "NotifyWhom",
     "QuestionKind",
+    "RuleExecution",
+    "RuleTrigger",
     "SlaPhase",
     "SlaPolicy",
     "SlaTarget",
     "SlaTimer",
     "Tag",
+    "TeamHours",
     "Ticket",
-    "TicketAutomation",
     "TicketEvent",
     "TicketEventKind",
     "TicketNumberSequence",

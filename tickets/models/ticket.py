@@ -158,6 +158,13 @@ class Ticket(models.Model):
         blank=True,
         help_text=_("Set while the clock stands still: waiting for the customer, or resolved."),
     )
+    status_changed_at = models.DateTimeField(
+        _("status changed at"),
+        null=True,
+        blank=True,
+        help_text=_("The last change of status; empty: never changed since it was made."),
+    )
+    customer_replied_at = models.DateTimeField(_("customer last replied at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     csat_score = models.PositiveSmallIntegerField(
@@ -191,6 +198,10 @@ class Ticket(models.Model):
             models.Index(fields=["first_response_due_at"]),
             models.Index(fields=["next_response_due_at"]),
             models.Index(fields=["conversation", "status"]),
+            # the automation rules' time triggers
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "status_changed_at"]),
+            models.Index(fields=["status", "customer_replied_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -249,6 +260,8 @@ class TicketSystemAction(models.TextChoices):
     FIELD_CHANGED = "field_changed", _("Custom field changed")
     SLA_RECOMPUTED = "sla_recomputed", _("SLA due times recomputed")
     SLA_BREACHED = "sla_breached", _("SLA target breached")
+    NOTIFIED = "notified", _("Notification sent by an automation rule")
+    NOTICE_HELD = "notice_held", _("Notification held until the team opens")
 
 
 class TicketEvent(models.Model):
@@ -288,6 +301,12 @@ class TicketEvent(models.Model):
         related_name="+",
         verbose_name=_("chat message"),
         help_text=_("The chat message this event came from or was sent as."),
+    )
+    rule_name = models.CharField(
+        _("automation rule"),
+        max_length=100,
+        blank=True,
+        help_text=_("The automation rule that did it, as it was named then."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 

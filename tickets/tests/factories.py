@@ -4,18 +4,23 @@ import factory
 from django.utils import timezone
 
 from chat.tests.factories import CustomerFactory, WidgetSiteFactory
+from desk.kernel.choices import Priority
 from tickets.models import (
+    AutomationRule,
     BusinessHours,
     BusinessHoursInterval,
     Category,
+    HeldNotice,
     Holiday,
     KeywordTrigger,
     MakeUpWorkday,
+    RuleExecution,
+    RuleTrigger,
     SlaPolicy,
     SlaTimer,
     Tag,
+    TeamHours,
     Ticket,
-    TicketAutomation,
     TicketEvent,
     TicketEventKind,
     TicketView,
@@ -124,15 +129,6 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     resolution_minutes = 480
 
 
-class TicketAutomationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TicketAutomation
-        django_get_or_create = ("id",)
-
-    id = 1
-    waiting_minutes = 30
-
-
 class KeywordTriggerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = KeywordTrigger
@@ -164,3 +160,54 @@ def conversation_ticket(conversation, **kwargs) -> Ticket:
     """A ticket made from `conversation` (its customer is the requester), without the service."""
     kwargs.setdefault("requester", conversation.customer)
     return TicketFactory(conversation=conversation, **kwargs)
+
+
+class AutomationRuleFactory(factory.django.DjangoModelFactory):
+    """An event rule on ticket creation that sets the priority to P1 (override at will)."""
+
+    class Meta:
+        model = AutomationRule
+        django_get_or_create = ("name",)
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    trigger = RuleTrigger.TICKET_CREATED
+    set_priority = Priority.P1
+
+    @factory.post_generation
+    def add_tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.add_tags.set(extracted)
+
+    @factory.post_generation
+    def if_tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.if_tags.set(extracted)
+
+
+class RuleExecutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RuleExecution
+
+    rule = factory.SubFactory(AutomationRuleFactory)
+    ticket = factory.SubFactory(TicketFactory)
+    event_id = factory.Sequence(lambda n: n + 1)
+
+
+class TeamHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamHours
+
+    team = factory.SubFactory("routing.tests.factories.TeamFactory")
+    business_hours = factory.SubFactory(BusinessHoursFactory)
+
+
+class HeldNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HeldNotice
+
+    ticket = factory.SubFactory(TicketFactory)
+    rule_name = "Escalate"
+    recipient_ids = factory.LazyFunction(list)
+    text = "Overdue"
+    send_at = factory.LazyFunction(timezone.now)

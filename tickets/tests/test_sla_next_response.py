@@ -163,3 +163,23 @@ def test_an_unanswered_reply_breaches_once_and_is_on_the_timeline(policy, agent)
     assert timers.sweep(now=MONDAY + timedelta(hours=3)) == 0
     breach = ticket.events.get(kind="sla")
     assert breach.body == SlaTarget.NEXT_RESPONSE
+
+
+@pytest.mark.django_db
+def test_an_automation_rules_reply_is_no_response_for_the_clocks(policy, agent):
+    from tickets.automation.origin import RuleOrigin
+
+    ticket = answered_ticket(agent)
+    with at(MONDAY + timedelta(hours=1)):
+        ticket_customer_reply(ticket=ticket, customer=ticket.requester, body="The X2")
+    with at(MONDAY + timedelta(hours=1, minutes=1)):
+        ticket_reply(
+            actor=None,
+            ticket=ticket,
+            body="We got your message and will answer soon.",
+            internal=False,
+            origin=RuleOrigin(rule_id=1, rule_name="Auto-acknowledge", root=1, depth=1),
+        )
+    ticket.refresh_from_db()
+    assert ticket.next_response_due_at == MONDAY + timedelta(hours=1, minutes=30)
+    assert len(pending(ticket)) == 2

@@ -7,18 +7,39 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from chat.models import Conversation
+from chat.models import Channel, Conversation
 from chat.services import message_create
 from chat.tests.factories import ConversationFactory
+from desk.kernel.choices import Priority
+from desk.tests.admin_helpers import admin_form_data
 from tickets import tasks
-from tickets.models import Ticket, TicketAutomation, TicketSource, TicketStatus
+from tickets.models import (
+    AutomationRule,
+    RuleTrigger,
+    Ticket,
+    TicketEventKind,
+    TicketSource,
+    TicketStatus,
+)
 from tickets.services import ticket_update_fields
-from tickets.sources import timeout as timeouts
 from tickets.sources.timeout import tickets_for_waiting_conversations
 from tickets.tests.helpers import ticket_cards
 
 pytestmark = pytest.mark.django_db
 WAIT = timedelta(minutes=30)
+
+
+@pytest.fixture(autouse=True)
+def waiting_rule(db) -> AutomationRule:
+    """What migration 0011 makes of a desk whose "Ticket automation" was never saved: one
+    active "conversation waiting" rule following TICKET_AFTER_WAITING_MINUTES (made again here
+    since a transactional test elsewhere may have emptied the tables)."""
+    rule = AutomationRule.objects.filter(trigger=RuleTrigger.CONVERSATION_WAITING).first()
+    if rule is None:
+        rule = AutomationRule.objects.create(
+            name="等待超时转工单 Ticket after waiting", trigger=RuleTrigger.CONVERSATION_WAITING
+        )
+    return rule
 
 
 def waiting_since(minutes: int) -> Conversation:
@@ -73,25 +94,45 @@ def test_the_beat_task_uses_the_setting_and_zero_turns_it_off():
         assert tasks.waiting_conversations_sweep() == 1
 
 
-def test_the_admins_setting_wins_over_the_variable(supervisor_client):
+def test_the_rules_minutes_win_over_the_variable_and_an_inactive_rule_is_off(
+    supervisor_client, waiting_rule
+):
     waiting_since(20)
-    add = reverse("admin:tickets_ticketautomation_add")
-    change = reverse("admin:tickets_ticketautomation_change", args=[1])
-    # Nothing saved yet: the one settings form starts with the variable's value.
-    with override_settings(TICKET_AFTER_WAITING_MINUTES=45):
-        page = supervisor_client.get(add, follow=True)
-        assert page.redirect_chain == [(change, 302)]
-        assert 'value="45"' in page.content.decode()
-    bad = supervisor_client.post(change, {"waiting_minutes": "-1"})
-    assert bad.status_code == 200 and not TicketAutomation.objects.exists()
-    assert supervisor_client.post(change, {"waiting_minutes": "10"}).status_code == 302
+    change = reverse("admin:tickets_automationrule_change", args=[waiting_rule.pk])
+    data = admin_form_data(supervisor_client.get(change))
+    bad = supervisor_client.post(change, {**data, "minutes": "-1"})
+    assert bad.status_code == 200
+    assert AutomationRule.objects.get(pk=waiting_rule.pk).minutes is None
+    assert supervisor_client.post(change, {**data, "minutes": "10"}).status_code == 302
     with override_settings(TICKET_AFTER_WAITING_MINUTES=0):
-        assert timeouts.waiting_timeout() == timedelta(minutes=10)
         assert tasks.waiting_conversations_sweep() == 1
-    # One row: the add page leads to it, and it cannot be deleted.
-    assert supervisor_client.get(add).url == change
-    assert supervisor_client.post(change, {"waiting_minutes": "0"}).status_code == 302
-    assert timeouts.waiting_timeout() is None
-    delete = reverse("admin:tickets_ticketautomation_delete", args=[1])
-    assert supervisor_client.post(delete, {"post": "yes"}).status_code == 403
-    assert TicketAutomation.objects.count() == 1
+
+    waiting_since(20)
+    off = {key: value for key, value in data.items() if key != "is_active"}
+    assert supervisor_client.post(change, {**off, "minutes": "10"}).status_code == 302
+    assert tasks.waiting_conversations_sweep() == 0
+
+
+def test_the_ticket_names_the_rule_and_the_rules_actions_act_on_it(waiting_rule):
+    waiting_rule.set_priority = Priority.P1
+    waiting_rule.save()
+    conversation = waiting_since(45)
+
+    assert tasks.waiting_conversations_sweep() == 1
+
+    ticket = Ticket.objects.get(conversation=conversation)
+    assert (ticket.source, ticket.priority) == (TicketSource.TIMEOUT, Priority.P1)
+    created = ticket.events.get(kind=TicketEventKind.CREATED)
+    assert created.rule_name == waiting_rule.name
+    assert ticket.events.get(kind=TicketEventKind.PRIORITY).rule_name == waiting_rule.name
+
+
+def test_a_waiting_rule_takes_only_the_conversations_meeting_its_conditions(waiting_rule):
+    waiting_rule.if_channel = Channel.APP
+    waiting_rule.save()
+    waiting_since(45)  # a web chat
+    assert tasks.waiting_conversations_sweep() == 0
+
+    waiting_rule.if_channel = Channel.WEB
+    waiting_rule.save()
+    assert tasks.waiting_conversations_sweep() == 1

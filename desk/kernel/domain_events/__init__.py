@@ -82,6 +82,10 @@ EVENT_TYPES: dict[str, str] = {
         "An SLA target of a ticket passed its due time (the beat sweep, once per timer); ids: "
         "ticket, conversation; payload: target, due_at, assignee_id, team_id, priority."
     ),
+    "ticket.automation_notice": (
+        "An automation rule notifies agents about a ticket (at once, or when the receiving team "
+        "opened); ids: ticket, conversation; payload: recipient_ids, text, rule_name."
+    ),
 }
 
 
