@@ -197,6 +197,7 @@ WORKSPACE_STRINGS = {
     "slaLeft": _("%(time)s left"),
     "slaOverdue": _("%(time)s overdue"),
     "slaPausedLeft": _("paused, %(time)s left"),
+    "slaOffHoursLeft": _("%(time)s left, off hours"),
     "slaDue": _("%(target)s due %(time)s"),
     "ticketEventSubject": _("%(actor)s changed the subject from “%(old)s” to “%(new)s”"),
     "ticketEventTagged": _("%(actor)s added the tag %(name)s"),

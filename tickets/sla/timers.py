@@ -32,7 +32,7 @@ from tickets.models import (
     TicketSystemAction,
 )
 from tickets.sla.calendar import NoWorkingTime, add_business_time, business_time_between
-from tickets.sla.calendars import calendar_of
+from tickets.sla.calendars import calendar_of, calendars_load
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
@@ -84,7 +84,20 @@ def timers_reset(ticket: Ticket, *, now: datetime | None = None) -> list[SlaTime
         left_at_warning = timedelta(minutes=minutes * (100 - policy.warn_percent) / 100)
         until_warning = business_time_between(calendar, now, due) - left_at_warning
         if until_warning <= timedelta(0):
-            continue  # already within the warning's share: no warning now
+            # Already within the warning's share: no warning fires now, but a row fired as of
+            # now marks the clock at risk, so the list's risk filter and the countdown's colour
+            # (`warn_at`) say so.
+            wanted.append(
+                SlaTimer(
+                    ticket=ticket,
+                    target=target,
+                    phase=SlaPhase.WARNING,
+                    due_at=due,
+                    fire_at=now,
+                    fired_at=now,
+                )
+            )
+            continue
         try:
             warn_at = add_business_time(calendar, now, until_warning)
         except NoWorkingTime:
@@ -116,7 +129,12 @@ def due_timers(now: datetime, batch: int) -> QuerySet[SlaTimer]:
     return (
         SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(fired_at=None, fire_at__lte=now)
-        .select_related("ticket__assignee__agent_profile", "ticket__team", "ticket__category")
+        .select_related(
+            "ticket__assignee__agent_profile",
+            "ticket__team",
+            "ticket__category",
+            "ticket__sla_policy__business_hours",
+        )
         .order_by("fire_at", "id")[:batch]
     )
 
@@ -181,5 +199,6 @@ def _fire(due: list[SlaTimer], now: datetime) -> None:
         )
     tickets = list({timer.ticket_id: timer.ticket for timer in due}.values())
     prefetch_related_objects(tickets, "sla_timers")  # their countdowns, in one query
+    calendars_load(t.sla_policy.business_hours for t in tickets if t.sla_policy_id)
     for ticket in tickets:
         ticket_events.publish_ticket(ticket)
