@@ -12,6 +12,7 @@ HANDLERS: dict[str, list[str]] = {
         # first: a keyword ticket made here is the open ticket the offline handler then sees
         "tickets.handlers.message_created_continue_ticket",
         "tickets.handlers.message_created_offline_ticket",
+        "tickets.handlers.message_created_conversation_sla",
     ],
     "ticket.created": ["desk.notifications.handlers.ticket_created"],
     "ticket.updated": ["desk.notifications.handlers.ticket_updated"],
@@ -19,4 +20,6 @@ HANDLERS: dict[str, list[str]] = {
     "ticket.customer_replied": ["desk.notifications.handlers.ticket_customer_replied"],
     "ticket.sla_warning": ["desk.notifications.handlers.ticket_sla_warning"],
     "ticket.sla_breached": ["desk.notifications.handlers.ticket_sla_breached"],
+    "conversation.sla_warning": ["desk.notifications.handlers.conversation_sla_warning"],
+    "conversation.sla_breached": ["desk.notifications.handlers.conversation_sla_breached"],
 }

@@ -67,6 +67,16 @@ export function slaBadge(sla) {
   return node;
 }
 
+/** The clock to keep when a summary arrives: a pushed conversation summary carries the clock
+ * without its business-time part (`left_seconds`, `open_spans`); for the same due time the one
+ * that has it stays. */
+export function keepSla(old, fresh) {
+  if (fresh && old && fresh.left_seconds === undefined && old.left_seconds !== undefined) {
+    if (fresh.due_at === old.due_at && fresh.paused_at === old.paused_at) return old;
+  }
+  return fresh;
+}
+
 let ticker = null;
 
 /** Redraw every countdown on the page once a second (started once). */

@@ -82,6 +82,15 @@ EVENT_TYPES: dict[str, str] = {
         "An SLA target of a ticket passed its due time (the beat sweep, once per timer); ids: "
         "ticket, conversation; payload: target, due_at, assignee_id, team_id, priority."
     ),
+    "conversation.sla_warning": (
+        "A waiting conversation's first response entered its policy's warning share (the beat "
+        "sweep, once per timer); ids: conversation; payload: target, due_at, assignee_id, "
+        "team_id, priority."
+    ),
+    "conversation.sla_breached": (
+        "A waiting conversation's first response passed its due time (the beat sweep, once per "
+        "timer); ids: conversation; payload: target, due_at, assignee_id, team_id, priority."
+    ),
 }
 
 
