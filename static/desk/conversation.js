@@ -205,7 +205,8 @@ export class ConversationPane {
   }
 
   onMessage(message, summary) {
-    if (summary) this.applySummary(summary);
+    // Its clock was read before the wait's clock changed (that comes in `conversation.update`).
+    if (summary) this.applySummary({ ...summary, sla: this.summary ? this.summary.sla : summary.sla });
     const stick = this.timeline.nearBottom() || message.sender?.id === config.agentId;
     this.timeline.apply(message);
     if (this.ready && this.timeline.lastSeq < message.seq) this.sync(); // a gap: replay it

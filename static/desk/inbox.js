@@ -186,7 +186,10 @@ export class Inbox {
     const known = this.rows.get(summary.id)?.conv;
     if (known && summary.last_seq < known.last_seq) return known; // an older event, late
     const conv = { ...(known || { last_message: null, waiting_since: null }), ...summary };
-    if (known && "sla" in summary) conv.sla = keepSla(known.sla, summary.sla);
+    // A message's summary was read before its wait's clock changed (that comes after commit, in
+    // its own `conversation.update`): keep the clock we have.
+    if (known && message) conv.sla = known.sla;
+    else if (known && "sla" in summary) conv.sla = keepSla(known.sla, summary.sla);
     if (message && !message.is_internal) {
       conv.last_message = {
         body: message.body,
