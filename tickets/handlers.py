@@ -75,17 +75,19 @@ def message_created_offline_ticket(event: domain_events.Event) -> None:
     ticket_for_offline_conversation(conversation=conversation)
 
 
-def _public_customer_or_agent_message(event: domain_events.Event) -> bool:
-    return event.payload.get("sender_type") in (
-        SenderType.CUSTOMER,
-        SenderType.AGENT,
-    ) and not event.payload.get("is_internal")
+def _may_move_the_wait_clock(event: domain_events.Event) -> bool:
+    sender = event.payload.get("sender_type")
+    if sender == SenderType.SYSTEM:
+        return True  # an activity row: the conversation may have been closed
+    return sender in (SenderType.CUSTOMER, SenderType.AGENT) and not event.payload.get(
+        "is_internal"
+    )
 
 
-@domain_events.takes(_public_customer_or_agent_message)
+@domain_events.takes(_may_move_the_wait_clock)
 def message_created_conversation_sla(event: domain_events.Event) -> None:
     """A customer's message starts the conversation's first-response clock when nobody waited
-    yet; an agent's public reply stops it (tickets/sla/conversations.py). Bots' and system
-    messages and internal notes are not its events."""
+    yet; an agent's public reply, or closing the conversation (its activity row), stops it
+    (tickets/sla/conversations.py). Bots' messages and internal notes are not its events."""
     if event.message_id is not None:
         conversation_sla_on_message(message_id=event.message_id)

@@ -130,14 +130,34 @@ def conversation_sla_stop(*, conversation_id: int, answered_at: datetime) -> Con
     return conversation
 
 
+@transaction.atomic
+def conversation_sla_stop_if_closed(*, conversation_id: int) -> Conversation | None:
+    """A closed conversation's wait is over: its clock and pending timers go (a reopened one
+    starts a new wait with the customer's next message)."""
+    conversation = _locked(conversation_id)
+    if conversation is None or conversation.sla_started_at is None:
+        return None
+    if conversation.status != ConversationStatus.CLOSED:
+        return None
+    conversation.sla_started_at = conversation.sla_due_at = conversation.sla_warn_at = None
+    conversation.save(update_fields=["sla_started_at", "sla_due_at", "sla_warn_at"])
+    SlaTimer.objects.filter(conversation=conversation, ticket=None, fired_at=None).delete()
+    return conversation
+
+
 def conversation_sla_on_message(*, message_id: int) -> Conversation | None:
-    """Start or stop the clock for a stored public message (customer or agent)."""
+    """Start or stop the clock for a stored message: a customer's or an agent's public one, or
+    an activity row (a status change)."""
     message = (
-        Message.objects.filter(pk=message_id, is_internal=False)
-        .only("conversation_id", "sender_type", "seq", "created_at")
+        Message.objects.filter(pk=message_id)
+        .only("conversation_id", "sender_type", "seq", "created_at", "is_internal")
         .first()
     )
     if message is None:
+        return None
+    if message.sender_type == SenderType.SYSTEM:
+        return conversation_sla_stop_if_closed(conversation_id=message.conversation_id)
+    if message.is_internal:
         return None
     if message.sender_type == SenderType.CUSTOMER:
         return conversation_sla_start(

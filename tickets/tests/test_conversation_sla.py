@@ -183,3 +183,23 @@ def test_the_inbox_shows_the_countdown_in_business_time(
     assert sla["due_at"] == MONDAY_10AM.isoformat()
     assert sla["left_seconds"] == 90 * 60
     assert sla["open_spans"][0][0] == (FRIDAY_5PM + timedelta(minutes=30)).isoformat()
+
+
+def test_closing_the_conversation_stops_its_clock(office, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    chat = say(vip_chat(), SenderType.CUSTOMER, FRIDAY_5PM, capture)
+    with at(FRIDAY_5PM + timedelta(minutes=1)), capture(execute=True):
+        chat_services.conversation_update_fields(
+            actor=None, conversation=chat, changes={"status": "closed"}
+        )
+    chat.refresh_from_db()
+    assert (chat.sla_started_at, chat.sla_due_at) == (None, None)
+    assert pending(chat) == []
+    # Reopened, the customer's next message starts a new wait.
+    monday_9 = MONDAY_10AM - timedelta(hours=1)
+    with at(monday_9), capture(execute=True):
+        chat_services.conversation_update_fields(
+            actor=None, conversation=chat, changes={"status": "waiting"}
+        )
+    chat = say(chat, SenderType.CUSTOMER, monday_9, capture)
+    assert chat.sla_due_at == monday_9 + timedelta(hours=2)
