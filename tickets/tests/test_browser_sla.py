@@ -139,3 +139,43 @@ def test_a_waiting_chat_shows_its_countdown_in_the_inbox(daphne_pushes, agent, p
         expect(desk.locator("#conv-sla")).to_be_hidden()
         browser.close()
     assert errors == []
+
+
+def make_ticket_off_hours():
+    """A calendar open only one hour, two days from now: the ticket's hour of first response
+    is all still to come, and the countdown stands still now."""
+    from datetime import time
+
+    from tickets.models import BusinessHours, BusinessHoursInterval
+
+    hours = BusinessHours.objects.create(name="Rare", timezone="UTC")
+    weekday = (timezone.now().weekday() + 2) % 7
+    BusinessHoursInterval.objects.create(
+        calendar=hours, weekday=weekday, start=time(9), end=time(10)
+    )
+    SlaPolicyFactory(name="Rare", priority=None, first_response_minutes=30, business_hours=hours)
+    ticket_create(actor=None, requester=CustomerFactory(), data=TicketData(subject="Off hours"))
+
+
+def test_outside_working_hours_the_countdown_stands_still(daphne_pushes, agent, password):
+    require_chromium()
+    base_url = daphne_pushes
+    server_password(agent.user, password)
+    in_thread(make_ticket_off_hours)
+    errors = []
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = watched_context(browser, errors, width=1440, height=900)
+        desk = sign_in(context, base_url, agent.user, password)
+        desk.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        desk.locator("#view-tickets").click()
+        countdown = desk.locator("#tl-rows tr", has_text="Off hours").locator(".sla")
+        # 30 business minutes left (not the two days to the due time), standing still.
+        expect(countdown).to_have_text("30m left, off hours")
+        expect(countdown).to_have_attribute("data-open", "false")
+        expect(countdown).to_have_attribute("data-state", "ok")
+        desk.wait_for_timeout(2500)
+        expect(countdown).to_have_text("30m left, off hours")
+        browser.close()
+    assert errors == []
