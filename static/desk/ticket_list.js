@@ -277,6 +277,11 @@ export class TicketList {
     const old = this.rows.get(ticket.id);
     if (!old) return;
     const row = { ...old, ...ticket };
+    if ("sla" in ticket) {
+      // A summary's clock carries its risk: the row's own (from the list) would be stale.
+      row.sla_risk = ticket.sla ? ticket.sla.risk : "none";
+      row.sla_at_risk = row.sla_risk === "at_risk" || row.sla_risk === "breached";
+    }
     this.rows.set(ticket.id, row);
     const node = this.ui.rows.querySelector(`tr[data-id="${ticket.id}"]`);
     if (!node) return;
