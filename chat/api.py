@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat import selectors, services
+from chat import selectors, services, sla_clocks
 from chat.attachments import MAX_UPLOAD_BODY, attachment_upload
 from chat.models import Channel, Conversation, ConversationStatus
 from chat.serializers import (
@@ -128,11 +128,12 @@ class ConversationListView(AgentView):
             after=data.get("cursor"),
             limit=data["limit"],
         )
+        results = InboxRowSerializer(rows, many=True).data
+        clocks = sla_clocks.clocks_for(rows)  # in business time, when a row has a clock
+        for row in results:
+            row["sla"] = clocks.get(row["id"], row["sla"])
         return Response(
-            {
-                "results": InboxRowSerializer(rows, many=True).data,
-                "next_cursor": encode_cursor(next_key) if next_key else None,
-            }
+            {"results": results, "next_cursor": encode_cursor(next_key) if next_key else None}
         )
 
 

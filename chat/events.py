@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chat.models import Conversation, Message, SenderType
+from chat.sla_clocks import conversation_sla_json
 from desk.kernel import push_events, realtime
 from desk.kernel.push_events import frame
 from routing.selectors import agent_display_name
@@ -116,7 +117,11 @@ def customer_message_json(message: Message) -> dict[str, Any]:
     return data
 
 
-def conversation_json(conversation: Conversation) -> dict[str, Any]:
+def conversation_json(
+    conversation: Conversation, *, sla: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The summary; `sla` is the full clock when the caller has it (chat/sla_clocks.py), else
+    the clock as the row alone says it."""
     customer = conversation.customer
     assignee = conversation.assignee
     return {
@@ -140,6 +145,7 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         "unread_by_customer": conversation.unread_by_customer,
         "created_at": _iso(conversation.created_at),
         "closed_at": _iso(conversation.closed_at),
+        "sla": sla if sla is not None else conversation_sla_json(conversation),
     }
 
 
@@ -172,7 +178,11 @@ def publish_message(message: Message) -> None:
 
 
 def publish_conversation(
-    conversation: Conversation, also_groups: Iterable[str] = (), *, current: bool = False
+    conversation: Conversation,
+    also_groups: Iterable[str] = (),
+    *,
+    current: bool = False,
+    sla: dict[str, Any] | None = None,
 ) -> None:
     """Status, assignee, team, priority or counters changed: every inbox that sees it, and the
     inboxes it just left (`also_groups`, computed before the change), get the new summary. The
@@ -187,7 +197,7 @@ def publish_conversation(
         frame(
             push_events.CONVERSATION_UPDATE,
             conversation_id=conversation.pk,
-            conversation=conversation_json(conversation),
+            conversation=conversation_json(conversation, sla=sla),
         ),
     )
     publish_conversation_to_customer(conversation)

@@ -137,6 +137,11 @@ class Conversation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The first-response SLA clock of the current wait (set and cleared after commit by the
+    # tickets layer, tickets/sla/conversations.py; null while nobody waits or no policy applies).
+    sla_started_at = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    sla_warn_at = models.DateTimeField(_("first response at risk from"), null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -146,6 +151,11 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-last_message_at"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["team", "status"]),
+            models.Index(
+                fields=["sla_due_at"],
+                condition=models.Q(sla_due_at__isnull=False),
+                name="conversation_sla_due",
+            ),
         ]
 
     def __str__(self) -> str:

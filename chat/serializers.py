@@ -45,6 +45,13 @@ class ConversationSummarySerializer(serializers.Serializer):
     unread_by_customer = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
+    sla = serializers.JSONField(
+        allow_null=True,
+        help_text="The first-response SLA clock of the customer's current wait (docs/api.md, "
+        '"The SLA clock"; `target` is `first_response`), or null while nobody waits, without '
+        "a policy, or once closed. The inbox list and the conversation's detail give it in "
+        "full; pushed summaries without `left_seconds` and `open_spans`.",
+    )
 
     def to_representation(self, instance):
         return events.conversation_json(instance)

@@ -18,6 +18,7 @@ HANDLERS: dict[str, list[str]] = {
         # first: a keyword ticket made here is the open ticket the offline handler then sees
         "tickets.handlers.message_created_continue_ticket",
         "tickets.handlers.message_created_offline_ticket",
+        "tickets.handlers.message_created_conversation_sla",
     ],
     "ticket.created": ["desk.notifications.handlers.ticket_created", RULES],
     "ticket.updated": ["desk.notifications.handlers.ticket_updated", RULES],
@@ -26,4 +27,6 @@ HANDLERS: dict[str, list[str]] = {
     "ticket.sla_warning": ["desk.notifications.handlers.ticket_sla_warning", RULES],
     "ticket.sla_breached": ["desk.notifications.handlers.ticket_sla_breached", RULES],
     "ticket.automation_notice": ["desk.notifications.handlers.ticket_automation_notice"],
+    "conversation.sla_warning": ["desk.notifications.handlers.conversation_sla_warning"],
+    "conversation.sla_breached": ["desk.notifications.handlers.conversation_sla_breached"],
 }

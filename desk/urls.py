@@ -14,6 +14,7 @@ from desk.workspace import views
 from routing import api as routing_api
 from tickets import api as tickets_api
 from tickets.listing import api as ticket_list_api
+from tickets.sla import api as sla_api
 
 # `<id:pk>`: ASCII digits within BIGINT, else 404 (the widget's urls.py use it too).
 register_converter(IdConverter, "id")
@@ -91,6 +92,7 @@ api_patterns = [
         name="notifications-read",
     ),
     path("ticket-views/", ticket_list_api.TicketViewsView.as_view(), name="ticket-views"),
+    path("sla/watch/", sla_api.SlaWatchView.as_view(), name="sla-watch"),
     path(
         "ticket-views/<id:pk>/",
         ticket_list_api.TicketViewDetailView.as_view(),

@@ -143,10 +143,10 @@ class MakeUpWorkdayAdmin(RecomputesSlaClocks, admin.ModelAdmin):
 class SlaTimerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The SLA clocks' alarms, pending and fired (made and fired by the system only)."""
 
-    list_display = ["ticket", "target", "phase", "due_at", "fire_at", "fired_at"]
+    list_display = ["ticket", "conversation", "target", "phase", "due_at", "fire_at", "fired_at"]
     list_filter = ["target", "phase", ("fired_at", admin.EmptyFieldListFilter)]
     search_fields = ["ticket__number"]
-    list_select_related = ["ticket"]
+    list_select_related = ["ticket", "conversation__customer"]
 
 
 @admin.register(SlaPolicy)

@@ -19,6 +19,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chat import sla_clocks
 from chat.api import AgentView, ConversationChangeView
 from chat.models import ConversationStatus
 from chat.serializers import (
@@ -259,7 +260,9 @@ class ConversationDetailView(AgentView):
             request.user, conversation.customer_id, exclude_conversation_id=conversation.pk
         )
         payload = {"conversation": conversation, "previous_conversations": past, "tickets": tickets}
-        return Response(ConversationDetailSerializer(payload).data)
+        data = ConversationDetailSerializer(payload).data
+        data["sla"] = sla_clocks.clocks_for([conversation]).get(conversation.pk, data["sla"])
+        return Response(data)
 
 
 class CustomerDetailView(AgentView):

@@ -16,3 +16,9 @@ class TicketsConfig(AppConfig):
         site_config_part_register(
             "menu", field=site_menu_field, build=lambda site: site_menu_json(site.pk)
         )
+
+        # A waiting conversation's countdown in business time, for the inbox list.
+        from chat.sla_clocks import clocks_register
+        from tickets.sla.conversations import conversation_clocks
+
+        clocks_register(conversation_clocks)

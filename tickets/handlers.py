@@ -14,6 +14,7 @@ from desk.kernel import domain_events
 from routing.selectors import team_has_agent_online
 from tickets.customer_services import ticket_on_customer_message
 from tickets.models import Ticket
+from tickets.sla.conversations import conversation_sla_on_message
 from tickets.sources.keywords import keyword_trigger_for, ticket_trigger_on_customer_message
 from tickets.sources.offline import ticket_for_offline_conversation
 
@@ -72,3 +73,21 @@ def message_created_offline_ticket(event: domain_events.Event) -> None:
     if team_has_agent_online(team_id=conversation.team_id):
         return
     ticket_for_offline_conversation(conversation=conversation)
+
+
+def _may_move_the_wait_clock(event: domain_events.Event) -> bool:
+    sender = event.payload.get("sender_type")
+    if sender == SenderType.SYSTEM:
+        return True  # an activity row: the conversation may have been closed
+    return sender in (SenderType.CUSTOMER, SenderType.AGENT) and not event.payload.get(
+        "is_internal"
+    )
+
+
+@domain_events.takes(_may_move_the_wait_clock)
+def message_created_conversation_sla(event: domain_events.Event) -> None:
+    """A customer's message starts the conversation's first-response clock when nobody waited
+    yet; an agent's public reply, or closing the conversation (its activity row), stops it
+    (tickets/sla/conversations.py). Bots' messages and internal notes are not its events."""
+    if event.message_id is not None:
+        conversation_sla_on_message(message_id=event.message_id)

@@ -53,7 +53,24 @@ class SlaClockSerializer(serializers.Serializer):
     paused_at = serializers.DateTimeField(
         allow_null=True,
         help_text="Set while the clock stands still (waiting for the customer): the time left "
-        "is `due_at` minus this.",
+        "is `left_seconds`, as of this moment.",
+    )
+    risk = serializers.ChoiceField(
+        choices=[(r, r) for r in ("breached", "at_risk", "on_track")],
+        help_text="As of `as_of` (of `paused_at` while paused): past the due time, inside the "
+        "policy's warning share (from `warn_at`), or neither.",
+    )
+    as_of = serializers.DateTimeField(help_text="The server's time these values were taken at.")
+    left_seconds = serializers.IntegerField(
+        help_text="Business time left to `due_at` at `as_of` (at `paused_at` while paused), in "
+        "the policy's business hours; negative when overdue."
+    )
+    open_spans = serializers.ListField(
+        child=serializers.ListField(child=serializers.DateTimeField(), min_length=2, max_length=2),
+        allow_null=True,
+        help_text="The calendar's working spans `[start, end]` from `as_of` for the next 7 days "
+        "(at most 40): the time left runs down only inside them. Null: around the clock; "
+        "empty while paused.",
     )
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from chat.models import Conversation
 from desk.kernel import domain_events
 from desk.kernel.roles import supervisors
 from desk.notifications import services
@@ -143,3 +144,34 @@ def ticket_automation_notice(event: domain_events.Event) -> None:
         rule_name=str(event.payload.get("rule_name", "")),
         text=str(event.payload.get("text", "")),
     )
+
+
+def _conversation_sla(event: domain_events.Event, *, breached: bool) -> None:
+    conversation = (
+        Conversation.objects.select_related("customer").filter(pk=event.conversation_id).first()
+    )
+    if conversation is None:
+        return
+    recipients = [user for user in [_user(event.payload.get("assignee_id"))] if user is not None]
+    if breached or not recipients:  # a breach, or a warning nobody owns: the supervisors too
+        recipients += list(supervisors())
+    services.notify_conversation_sla(
+        conversation=conversation,
+        recipients=recipients,
+        breached=breached,
+        target=str(event.payload.get("target", "")),
+    )
+
+
+@transaction.atomic
+def conversation_sla_warning(event: domain_events.Event) -> None:
+    """`conversation.sla_warning`: the assignee hears that the first response is at risk (the
+    supervisors when nobody owns the conversation)."""
+    _conversation_sla(event, breached=False)
+
+
+@transaction.atomic
+def conversation_sla_breached(event: domain_events.Event) -> None:
+    """`conversation.sla_breached`: the assignee and the supervisors hear that the first
+    response is late."""
+    _conversation_sla(event, breached=True)

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.models import Conversation
 from desk.kernel import push_events, realtime
 from desk.notifications.models import EXCERPT_MAX, Notification, NotificationKind
 from routing.models import AgentProfile
@@ -266,6 +267,30 @@ def notify_automation(
             ticket=ticket,
             conversation_id=ticket.conversation_id,
             text=text or ticket.subject,
+        )
+        if note is not None:
+            made.append(note)
+    return made
+
+
+def notify_conversation_sla(
+    *,
+    conversation: Conversation,
+    recipients: list[AbstractBaseUser],
+    breached: bool,
+    target: str,
+) -> list[Notification]:
+    """A waiting conversation's first-response clock reached its warning or its breach: each
+    recipient hears it once (the sweep fires each timer once)."""
+    kind = NotificationKind.SLA_BREACHED if breached else NotificationKind.SLA_WARNING
+    made = []
+    for recipient in {user.pk: user for user in recipients}.values():
+        note = notify(
+            recipient=recipient,
+            kind=kind,
+            actor_name=str(SlaTarget(target).label) if target in SlaTarget.values else target,
+            conversation_id=conversation.pk,
+            text=str(conversation.customer),
         )
         if note is not None:
             made.append(note)

@@ -74,6 +74,7 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         "ticketsUrl": "/api/v1/tickets/",
         "customersUrl": "/api/v1/customers/",
         "ticketViewsUrl": "/api/v1/ticket-views/",
+        "slaWatchUrl": "/api/v1/sla/watch/",
         "notificationsUrl": "/api/v1/notifications/",
         "categories": [],
     }

@@ -86,6 +86,7 @@ export const api = {
   ticketList: (params) => call("GET", `${tickets}?${params}`),
   ticketBulk: (json) => call("POST", `${tickets}bulk/`, { json }),
   ticketViews: () => call("GET", config.ticketViewsUrl),
+  slaWatch: () => call("GET", config.slaWatchUrl),
   ticketViewCreate: (json) => call("POST", config.ticketViewsUrl, { json }),
   ticketViewDelete: (id) => call("DELETE", `${config.ticketViewsUrl}${id}/`),
   notifications: (params) => call("GET", config.notificationsUrl, { params }),

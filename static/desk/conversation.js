@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { channelIcon, config, customerName, el, fmt, t } from "./dom.js";
 import { visibleToMe } from "./inbox.js";
+import { keepSla, slaBadge } from "./sla.js";
 
 const TYPING_TIMEOUT_MS = 6000;
 const SYNC_TIMEOUT_MS = 10000;
@@ -19,6 +20,7 @@ export class ConversationPane {
       name: document.getElementById("conv-name"),
       vip: document.getElementById("conv-vip"),
       status: document.getElementById("conv-status"),
+      sla: document.getElementById("conv-sla"),
       meta: document.getElementById("conv-meta"),
       assignMe: document.getElementById("action-assign-me"),
       transfer: document.getElementById("action-transfer"),
@@ -203,7 +205,8 @@ export class ConversationPane {
   }
 
   onMessage(message, summary) {
-    if (summary) this.applySummary(summary);
+    // Its clock was read before the wait's clock changed (that comes in `conversation.update`).
+    if (summary) this.applySummary({ ...summary, sla: this.summary ? this.summary.sla : summary.sla });
     const stick = this.timeline.nearBottom() || message.sender?.id === config.agentId;
     this.timeline.apply(message);
     if (this.ready && this.timeline.lastSeq < message.seq) this.sync(); // a gap: replay it
@@ -275,7 +278,9 @@ export class ConversationPane {
 
   applySummary(summary) {
     if (this.summary && summary.last_seq < this.summary.last_seq) return; // older news, late
-    this.summary = { ...(this.summary || {}), ...summary };
+    const old = this.summary;
+    this.summary = { ...(old || {}), ...summary };
+    if (old && "sla" in summary) this.summary.sla = keepSla(old.sla, summary.sla);
     if (!visibleToMe(this.summary)) {
       this.toast(t.movedAway);
       this.close();
@@ -295,6 +300,9 @@ export class ConversationPane {
     h.vip.textContent = `VIP${conv.customer.vip_level}`;
     h.status.className = `status-pill status-${conv.status}`;
     h.status.textContent = t.statuses[conv.status] || conv.status;
+    const badge = conv.status !== "closed" ? slaBadge(conv.sla) : null;
+    h.sla.replaceChildren(...(badge ? [badge] : []));
+    h.sla.hidden = !badge;
     const mine = conv.assignee?.id === config.agentId;
     const parts = [
       conv.assignee ? fmt(t.assignedTo, { name: mine ? t.you : conv.assignee.name }) : t.unassigned,

@@ -3,6 +3,7 @@
 
 import { api } from "./api.js";
 import { channelIcon, config, customerName, duration, el, fmt, shortTime, t } from "./dom.js";
+import { keepSla, slaBadge } from "./sla.js";
 
 const FILTER_KEY = `unidesk.inbox.${config.agentId}`;
 const SEARCH_DELAY_MS = 300;
@@ -185,6 +186,10 @@ export class Inbox {
     const known = this.rows.get(summary.id)?.conv;
     if (known && summary.last_seq < known.last_seq) return known; // an older event, late
     const conv = { ...(known || { last_message: null, waiting_since: null }), ...summary };
+    // A message's summary was read before its wait's clock changed (that comes after commit, in
+    // its own `conversation.update`): keep the clock we have.
+    if (known && message) conv.sla = known.sla;
+    else if (known && "sla" in summary) conv.sla = keepSla(known.sla, summary.sla);
     if (message && !message.is_internal) {
       conv.last_message = {
         body: message.body,
@@ -317,6 +322,7 @@ export class Inbox {
                 dataset: { since: conv.waiting_since },
               })
             : null,
+          conv.status !== "closed" ? slaBadge(conv.sla) : null,
         ),
       ),
     );

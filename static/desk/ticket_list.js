@@ -25,6 +25,7 @@ export class TicketList {
       tag: $("tl-tag"),
       sort: $("tl-sort"),
       sla: $("tl-sla"),
+      risk: $("tl-risk"),
     };
     this.ui = {
       count: $("tl-count"),
@@ -69,7 +70,7 @@ export class TicketList {
     const reload = () => this.reload();
     for (const box of this.f.statuses) box.addEventListener("change", reload);
     const f = this.f;
-    for (const input of [f.priority, f.assignee, f.team, f.category, f.channel, f.sort, f.sla]) {
+    for (const input of [f.priority, f.assignee, f.team, f.category, f.channel, f.sort, f.sla, f.risk]) {
       input.addEventListener("change", reload);
     }
     for (const input of [f.q, f.tag]) {
@@ -156,6 +157,7 @@ export class TicketList {
     const tag = this.f.tag.value.trim();
     if (tag) filters.tag = tag;
     if (this.f.sla.checked) filters.sla_at_risk = true;
+    if (this.f.risk.value) filters.sla_risk = [this.f.risk.value];
     const q = this.f.q.value.trim();
     if (q) filters.q = q;
     if (this.f.sort.value !== "updated_at") filters.sort = this.f.sort.value;
@@ -172,6 +174,7 @@ export class TicketList {
     this.f.channel.value = filters.channel || "";
     this.f.tag.value = filters.tag || "";
     this.f.sla.checked = Boolean(filters.sla_at_risk);
+    this.f.risk.value = (filters.sla_risk || [])[0] || "";
     this.f.q.value = filters.q || "";
     this.f.sort.value = filters.sort || "updated_at";
   }
@@ -238,7 +241,14 @@ export class TicketList {
       : null;
     return el(
       "tr",
-      { dataset: { id: String(row.id), status: row.status, priority: String(row.priority) } },
+      {
+        dataset: {
+          id: String(row.id),
+          status: row.status,
+          priority: String(row.priority),
+          risk: row.sla_risk || "none",
+        },
+      },
       el(
         "td",
         { class: "tl-pick" },
@@ -267,6 +277,11 @@ export class TicketList {
     const old = this.rows.get(ticket.id);
     if (!old) return;
     const row = { ...old, ...ticket };
+    if ("sla" in ticket) {
+      // A summary's clock carries its risk: the row's own (from the list) would be stale.
+      row.sla_risk = ticket.sla ? ticket.sla.risk : "none";
+      row.sla_at_risk = row.sla_risk === "at_risk" || row.sla_risk === "breached";
+    }
     this.rows.set(ticket.id, row);
     const node = this.ui.rows.querySelector(`tr[data-id="${ticket.id}"]`);
     if (!node) return;

@@ -12,6 +12,7 @@ import { MentionAutocomplete } from "./mentions.js";
 import { NotificationBell } from "./notifications.js";
 import { DeskSocket, socketUrl } from "./socket.js";
 import { startSlaTicker } from "./sla.js";
+import { SlaWatch } from "./sla_watch.js";
 import { TicketList } from "./ticket_list.js";
 import { TicketDesk } from "./tickets.js";
 import { Timeline } from "./timeline.js";
@@ -107,6 +108,7 @@ function onFrame(frame) {
       pane.onConnected();
       ticketDesk.onConnected();
       ticketList.onConnected();
+      slaWatch.onPush();
       bell.onConnected();
       outbox.flush();
       break;
@@ -130,6 +132,7 @@ function onFrame(frame) {
     case "conversation.update":
       inbox.applySummary(frame.conversation);
       pane.onFrame(frame);
+      slaWatch.onPush();
       break;
     case "conversation.removed":
       // moved out of this agent's scope: the server no longer lets this tab hear or touch it
@@ -139,6 +142,7 @@ function onFrame(frame) {
     case "ticket.update":
       ticketDesk.onUpdate(frame);
       ticketList.onUpdate(frame);
+      slaWatch.onPush();
       break;
     case "notification":
       bell.onFrame(frame);
@@ -209,6 +213,14 @@ function openTicket(id) {
   if (currentView === "tickets") rememberView(id);
 }
 const ticketList = new TicketList({ toast: showToast, openTicket });
+const slaWatch = new SlaWatch({
+  openTicket,
+  openConversation: (id) => {
+    showView("conversations");
+    pane.open(id);
+    rememberView();
+  },
+});
 startSlaTicker();
 const bell = new NotificationBell({ toast: showToast, openTicket });
 new MentionAutocomplete(document.getElementById("ticket-reply-body"));
@@ -238,7 +250,10 @@ function showView(name) {
   for (const [key, button] of Object.entries(viewButtons)) {
     button.setAttribute("aria-pressed", String(key === name));
   }
-  if (name === "tickets") ticketList.show();
+  if (name === "tickets") {
+    ticketList.show();
+    slaWatch.show();
+  }
   else showConversationCustomer();
 }
 

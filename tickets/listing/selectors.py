@@ -1,23 +1,27 @@
 """The agent's ticket list (filters, sorts, keyset pages) and saved views, scoped to the agent.
 
 A page costs the same number of queries whatever its size: the rows come with their requester,
-assignee (and profile), team, category and source conversation joined, and their tags in one
-prefetch.
+assignee (and profile), team, category, source conversation and SLA policy joined, their tags
+and SLA timers in one prefetch each, and the business-hours calendars their countdowns count in
+in three queries (none when no row has a calendar).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
-from tickets.models import Ticket, TicketView
+from tickets.models import SlaPhase, SlaTimer, Ticket, TicketView
 from tickets.selectors import tickets_for_agent
+from tickets.sla.calendars import calendars_load
 from tickets.transitions import DONE_STATUSES
 
-SLA_RISK_WINDOW = timedelta(hours=1)
+# A clock's risk (tickets.sla.display.sla_risk says it for one summary).
+SLA_RISKS = ("breached", "at_risk", "on_track", "none")
 
 # sort name -> (field, ascending); ties are broken by id in the same direction.
 SORTS: dict[str, tuple[str, bool]] = {
@@ -25,6 +29,7 @@ SORTS: dict[str, tuple[str, bool]] = {
     "created_at": ("created_at", False),  # newest first
     "priority": ("priority", True),  # P0 first
     "resolution_due_at": ("resolution_due_at", True),  # soonest first, none last
+    "sla_due_at": ("sla_due_at", True),  # the running target due soonest first, no clock last
 }
 DEFAULT_SORT = "updated_at"
 
@@ -40,27 +45,77 @@ class TicketListQuery:
     category_id: int | None = None
     tag: str = ""
     channel: str = ""
-    sla_at_risk: bool = False
+    sla_at_risk: bool = False  # at risk or breached
+    sla_risk: list[str] = field(default_factory=list)  # any of SLA_RISKS
     q: str = ""
     sort: str = DEFAULT_SORT
 
 
-def sla_at_risk_q(now: datetime | None = None) -> Q:
-    """Not done, and the resolution (or a first response still owed) is due within the hour or
-    overdue."""
-    limit = (now or timezone.now()) + SLA_RISK_WINDOW
-    due = Q(resolution_due_at__lte=limit) | Q(
-        first_response_due_at__lte=limit, first_responded_at__isnull=True
+# Stands for "no due time" inside `sla_due_expression` (LEAST ignores no NULL on SQLite).
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def sla_due_expression() -> Case:
+    """When the clock's running target is due (what the countdown shows): the soonest of a
+    first response still owed, a next response owed, and the resolution; none without a policy
+    or once done (the rule of `tickets.sla.display.sla_json`)."""
+    never = Value(NEVER, output_field=DateTimeField())
+    owed = Q(first_responded_at__isnull=True, first_response_due_at__isnull=False)
+    first = Case(When(owed, then=F("first_response_due_at")), default=never)
+    soonest = Least(
+        first,
+        Coalesce(F("next_response_due_at"), never),
+        Coalesce(F("resolution_due_at"), never),
+        output_field=DateTimeField(),
     )
-    return due & ~Q(status__in=DONE_STATUSES)
+    return Case(
+        When(Q(sla_policy__isnull=True) | Q(status__in=DONE_STATUSES), then=Value(None)),
+        default=NullIf(soonest, never),
+        output_field=DateTimeField(),
+    )
+
+
+def with_sla_risk(tickets: QuerySet[Ticket], risks: set[str], now: datetime) -> QuerySet[Ticket]:
+    """The tickets (annotated with `sla_due_at`) whose clock is in one of `risks` as of `now`,
+    or as of the moment it stopped for a paused clock: breached past the due time; at risk once
+    a warning row for that due time is due (the warning fired, or the clock was already inside
+    the policy's warning share when it was set: tickets/sla/timers.py); on track otherwise;
+    none without a running clock. The rule of `tickets.sla.display.sla_risk`."""
+    tickets = tickets.alias(
+        sla_risk_moment=Coalesce(F("sla_paused_at"), Value(now), output_field=DateTimeField())
+    )
+    running = Q(sla_due_at__isnull=False)
+    breached = Q(sla_due_at__lte=F("sla_risk_moment"))
+    warned = Q(
+        Exists(
+            SlaTimer.objects.filter(
+                ticket=OuterRef("pk"),
+                phase=SlaPhase.WARNING,
+                due_at=OuterRef("sla_due_at"),
+                fire_at__lte=OuterRef("sla_risk_moment"),
+            )
+        )
+    )
+    parts = {
+        "breached": running & breached,
+        "at_risk": running & ~breached & warned,
+        "on_track": running & ~breached & ~warned,
+        "none": ~running,
+    }
+    wanted = Q(pk__in=[])
+    for risk in SLA_RISKS:
+        if risk in risks:
+            wanted |= parts[risk]
+    return tickets.filter(wanted)
 
 
 def tickets_list(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Ticket]:
     """The tickets the agent may see that match `query`, in the query's order."""
     tickets = (
         tickets_for_agent(user)
-        .select_related("assignee__agent_profile", "conversation")
+        .select_related("assignee__agent_profile", "conversation", "sla_policy__business_hours")
         .prefetch_related("tags", "sla_timers")
+        .annotate(sla_due_at=sla_due_expression())
     )
     if query.statuses:
         tickets = tickets.filter(status__in=query.statuses)
@@ -80,8 +135,13 @@ def tickets_list(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Tic
         tickets = tickets.filter(tags__name=query.tag)
     if query.channel:
         tickets = tickets.filter(conversation__channel=query.channel)
+    risks = set(SLA_RISKS)
+    if query.sla_risk:
+        risks &= set(query.sla_risk)
     if query.sla_at_risk:
-        tickets = tickets.filter(sla_at_risk_q())
+        risks &= {"breached", "at_risk"}
+    if risks != set(SLA_RISKS):
+        tickets = with_sla_risk(tickets, risks, timezone.now())
     if query.q:
         tickets = tickets.filter(
             Q(number__icontains=query.q)
@@ -117,9 +177,12 @@ def tickets_page(
     if after is not None:
         tickets = tickets.filter(_after(sort, after))
     rows = list(tickets[: limit + 1])
-    if len(rows) <= limit:
-        return rows, None
+    more = len(rows) > limit
     rows = rows[:limit]
+    # The rows' countdowns count in their policies' calendars: read once for the page.
+    calendars_load(row.sla_policy.business_hours for row in rows if row.sla_policy_id)
+    if not more:
+        return rows, None
     last = rows[-1]
     return rows, (getattr(last, SORTS[sort][0]), last.pk)
 

@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +19,7 @@ from desk.kernel.json_input import json_loads
 from tickets.events import ticket_json
 from tickets.listing.selectors import (
     DEFAULT_SORT,
-    SLA_RISK_WINDOW,
+    SLA_RISKS,
     SORTS,
     CursorKey,
     TicketListQuery,
@@ -28,7 +27,6 @@ from tickets.listing.selectors import (
 from tickets.listing.services import BULK_ACTIONS, BULK_MAX
 from tickets.models import Ticket, TicketStatus, TicketView
 from tickets.serializers import TicketSummarySerializer
-from tickets.transitions import DONE_STATUSES
 
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 100
@@ -106,7 +104,14 @@ class TicketFilterSerializer(serializers.Serializer):
     )
     sla_at_risk = serializers.BooleanField(
         required=False,
-        help_text="Not resolved/closed; resolution or first response due within the hour, or late.",
+        help_text="Only clocks at risk or breached (`sla_risk=at_risk&sla_risk=breached`).",
+    )
+    sla_risk = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(risk, risk) for risk in SLA_RISKS]),
+        required=False,
+        max_length=len(SLA_RISKS),
+        help_text="Repeat for several: `breached` (past the due time), `at_risk` (inside the "
+        "policy's warning share), `on_track`, `none` (no running clock).",
     )
     q = serializers.CharField(
         required=False, max_length=200, help_text="Number, subject or requester name."
@@ -115,7 +120,8 @@ class TicketFilterSerializer(serializers.Serializer):
         choices=list(SORTS),
         required=False,
         help_text="`updated_at` (default) and `created_at` newest first; `priority` most urgent "
-        "first; `resolution_due_at` soonest first.",
+        "first; `resolution_due_at` soonest first; `sla_due_at` the running SLA target due soonest "
+        "first, tickets without a running clock last.",
     )
 
     def stored(self) -> dict[str, Any]:
@@ -154,6 +160,7 @@ def list_query(data: dict[str, Any]) -> TicketListQuery:
         tag=data.get("tag", "").strip(),
         channel=data.get("channel", ""),
         sla_at_risk=data.get("sla_at_risk", False),
+        sla_risk=list(dict.fromkeys(data.get("sla_risk", []))),
         q=data.get("q", "").strip(),
         sort=data.get("sort") or DEFAULT_SORT,
     )
@@ -167,31 +174,19 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def ticket_row_json(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
-    """A list row: the summary plus requester, tags, channel and SLA due times."""
-    now = now or timezone.now()
+    """A list row: the summary plus requester, tags, channel, SLA due times and risk."""
+    summary = ticket_json(ticket)
+    risk = summary["sla"]["risk"] if summary["sla"] else "none"
     return {
-        **ticket_json(ticket),
+        **summary,
         "requester": {"id": ticket.requester_id, "name": ticket.requester.display_name},
         "tags": sorted(tag.name for tag in ticket.tags.all()),
         "channel": ticket.conversation.channel if ticket.conversation_id else None,
         "first_response_due_at": _iso(ticket.first_response_due_at),
         "resolution_due_at": _iso(ticket.resolution_due_at),
-        "sla_at_risk": sla_at_risk(ticket, now),
+        "sla_risk": risk,
+        "sla_at_risk": risk in ("at_risk", "breached"),
     }
-
-
-def sla_at_risk(ticket: Ticket, now: datetime) -> bool:
-    """The rule of `tickets.listing.selectors.sla_at_risk_q`, for one loaded row."""
-    if ticket.status in DONE_STATUSES:
-        return False
-    limit = now + SLA_RISK_WINDOW
-    if ticket.resolution_due_at and ticket.resolution_due_at <= limit:
-        return True
-    return bool(
-        ticket.first_response_due_at
-        and ticket.first_responded_at is None
-        and ticket.first_response_due_at <= limit
-    )
 
 
 class TicketRowSerializer(TicketSummarySerializer):
@@ -200,7 +195,11 @@ class TicketRowSerializer(TicketSummarySerializer):
     channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True)
     first_response_due_at = serializers.DateTimeField(allow_null=True)
     resolution_due_at = serializers.DateTimeField(allow_null=True)
-    sla_at_risk = serializers.BooleanField()
+    sla_risk = serializers.ChoiceField(
+        choices=[(risk, risk) for risk in SLA_RISKS],
+        help_text="The clock's risk now (`sla.risk`, or `none` without a running clock).",
+    )
+    sla_at_risk = serializers.BooleanField(help_text="`sla_risk` is `at_risk` or `breached`.")
 
     def to_representation(self, instance: Ticket) -> dict[str, Any]:
         return ticket_row_json(instance)

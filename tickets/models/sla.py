@@ -217,7 +217,8 @@ class SlaPhase(models.TextChoices):
 
 
 class SlaTimer(models.Model):
-    """One alarm of a ticket's SLA clock: its warning or its breach of one target, due at
+    """One alarm of a ticket's SLA clock (or of a waiting conversation's first-response clock,
+    with no ticket): its warning or its breach of one target, due at
     `fire_at`. The beat sweep (tickets/sla/timers.py) claims due rows with `FOR UPDATE SKIP
     LOCKED` and stamps `fired_at` in the transaction that acts on them: each fires once, however
     many sweepers run and whenever they die. A clock that changes deletes its pending timers and
@@ -226,8 +227,19 @@ class SlaTimer(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="sla_timers",
         verbose_name=_("ticket"),
+    )
+    conversation = models.ForeignKey(
+        "chat.Conversation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_timers",
+        verbose_name=_("conversation"),
+        help_text=_("A waiting conversation's first-response clock (no ticket)."),
     )
     target = models.CharField(_("target"), max_length=16, choices=SlaTarget.choices)
     phase = models.CharField(_("phase"), max_length=8, choices=SlaPhase.choices)
@@ -249,8 +261,18 @@ class SlaTimer(models.Model):
                 fields=["ticket", "target", "phase"],
                 condition=Q(fired_at__isnull=True),
                 name="slatimer_one_pending",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "target", "phase"],
+                condition=Q(fired_at__isnull=True, ticket__isnull=True),
+                name="slatimer_one_pending_conversation",
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False) | Q(conversation__isnull=False),
+                name="slatimer_has_owner",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.target} {self.phase} @ {self.fire_at:%Y-%m-%d %H:%M}"
+        owner = self.ticket_id or f"c{self.conversation_id}"
+        return f"{owner} {self.target} {self.phase} @ {self.fire_at:%Y-%m-%d %H:%M}"

@@ -2,11 +2,12 @@
 it), and its JSON form: a calendar as it was before a supervisor's edit, for the recompute of
 open tickets' clocks (tickets/sla/recompute.py)."""
 
+from collections.abc import Iterable
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tickets.models import BusinessHours
+from tickets.models import BusinessHours, BusinessHoursInterval, Holiday, MakeUpWorkday
 from tickets.sla.calendar import Calendar
 
 
@@ -19,16 +20,42 @@ def calendar_of(hours: BusinessHours | None) -> Calendar | None:
     cached = getattr(hours, "_sla_calendar", None)
     if cached is not None:
         return cached
-    weekly: dict[int, list] = {}
-    for interval in hours.intervals.all():
-        weekly.setdefault(interval.weekday, []).append((interval.start, interval.end))
-    hours._sla_calendar = Calendar(
-        tz=ZoneInfo(hours.timezone),
-        weekly={day: tuple(spans) for day, spans in weekly.items()},
-        holidays=frozenset(hours.holidays.values_list("date", flat=True)),
-        workdays=dict(hours.workdays.values_list("date", "works_as")),
-    )
+    calendars_load([hours])
     return hours._sla_calendar
+
+
+def calendars_load(many: Iterable[BusinessHours | None]) -> None:
+    """Read the calendars of many business-hours row objects (a list page's, a sweep batch's) in
+    three queries whatever their number, so `calendar_of` answers each without a query."""
+    wanted: dict[int, list[BusinessHours]] = {}
+    for hours in many:
+        if hours is not None and getattr(hours, "_sla_calendar", None) is None:
+            wanted.setdefault(hours.pk, []).append(hours)
+    if not wanted:
+        return
+    weekly: dict[int, dict[int, list]] = {pk: {} for pk in wanted}
+    for interval in BusinessHoursInterval.objects.filter(calendar_id__in=wanted):
+        weekly[interval.calendar_id].setdefault(interval.weekday, []).append(
+            (interval.start, interval.end)
+        )
+    holidays: dict[int, set] = {pk: set() for pk in wanted}
+    days_off = Holiday.objects.filter(calendar_id__in=wanted)
+    for pk, day in days_off.values_list("calendar_id", "date"):
+        holidays[pk].add(day)
+    workdays: dict[int, dict] = {pk: {} for pk in wanted}
+    for pk, day, works_as in MakeUpWorkday.objects.filter(calendar_id__in=wanted).values_list(
+        "calendar_id", "date", "works_as"
+    ):
+        workdays[pk][day] = works_as
+    for pk, objects in wanted.items():
+        calendar = Calendar(
+            tz=ZoneInfo(objects[0].timezone),
+            weekly={day: tuple(spans) for day, spans in weekly[pk].items()},
+            holidays=frozenset(holidays[pk]),
+            workdays=workdays[pk],
+        )
+        for hours in objects:
+            hours._sla_calendar = calendar
 
 
 def calendar_json(calendar: Calendar | None) -> dict[str, Any] | None:

@@ -11,6 +11,9 @@ due time, kept as `SlaTimer` rows and fired by the beat sweep.
 - Firing records the domain event `ticket.sla_warning` or `ticket.sla_breached` (notifications
   and, later, escalations react after commit); a breach also goes on the timeline, and the
   agents who see the ticket hear `ticket.update` so its countdown turns red.
+- A waiting conversation's first-response timers (no ticket; tickets/sla/conversations.py) fire
+  in the same sweep: `conversation.sla_warning` / `conversation.sla_breached`, and the inboxes
+  that see the conversation hear `conversation.update`.
 """
 
 import logging
@@ -20,6 +23,8 @@ from django.db import transaction
 from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from chat import events as chat_events
+from chat.models import ConversationStatus
 from desk.kernel import domain_events
 from tickets import events as ticket_events
 from tickets.models import (
@@ -32,7 +37,8 @@ from tickets.models import (
     TicketSystemAction,
 )
 from tickets.sla.calendar import NoWorkingTime, add_business_time, business_time_between
-from tickets.sla.calendars import calendar_of
+from tickets.sla.calendars import calendar_of, calendars_load
+from tickets.sla.conversations import conversation_clocks
 from tickets.sla.display import warning_timers
 
 logger = logging.getLogger(__name__)
@@ -89,7 +95,20 @@ def timers_reset(ticket: Ticket, *, now: datetime | None = None) -> list[SlaTime
         left_at_warning = timedelta(minutes=minutes * (100 - policy.warn_percent) / 100)
         until_warning = business_time_between(calendar, now, due) - left_at_warning
         if until_warning <= timedelta(0):
-            continue  # already within the warning's share: no warning now
+            # Already within the warning's share: no warning fires now, but a row fired as of
+            # now marks the clock at risk, so the list's risk filter and the countdown's colour
+            # (`warn_at`) say so.
+            wanted.append(
+                SlaTimer(
+                    ticket=ticket,
+                    target=target,
+                    phase=SlaPhase.WARNING,
+                    due_at=due,
+                    fire_at=now,
+                    fired_at=now,
+                )
+            )
+            continue
         try:
             warn_at = add_business_time(calendar, now, until_warning)
         except NoWorkingTime:
@@ -121,7 +140,15 @@ def due_timers(now: datetime, batch: int) -> QuerySet[SlaTimer]:
     return (
         SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(fired_at=None, fire_at__lte=now)
-        .select_related("ticket__assignee__agent_profile", "ticket__team", "ticket__category")
+        .select_related(
+            "ticket__assignee__agent_profile",
+            "ticket__team",
+            "ticket__category",
+            "ticket__sla_policy__business_hours",
+            "conversation__customer",
+            "conversation__team",
+            "conversation__assignee__agent_profile",
+        )
         .order_by("fire_at", "id")[:batch]
     )
 
@@ -146,9 +173,60 @@ def _sweep_once(now: datetime, batch: int) -> int:
 
 
 def _fire(due: list[SlaTimer], now: datetime) -> None:
-    """Stamp the timers fired, put the breaches on their tickets' timelines, record one domain
-    event each and tell the agents who see each ticket (its countdown redrawn)."""
+    """Stamp the timers fired, then act on the tickets' and the waiting conversations'."""
     SlaTimer.objects.filter(pk__in=[timer.pk for timer in due]).update(fired_at=now)
+    of_tickets = [timer for timer in due if timer.ticket_id is not None]
+    if of_tickets:
+        _fire_tickets(of_tickets)
+    of_conversations = [timer for timer in due if timer.ticket_id is None]
+    if of_conversations:
+        _fire_conversations(of_conversations, now)
+
+
+def _fire_conversations(due: list[SlaTimer], now: datetime) -> None:
+    """Record `conversation.sla_warning` / `conversation.sla_breached` for each timer of a wait
+    still running (not for a closed conversation, nor a wait that ended), and tell the inboxes
+    that see each conversation (its countdown redrawn)."""
+    live = [
+        timer
+        for timer in due
+        if timer.conversation.status != ConversationStatus.CLOSED
+        and timer.conversation.sla_due_at == timer.due_at
+    ]
+    for phase, event_type in (
+        (SlaPhase.WARNING, "conversation.sla_warning"),
+        (SlaPhase.BREACH, "conversation.sla_breached"),
+    ):
+        domain_events.record_many(
+            event_type,
+            [
+                {
+                    "conversation_id": timer.conversation_id,
+                    "payload": {
+                        "target": timer.target,
+                        "due_at": timer.due_at.isoformat(),
+                        "assignee_id": timer.conversation.assignee_id,
+                        "team_id": timer.conversation.team_id,
+                        "priority": int(timer.conversation.priority),
+                    },
+                }
+                for timer in live
+                if timer.phase == phase
+            ],
+        )
+    conversations = list({timer.conversation_id: timer.conversation for timer in live}.values())
+    if not conversations:
+        return
+    clocks = conversation_clocks(conversations, now)
+    for conversation in conversations:
+        chat_events.publish_conversation(
+            conversation, current=True, sla=clocks.get(conversation.pk)
+        )
+
+
+def _fire_tickets(due: list[SlaTimer]) -> None:
+    """Put the breaches on their tickets' timelines, record one domain event each and tell the
+    agents who see each ticket (its countdown redrawn)."""
     TicketEvent.objects.bulk_create(
         [
             TicketEvent(
@@ -186,4 +264,5 @@ def _fire(due: list[SlaTimer], now: datetime) -> None:
         )
     tickets = list({timer.ticket_id: timer.ticket for timer in due}.values())
     prefetch_related_objects(tickets, warning_timers())  # their countdowns, in one query
+    calendars_load(t.sla_policy.business_hours for t in tickets if t.sla_policy_id)
     ticket_events.publish_tickets(tickets)

@@ -182,11 +182,17 @@ def test_the_ticket_summary_says_which_target_is_next_when_it_warns_and_whether_
     from tickets.events import ticket_json
 
     ticket = make_ticket()
-    assert ticket_json(ticket)["sla"] == {
+    with at(MONDAY + timedelta(minutes=50)):
+        sla = ticket_json(ticket)["sla"]
+    assert sla == {
         "target": "first_response",
         "due_at": (MONDAY + timedelta(minutes=60)).isoformat(),
         "warn_at": (MONDAY + timedelta(minutes=45)).isoformat(),
         "paused_at": None,
+        "risk": "at_risk",
+        "as_of": (MONDAY + timedelta(minutes=50)).isoformat(),
+        "left_seconds": 600,
+        "open_spans": None,  # around the clock
     }
     with at(MONDAY + timedelta(minutes=10)):
         ticket = ticket_update_fields(

@@ -86,6 +86,15 @@ EVENT_TYPES: dict[str, str] = {
         "An automation rule notifies agents about a ticket (at once, or when the receiving team "
         "opened); ids: ticket, conversation; payload: recipient_ids, text, rule_name."
     ),
+    "conversation.sla_warning": (
+        "A waiting conversation's first response entered its policy's warning share (the beat "
+        "sweep, once per timer); ids: conversation; payload: target, due_at, assignee_id, "
+        "team_id, priority."
+    ),
+    "conversation.sla_breached": (
+        "A waiting conversation's first response passed its due time (the beat sweep, once per "
+        "timer); ids: conversation; payload: target, due_at, assignee_id, team_id, priority."
+    ),
 }
 
 
