@@ -146,6 +146,12 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-last_message_at"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["team", "status"]),
+            # The waiting queue (chat/assignment/selectors.py): open, nobody assigned, in order.
+            models.Index(
+                fields=["team", "priority", "created_at", "id"],
+                condition=Q(assignee__isnull=True) & ~Q(status="closed"),
+                name="conversation_queue",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,10 +9,14 @@ failing one is retried with backoff and never stops the others. Loaded through
 
 HANDLERS: dict[str, list[str]] = {
     "message.created": [
-        # first: a keyword ticket made here is the open ticket the offline handler then sees
+        # first: a chat an agent can take goes to them before anything else looks at it
+        "chat.assignment.handlers.message_created_route",
+        # then: a keyword ticket made here is the open ticket the offline handler then sees
         "tickets.handlers.message_created_continue_ticket",
         "tickets.handlers.message_created_offline_ticket",
     ],
+    "agent.presence_changed": ["chat.assignment.handlers.agent_presence_changed"],
+    "conversation.released": ["chat.assignment.handlers.conversation_released"],
     "ticket.created": ["desk.notifications.handlers.ticket_created"],
     "ticket.updated": ["desk.notifications.handlers.ticket_updated"],
     "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added"],

@@ -245,6 +245,16 @@ def widget_mark_read(*, visitor: WidgetVisitor, conversation_id: int, seq: int) 
     return seq
 
 
+def conversation_queue_place(visitor: WidgetVisitor) -> dict[str, Any] | None:
+    """The visitor's open conversation's place in the waiting queue (position, estimated wait,
+    whether an agent is online), or None when it is not waiting for an agent."""
+    from chat.assignment.selectors import queue_place
+
+    conversation = visitor_conversation(visitor)
+    place = queue_place(conversation) if conversation is not None else None
+    return place.as_json() if place is not None else None
+
+
 def conversation_state(visitor: WidgetVisitor) -> dict[str, Any] | None:
     conversation = visitor_conversation(visitor)
     return events.customer_conversation_json(conversation) if conversation else None
