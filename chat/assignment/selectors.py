@@ -101,9 +101,14 @@ def queue_place(conversation: Conversation) -> QueuePlace | None:
     return team_queue(conversation.team_id).place(ahead + 1)
 
 
-def team_queue_ids(team_id: int | None, *, limit: int) -> list[int]:
-    """The first `limit` waiting conversations of one team, in order."""
-    return list(queued_conversations().filter(team_id=team_id).values_list("pk", flat=True)[:limit])
+def team_queue_rows(team_id: int | None, *, limit: int) -> list[Conversation]:
+    """The first `limit` waiting conversations of one team, in order (only what their
+    customers' groups need)."""
+    return list(
+        queued_conversations()
+        .filter(team_id=team_id)
+        .only("pk", "widget_site_id", "customer_id")[:limit]
+    )
 
 
 def queued_team_ids() -> set[int | None]:

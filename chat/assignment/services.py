@@ -57,9 +57,11 @@ def conversation_route(*, conversation_id: int, skip_locked: bool = False) -> in
             changes={"assignee": agent.user},
             slot_claimed=True,
         )
-        summary = Conversation.objects.select_related("customer", "assignee", "team").get(
-            pk=updated.pk
-        )
+        summary = Conversation.objects.select_related(
+            "customer", "assignee__agent_profile", "team"
+        ).get(pk=updated.pk)
+        # the visitor's sockets too: the one that started it may not follow it yet
+        events.publish_conversation_to_customer(summary, groups=events.customer_groups(summary))
         realtime.publish(
             [realtime.agent_group(agent.user_id)],
             push_events.frame(
@@ -94,14 +96,15 @@ def queue_publish(*, team_ids: Iterable[int | None]) -> None:
     commit; `queue.update` on the conversation's customer group)."""
     for team_id in team_ids:
         queue = selectors.team_queue(team_id)
-        ids = selectors.team_queue_ids(team_id, limit=PUBLISH_LIMIT)
-        for position, conversation_id in enumerate(ids, start=1):
-            place_publish(conversation_id, queue.place(position))
+        waiting = selectors.team_queue_rows(team_id, limit=PUBLISH_LIMIT)
+        for position, conversation in enumerate(waiting, start=1):
+            place_publish(conversation, queue.place(position))
 
 
-def place_publish(conversation_id: int, place: selectors.QueuePlace) -> None:
+def place_publish(conversation: Conversation, place: selectors.QueuePlace) -> None:
+    conversation_id = conversation.pk
     realtime.publish(
-        [events.conversation_customer(conversation_id)],
+        events.customer_groups(conversation),
         push_events.frame(
             push_events.QUEUE_UPDATE, conversation_id=conversation_id, **place.as_json()
         ),
@@ -115,7 +118,7 @@ def conversation_route_or_queue(*, conversation_id: int) -> int | None:
         conversation = Conversation.objects.filter(pk=conversation_id).first()
         place = selectors.queue_place(conversation) if conversation else None
         if place is not None:
-            place_publish(conversation_id, place)
+            place_publish(conversation, place)
     return assigned
 
 

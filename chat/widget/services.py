@@ -45,7 +45,7 @@ class PrechatRequired(PermissionError):
 
 def visitor_group(visitor: WidgetVisitor) -> str:
     """Every widget socket of one visitor (hears `conversation.new`)."""
-    return f"widget.{visitor.site_id}.{visitor.customer_id}"
+    return events.visitor_group(visitor.site_id, visitor.customer_id)
 
 
 def visitor_conversations(visitor: WidgetVisitor) -> QuerySet[Conversation]:

@@ -73,6 +73,8 @@ WORKSPACE_STRINGS = {
     "sessionEnded": _("Your session has ended. Sign in again to keep working."),
     "signIn": _("Sign in"),
     "presenceFailed": _("Your status could not be changed. Please try again."),
+    "newChatAssigned": _("New chat for you: %(name)s"),
+    "newChatsTitle": _("(%(n)s) New chat"),
     # inbox
     "youPrefix": _("You: %(text)s"),
     "senderPrefix": _("%(name)s: %(text)s"),
