@@ -137,6 +137,9 @@ class Conversation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When routing first found nobody with room (chat/assignment): from then on the queue's
+    # drains give it out, and the customer's further messages cost routing nothing.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

@@ -28,7 +28,7 @@ def conversation_released(event: domain_events.Event) -> None:
     """A slot was freed or a conversation was left open with nobody on it: route it again, and
     give the queue's heads to whoever has room now."""
     if event.payload.get("requeue"):
-        services.conversation_route_or_queue(conversation_id=event.conversation_id)
+        services.conversation_route_or_queue(conversation_id=event.conversation_id, again=True)
     if event.payload.get("agent_id") is not None:
         services.queue_drain()
 

@@ -16,6 +16,7 @@ Safety under concurrency, with several processes routing at once:
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from chat import events, services
 from chat.assignment import selectors
@@ -111,10 +112,22 @@ def place_publish(conversation: Conversation, place: selectors.QueuePlace) -> No
     )
 
 
-def conversation_route_or_queue(*, conversation_id: int) -> int | None:
-    """Route it now, or tell its customer where they stand in the queue."""
+def conversation_route_or_queue(*, conversation_id: int, again: bool = False) -> int | None:
+    """Route it now, or mark it queued and tell its customer where they stand. A conversation
+    already queued is left to the queue's drains (which run whenever a slot frees or an agent
+    comes online), so a waiting customer's further messages cost routing one read; `again`
+    (it has just lost its agent, or moved team) routes it whatever it was."""
+    if not again and (
+        Conversation.objects.filter(pk=conversation_id)
+        .exclude(queued_at=None, assignee=None)
+        .exists()
+    ):
+        return None  # queued already, or someone has it
     assigned = conversation_route(conversation_id=conversation_id)
     if assigned is None:
+        Conversation.objects.filter(pk=conversation_id, queued_at=None).update(
+            queued_at=timezone.now()
+        )
         conversation = Conversation.objects.filter(pk=conversation_id).first()
         place = selectors.queue_place(conversation) if conversation else None
         if place is not None:

@@ -291,3 +291,30 @@ def test_routing_twice_assigns_once(team):
     assert assignment.conversation_route(conversation_id=conversation.pk) == agent.user_id
     assert assignment.conversation_route(conversation_id=conversation.pk) is None
     assert load(agent) == 1
+
+
+def test_the_widget_counts_an_online_agent_of_another_team_unless_the_team_says_no(team):
+    from routing.selectors import team_has_agent_online, team_has_agent_online_forget
+
+    online(TeamFactory(name="Support"), "helper3")
+    assert team_has_agent_online(team_id=team.pk) is True
+
+    team.any_agent_when_none_online = False
+    team.save()
+    team_has_agent_online_forget()
+    assert team_has_agent_online(team_id=team.pk) is False
+
+
+def test_a_queued_customers_further_messages_leave_routing_to_the_queue(team, pushes):
+    conversation = new_chat(team)  # nobody online: queued
+    assert conversation.queued_at is not None
+    pushes.clear()
+
+    customer_writes(conversation, "still there?")
+
+    assert frames_of(pushes, "queue.update") == []  # no second route attempt
+    agent = online(team, "late2")
+    agent_set_presence(actor=None, profile=agent, presence="offline")
+    agent_set_presence(actor=None, profile=agent, presence="online")
+    conversation.refresh_from_db()
+    assert conversation.assignee_id == agent.user_id

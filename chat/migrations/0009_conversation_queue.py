@@ -27,6 +27,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="conversation",
+            name="queued_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="queued at"),
+        ),
         migrations.AddIndex(
             model_name='conversation',
             index=models.Index(condition=models.Q(('assignee__isnull', True), models.Q(('status', 'closed'), _negated=True)), fields=['team', 'priority', 'created_at', 'id'], name='conversation_queue'),
