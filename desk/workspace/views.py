@@ -37,6 +37,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile,
             "presence_choices": Presence.choices,
+            "is_supervisor": is_supervisor(request.user),
             "teams": teams,
             "channel_choices": Channel.choices,
             "status_choices": ConversationStatus.choices,
