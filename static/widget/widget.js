@@ -358,6 +358,7 @@ function receive(frame) {
     case "conversation.update":
       if (state.conversation && frame.conversation_id === state.conversation.id) {
         if (frame.conversation.assignee || frame.conversation.status === "closed") setQueue(null, frame.conversation_id);
+        if (frame.conversation.assignee && frame.conversation.status !== "closed") setAgentsOnline(true); // someone is here now
         setConversation(frame.conversation);
       }
       break;
