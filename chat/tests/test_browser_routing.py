@@ -90,3 +90,38 @@ def test_the_agent_gets_the_chat_live_and_the_next_customer_waits_in_line(daphne
         browser.close()
 
     assert errors == []
+
+
+def come_online(user_id: int) -> None:
+    from routing.models import AgentProfile
+    from routing.services import agent_set_presence
+
+    profile = AgentProfile.objects.get(user_id=user_id)
+    agent_set_presence(actor=profile.user, profile=profile, presence="online")
+
+
+def test_with_nobody_online_the_widget_says_one_true_thing_until_an_agent_comes(daphne_pushes):
+    require_chromium()
+    base_url = daphne_pushes
+    demo_widget_site(offline_tickets=True)
+    agent = AgentProfileFactory(display_name="Carol 张", presence="offline")
+    errors = []
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = watched_page(watched_context(browser, errors, locale="en-US"), errors)
+        chat = open_demo_chat(page, base_url, name="Li Lei")
+        chat.locator("textarea").fill("Anyone there?")
+        chat.locator("textarea").press("Enter")
+        # Leave-a-message: the notice alone, no "waiting" and no place in line beside it.
+        expect(chat.locator(".away")).to_be_visible()
+        expect(chat.locator(".msg.ticket")).to_have_count(1)  # the leave-a-message ticket
+        expect(chat.locator(".head .sub")).to_have_text("")
+
+        # An agent comes online: the waiting chat is theirs at once, and the widget says so.
+        in_thread(come_online, agent.user_id)
+        expect(chat.locator(".head .sub")).to_have_text("Carol 张 is here to help")
+        expect(chat.locator(".away")).to_be_hidden()
+        browser.close()
+
+    assert errors == []
