@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services, sla_clocks
+from chat.assignment.transfer import conversation_transfer
 from chat.attachments import MAX_UPLOAD_BODY, attachment_upload
 from chat.models import Channel, Conversation, ConversationStatus
 from chat.serializers import (
@@ -258,23 +259,37 @@ class ConversationAssignView(ConversationChangeView):
         return {"assignee": profile.user}
 
 
-class ConversationTransferView(ConversationChangeView):
+class ConversationTransferView(AgentView):
     @extend_schema(
         request=TransferSerializer,
         responses=ConversationSummarySerializer,
         operation_id="conversations_transfer",
-        summary="Hand over to a team: the team takes it, and nobody is assigned any more",
+        summary="Hand over to a team (its queue routes it) or to an agent, with a note",
     )
     def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
-
-    def changes(self, request, conversation):
+        conversation = self.conversation(pk)
         payload = TransferSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        team = routing_selectors.teams_active().filter(pk=payload.validated_data["team_id"]).first()
-        if team is None:
-            raise serializers.ValidationError({"team_id": [_("No such team.")]})
-        return {"team": team, "assignee": None}
+        data = payload.validated_data
+        team = None
+        if "team_id" in data:
+            team = routing_selectors.teams_active().filter(pk=data["team_id"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team_id": [_("No such team.")]})
+        assignee = None
+        if "assignee_id" in data:
+            profile = routing_selectors.agent_for_user_id(data["assignee_id"])
+            if profile is None:
+                raise serializers.ValidationError({"assignee_id": [_("No such agent.")]})
+            assignee = profile.user
+        updated = conversation_transfer(
+            actor=request.user,
+            conversation=conversation,
+            team=team,
+            assignee=assignee,
+            note=data.get("note", ""),
+        )
+        return Response(ConversationSummarySerializer(updated).data)
 
 
 class ConversationReopenView(ConversationChangeView):

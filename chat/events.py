@@ -39,6 +39,21 @@ def conversation_customer(conversation_id: int) -> str:
     return f"conv.{conversation_id}.customer"
 
 
+def visitor_group(site_id: int, customer_id: int) -> str:
+    """Every widget socket of one visitor (site + customer); hears `conversation.new`."""
+    return f"widget.{site_id}.{customer_id}"
+
+
+def customer_groups(conversation: Conversation) -> list[str]:
+    """The customer's sockets of this conversation, and for the widget every socket of the
+    visitor too: a socket that has just started the conversation may not follow it yet (it
+    joins after its `ack`), and routing may answer before that."""
+    groups = [conversation_customer(conversation.pk)]
+    if conversation.widget_site_id is not None:
+        groups.append(visitor_group(conversation.widget_site_id, conversation.customer_id))
+    return groups
+
+
 def conversation_agents(conversation_id: int) -> str:
     return f"conv.{conversation_id}.agents"
 
@@ -223,11 +238,13 @@ def customer_conversation_json(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def publish_conversation_to_customer(conversation: Conversation) -> None:
+def publish_conversation_to_customer(
+    conversation: Conversation, *, groups: list[str] | None = None
+) -> None:
     """The widget's copy of `conversation.update`: status and who is answering."""
     data = customer_conversation_json(conversation)
     realtime.publish(
-        [conversation_customer(conversation.pk)],
+        groups or [conversation_customer(conversation.pk)],
         frame(
             push_events.CONVERSATION_UPDATE,
             conversation_id=conversation.pk,

@@ -142,6 +142,9 @@ class Conversation(models.Model):
     sla_started_at = models.DateTimeField(_("waiting since"), null=True, blank=True)
     sla_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     sla_warn_at = models.DateTimeField(_("first response at risk from"), null=True, blank=True)
+    # When routing first found nobody with room (chat/assignment): from then on the queue's
+    # drains give it out, and the customer's further messages cost routing nothing.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -155,6 +158,12 @@ class Conversation(models.Model):
                 fields=["sla_due_at"],
                 condition=models.Q(sla_due_at__isnull=False),
                 name="conversation_sla_due",
+            ),
+            # The waiting queue (chat/assignment/selectors.py): open, nobody assigned, in order.
+            models.Index(
+                fields=["team", "priority", "created_at", "id"],
+                condition=Q(assignee__isnull=True) & ~Q(status="closed"),
+                name="conversation_queue",
             ),
         ]
 

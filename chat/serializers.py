@@ -7,6 +7,7 @@ from the API and a pushed summary always agree; the declared fields document it 
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from chat import context as context_fields
@@ -296,7 +297,23 @@ class AssignSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    team_id = IdField(help_text="The team that takes the conversation over.")
+    team_id = IdField(required=False, help_text="The team that takes the conversation over.")
+    assignee_id = IdField(
+        required=False,
+        help_text="The agent who takes it over (refused with 409 `agent_at_capacity` when "
+        "they are full). Without it nobody is assigned and the team's queue routes it.",
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="An internal note for whoever takes it over.",
+    )
+
+    def validate(self, data):
+        if "team_id" not in data and "assignee_id" not in data:
+            raise serializers.ValidationError({"team_id": [_("Name a team or an agent.")]})
+        return data
 
 
 class CloseSerializer(serializers.Serializer):

@@ -32,6 +32,7 @@ from chat.models import (
     SenderType,
 )
 from desk.kernel import domain_events
+from routing import capacity
 
 if TYPE_CHECKING:
     from chat.widget.models import WidgetSite
@@ -275,6 +276,7 @@ def _message_store(
             "is_internal": is_internal,
             "seq": message.seq,
             "channel": message.channel,
+            "assigned": conv.assignee_id is not None,  # routing takes only unassigned ones
         },
     )
     events.publish_message(message)
@@ -320,19 +322,34 @@ def _display(value: object) -> str:
     return str(getattr(value, "username", value))
 
 
+def _holder(conversation: Conversation) -> int | None:
+    """The agent whose capacity the conversation takes: its assignee while it is not closed."""
+    return conversation.assignee_id if conversation.status != ConversationStatus.CLOSED else None
+
+
 @transaction.atomic
 def conversation_update_fields(
-    *, actor: AbstractBaseUser | None, conversation: Conversation, changes: Mapping[str, Any]
+    *,
+    actor: AbstractBaseUser | None,
+    conversation: Conversation,
+    changes: Mapping[str, Any],
+    slot_claimed: bool = False,
 ) -> Conversation:
     """Change status, assignee, team or priority; each real change adds an activity message.
 
     The activity message (system sender, `event` content, internal) is the conversation's audit
     row and takes the next `seq`, so every open workspace sees the change in the timeline.
+
+    The agents' load follows (routing.capacity): the agent who no longer holds it gets a slot
+    back, the new assignee's count grows (`slot_claimed`: auto-assignment has already claimed it
+    within the limit), and `conversation.released` is recorded so routing gives the freed slot
+    to the queue, or routes the conversation again when it is left open with nobody on it.
     """
     unknown = set(changes) - set(CONVERSATION_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"fields not editable: {sorted(unknown)}")
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    held_by = _holder(locked)
     changed: list[tuple[str, object, object]] = []
     for name, value in changes.items():
         old = getattr(locked, name)
@@ -347,6 +364,7 @@ def conversation_update_fields(
         fields.append("closed_at")
     left = events.inbox_groups(Conversation.objects.get(pk=locked.pk))
     locked.save(update_fields=fields)
+    _load_follow(locked, held_by, slot_claimed=slot_claimed, changed=set(fields))
     for name, old, new in changed:
         message_create(
             conversation=locked,
@@ -360,6 +378,31 @@ def conversation_update_fields(
     locked.refresh_from_db()
     events.publish_conversation(locked, also_groups=left)
     return locked
+
+
+def _load_follow(
+    conversation: Conversation, held_by: int | None, *, slot_claimed: bool, changed: set[str]
+) -> None:
+    """Move the conversation's slot from the agent who held it to the one who holds it now
+    (the conversation's row lock is held; agents' rows are updated in id order)."""
+    holds = _holder(conversation)
+    if held_by != holds:
+        for user_id in sorted(filter(None, {held_by, holds})):
+            if user_id == held_by:
+                capacity.agent_load_release(user_id=user_id)
+            elif not slot_claimed:
+                capacity.agent_load_add(user_id=user_id)
+    requeue = (
+        conversation.status != ConversationStatus.CLOSED
+        and conversation.assignee_id is None
+        and bool(changed & {"assignee", "team", "status"})
+    )
+    if (held_by is not None and held_by != holds) or requeue:
+        domain_events.record(
+            "conversation.released",
+            conversation_id=conversation.pk,
+            payload={"agent_id": held_by if held_by != holds else None, "requeue": requeue},
+        )
 
 
 def attachment_delete(*, attachment: Attachment) -> None:

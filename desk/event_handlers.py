@@ -15,11 +15,15 @@ RULES = "tickets.automation.handlers.ticket_event_rules"
 
 HANDLERS: dict[str, list[str]] = {
     "message.created": [
-        # first: a keyword ticket made here is the open ticket the offline handler then sees
+        # first: a chat an agent can take goes to them before anything else looks at it
+        "chat.assignment.handlers.message_created_route",
+        # then: a keyword ticket made here is the open ticket the offline handler then sees
         "tickets.handlers.message_created_continue_ticket",
         "tickets.handlers.message_created_offline_ticket",
         "tickets.handlers.message_created_conversation_sla",
     ],
+    "agent.presence_changed": ["chat.assignment.handlers.agent_presence_changed"],
+    "conversation.released": ["chat.assignment.handlers.conversation_released"],
     "ticket.created": ["desk.notifications.handlers.ticket_created", RULES],
     "ticket.updated": ["desk.notifications.handlers.ticket_updated", RULES],
     "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added"],

@@ -116,7 +116,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "presence-sweep": {"task": "routing.tasks.presence_sweep", "schedule": 60.0},
+    "presence-sweep": {
+        "task": "routing.tasks.presence_sweep",
+        "schedule": float(env_int("PRESENCE_SWEEP_SECONDS", 15)),
+    },
+    "queue-sweep": {
+        "task": "chat.tasks.queue_sweep",
+        "schedule": float(env_int("QUEUE_SWEEP_SECONDS", 10)),
+    },
     "waiting-conversations-sweep": {
         "task": "tickets.tasks.waiting_conversations_sweep",
         "schedule": 60.0,
@@ -287,8 +294,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Presence: an online agent whose workspace has not been heard from for this long goes offline.
-PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 180)
+# Presence: an agent whose workspace has not been heard from for this long (the sockets ping
+# every 25 s) goes offline at the next sweep (every PRESENCE_SWEEP_SECONDS), and their open
+# conversations are routed again.
+PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 75)
+# The waiting queue's wait estimate: seconds one chat takes an agent, when the team has no
+# closed chats to measure it from (chat/assignment/selectors.py).
+QUEUE_DEFAULT_CHAT_SECONDS = env_int("QUEUE_DEFAULT_CHAT_SECONDS", 300)
 # Threads per server process that run socket database work (1 on SQLite); see desk/kernel/db.py.
 SOCKET_DB_THREADS = env_int("SOCKET_DB_THREADS", 4)
 

@@ -18,8 +18,8 @@ User = get_user_model()
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "is_active", "auto_assign", "assignment_mode", "login_presence"]
+    list_filter = ["is_active", "auto_assign", "assignment_mode"]
     search_fields = ["name", "description"]
     readonly_fields = ["created_at"]
 
@@ -36,7 +36,14 @@ class AgentSkillInline(admin.TabularInline):
     extra = 0
 
 
-AGENT_SYSTEM_FIELDS = ["presence_changed_at", "last_seen_at"]
+# Kept by the services: the load counter only moves with conditional UPDATEs (routing/capacity.py).
+AGENT_SYSTEM_FIELDS = [
+    "presence_changed_at",
+    "last_seen_at",
+    "chosen_presence",
+    "active_chats",
+    "last_assigned_at",
+]
 
 
 @admin.register(AgentProfile)
@@ -45,6 +52,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
         "display_name",
         "user",
         "presence",
+        "active_chats",
         "max_concurrent_chats",
         "last_seen_at",
     ]

@@ -6,10 +6,49 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AssignmentMode(models.TextChoices):
+    LEAST_BUSY = "least_busy", _("Least busy")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    STICKY = "sticky", _("Sticky (returning customers go to their last agent)")
+
+
+class Presence(models.TextChoices):
+    ONLINE = "online", _("Online")
+    BUSY = "busy", _("Busy")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    auto_assign = models.BooleanField(
+        _("assign automatically"),
+        default=True,
+        help_text=_("New chats go to an online agent of the team with free capacity, else wait."),
+    )
+    assignment_mode = models.CharField(
+        _("assignment"),
+        max_length=16,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.LEAST_BUSY,
+    )
+    any_agent_when_none_online = models.BooleanField(
+        _("other teams help when none of this team is online"),
+        default=True,
+        help_text=_(
+            "When no agent of this team is online, any online agent may take its chats, so the "
+            "widget does not turn them into messages while colleagues are at work."
+        ),
+    )
+    login_presence = models.CharField(
+        _("presence on sign-in"),
+        max_length=10,
+        choices=Presence.choices,
+        blank=True,
+        help_text=_("Empty: an agent comes back with the presence they chose last."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -32,13 +71,6 @@ class Skill(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Presence(models.TextChoices):
-    ONLINE = "online", _("Online")
-    BUSY = "busy", _("Busy")
-    AWAY = "away", _("Away")
-    OFFLINE = "offline", _("Offline")
 
 
 class AgentProfile(models.Model):
@@ -64,6 +96,14 @@ class AgentProfile(models.Model):
     )
     presence_changed_at = models.DateTimeField(_("presence changed at"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    # What the agent last chose themselves: a sign-in after a heartbeat timeout restores it.
+    chosen_presence = models.CharField(
+        _("chosen presence"), max_length=10, choices=Presence.choices, default=Presence.ONLINE
+    )
+    # Open conversations assigned to the agent, kept by conditional UPDATEs (routing.services):
+    # auto-assignment claims a slot only while active_chats < max_concurrent_chats.
+    active_chats = models.PositiveSmallIntegerField(_("active chats"), default=0)
+    last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True)
 
     class Meta:
         ordering = ["display_name"]
@@ -74,7 +114,11 @@ class AgentProfile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_concurrent_chats__gte=1),
                 name="agent_max_chats_positive",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_concurrent_chats__lte=50),
+                name="agent_max_chats_at_most_50",
+            ),
         ]
 
     def __str__(self) -> str:

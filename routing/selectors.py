@@ -5,7 +5,8 @@ import time
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from routing.models import AgentProfile, Presence, Team
+from routing.capacity import eligible_agents
+from routing.models import AgentProfile, Team
 
 
 def agent_profile_for_user(user: AbstractBaseUser) -> AgentProfile | None:
@@ -30,16 +31,16 @@ _online_cache: dict[int | None, tuple[float, bool]] = {}
 
 
 def team_has_agent_online(*, team_id: int | None) -> bool:
-    """Whether an active agent of the team (any team when None) is online now. Asked on every
-    widget session and first message, so each process keeps the answer ONLINE_CACHE_SECONDS."""
+    """Whether an agent who may take the team's chats is online now (routing.capacity
+    `eligible_agents`: the team's own, or any online agent when none of them is and the team
+    lets others help; anyone for no team). Asked on every widget session and first message, so
+    each process keeps the answer ONLINE_CACHE_SECONDS."""
     now = time.monotonic()
     cached = _online_cache.get(team_id)
     if cached is not None and now - cached[0] <= ONLINE_CACHE_SECONDS:
         return cached[1]
-    online = AgentProfile.objects.filter(presence=Presence.ONLINE, user__is_active=True)
-    if team_id is not None:
-        online = online.filter(teams=team_id)
-    answer = online.exists()
+    team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
+    answer = eligible_agents(team=team).exists()
     _online_cache[team_id] = (now, answer)
     return answer
 

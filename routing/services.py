@@ -7,11 +7,24 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from desk.kernel import push_events, realtime
+from desk.kernel import domain_events, push_events, realtime
+from desk.kernel.errors import DomainError
 from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
 from routing.models import AgentProfile, AgentSkill, Presence, PresenceLog, Skill, Team
 from routing.selectors import team_has_agent_online_forget
+
+
+class InvalidPresence(DomainError):
+    code = "invalid_presence"
+    status = 400
+
+    def __init__(self, presence: object):
+        super().__init__(
+            _("Presence must be one of: %(values)s.") % {"values": ", ".join(Presence.values)}
+        )
+        self.presence = presence
 
 
 @transaction.atomic
@@ -61,26 +74,57 @@ def presence_event(profile: AgentProfile) -> dict:
 def agent_set_presence(
     *, actor: AbstractBaseUser | None, profile: AgentProfile, presence: str, reason: str = ""
 ) -> AgentProfile:
-    """Change an agent's presence, log it, and tell the agent's other tabs and colleagues."""
+    """Change an agent's presence, log it, and tell the agent's other tabs and colleagues.
+
+    What the agents choose themselves is remembered (`chosen_presence`) for their next sign-in.
+    The change is recorded as the `agent.presence_changed` domain event: after commit, routing
+    re-routes the conversations of an agent who went offline and gives queued conversations to
+    one who came online (chat/assignment/handlers.py)."""
     if presence not in Presence.values:
-        raise ValueError(f"unknown presence {presence!r}")
+        raise InvalidPresence(presence)
     profile = AgentProfile.objects.select_for_update().get(pk=profile.pk)
     now = timezone.now()
     old = profile.presence
     profile.last_seen_at = now
+    fields = ["last_seen_at"]
+    if actor is not None and actor.pk == profile.user_id and profile.chosen_presence != presence:
+        profile.chosen_presence = presence
+        fields.append("chosen_presence")
     if old == presence:
-        profile.save(update_fields=["last_seen_at"])
+        profile.save(update_fields=fields)
         return profile
     profile.presence = presence
     profile.presence_changed_at = now
-    profile.save(update_fields=["presence", "presence_changed_at", "last_seen_at"])
+    profile.save(update_fields=[*fields, "presence", "presence_changed_at"])
     PresenceLog.objects.create(
         agent=profile, actor=actor, old_value=old, new_value=presence, reason=reason
+    )
+    domain_events.record(
+        "agent.presence_changed",
+        payload={"user_id": profile.user_id, "old": old, "new": presence},
     )
     # Every tab of every agent, this agent's own tabs included, is in the agents group.
     realtime.publish([realtime.agents_group()], presence_event(profile))
     team_has_agent_online_forget()
     return profile
+
+
+def agent_sign_in_presence(*, profile: AgentProfile) -> AgentProfile:
+    """A workspace socket opened: an agent found offline (the heartbeat sweep took them there,
+    or they signed out) gets the presence their team sets on sign-in, else the one they chose
+    last. An agent who chose offline and has no such team stays offline."""
+    if profile.presence != Presence.OFFLINE:
+        return profile
+    team_setting = (
+        profile.teams.exclude(login_presence="")
+        .order_by("pk")
+        .values_list("login_presence", flat=True)
+        .first()
+    )
+    wanted = team_setting or profile.chosen_presence
+    if wanted == Presence.OFFLINE:
+        return profile
+    return agent_set_presence(actor=None, profile=profile, presence=wanted, reason="signed in")
 
 
 def agent_touch(*, profile_id: int) -> None:

@@ -421,3 +421,40 @@ def test_used_attachment_cannot_be_uploaded_twice_into_a_message(agent, agent_cl
             actor=agent.user, conversation=conv, body="again", client_msg_id="a2",
             attachment_ids=[attachment.pk],
         )  # fmt: skip
+
+
+def test_transfer_to_an_agent_with_a_note_the_receiver_reads(agent_client, agent):
+    """Issue 12: the receiver gets the chat and the note in its history; their load counts."""
+    team = agent.teams.first() or TeamFactory(name="Sales")
+    conv = ConversationFactory(team=team, assignee=agent.user, status="open")
+    colleague = AgentProfileFactory(user__username="mark", teams=[team])
+
+    response = post(
+        agent_client,
+        conv,
+        "transfer",
+        {"assignee_id": colleague.user_id, "note": "VIP, wants a refund 退款"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["assignee"]["id"] == colleague.user_id
+    note = Message.objects.get(conversation=conv, payload__event="conversation.transfer_note")
+    assert (note.body, note.is_internal, note.sender_user) == (
+        "VIP, wants a refund 退款",
+        True,
+        agent.user,
+    )
+    colleague.refresh_from_db()
+    assert colleague.active_chats == 1
+
+
+def test_transfer_to_a_full_agent_is_409_and_changes_nothing(agent_client, agent):
+    conv = ConversationFactory(assignee=agent.user, status="open")
+    full = AgentProfileFactory(user__username="full", max_concurrent_chats=1, active_chats=1)
+
+    response = post(agent_client, conv, "transfer", {"assignee_id": full.user_id, "note": "x"})
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "agent_at_capacity"
+    conv.refresh_from_db()
+    assert (conv.assignee_id, conv.last_seq) == (agent.user_id, 0)

@@ -285,6 +285,7 @@ def test_no_ticket_work_happens_in_the_message_transaction(visitor_chat):
         "is_internal": False,
         "seq": 1,
         "channel": "web",
+        "assigned": False,  # routing's handler takes it (chat/assignment/handlers.py)
     }
     assert (event.conversation_id, event.done_at) == (conversation.pk, None)
 

@@ -99,12 +99,16 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         await self.send_json(hello)
 
     def _hello(self) -> dict[str, Any]:
-        return frame(
+        hello = frame(
             push_events.HELLO,
             customer={"name": self.visitor.customer.display_name},
             conversation=widget_services.conversation_state(self.visitor),
             agents_online=team_has_agent_online(team_id=self.visitor.site.team_id),
         )
+        queue = widget_services.conversation_queue_place(self.visitor)
+        if queue is not None:  # the open conversation waits for an agent
+            hello["queue"] = queue
+        return hello
 
     async def disconnect(self, code):
         if getattr(self, "auth_timer", None) is not None:

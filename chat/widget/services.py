@@ -45,7 +45,7 @@ class PrechatRequired(PermissionError):
 
 def visitor_group(visitor: WidgetVisitor) -> str:
     """Every widget socket of one visitor (hears `conversation.new`)."""
-    return f"widget.{visitor.site_id}.{visitor.customer_id}"
+    return events.visitor_group(visitor.site_id, visitor.customer_id)
 
 
 def visitor_conversations(visitor: WidgetVisitor) -> QuerySet[Conversation]:
@@ -243,6 +243,16 @@ def widget_mark_read(*, visitor: WidgetVisitor, conversation_id: int, seq: int) 
         locked.save(update_fields=["unread_by_customer"])
     events.publish_read(locked.pk, by=SenderType.CUSTOMER, seq=seq)
     return seq
+
+
+def conversation_queue_place(visitor: WidgetVisitor) -> dict[str, Any] | None:
+    """The visitor's open conversation's place in the waiting queue (position, estimated wait,
+    whether an agent is online), or None when it is not waiting for an agent."""
+    from chat.assignment.selectors import queue_place
+
+    conversation = visitor_conversation(visitor)
+    place = queue_place(conversation) if conversation is not None else None
+    return place.as_json() if place is not None else None
 
 
 def conversation_state(visitor: WidgetVisitor) -> dict[str, Any] | None:

@@ -42,6 +42,8 @@ WIDGET_STRINGS = {
     "agent": _("Customer service"),
     "you": _("You"),
     "waiting": _("Waiting for an agent to join"),
+    "queuePosition": _("You are number %(position)s in line · about %(minutes)s min"),
+    "nobodyOnline": _("No agent is online now. We will answer as soon as one is."),
     "assigned": _("%(name)s is here to help"),
     "closed": _("This conversation has ended. Write again to start a new one."),
     "newConversation": _("New conversation"),

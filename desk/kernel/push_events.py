@@ -38,6 +38,8 @@ TICKET_UPDATE = "ticket.update"
 NOTIFICATION = "notification"
 AGENT_PRESENCE = "agent.presence"
 SESSION_REVOKED = "session.revoked"
+CONVERSATION_ASSIGNED = "conversation.assigned"
+QUEUE_UPDATE = "queue.update"
 # direct (one socket to its client)
 HELLO = "hello"
 PONG = "pong"
@@ -80,7 +82,11 @@ CATALOGUE: dict[str, FrameType] = {
         _declare(NOTIFICATION, PUSH, (AGENT,), "op notification unread ids all"),
         _declare(AGENT_PRESENCE, PUSH, (AGENT,), "op agent_id presence changed_at"),
         _declare(SESSION_REVOKED, PUSH, ()),
-        _declare(HELLO, DIRECT, (AGENT, WIDGET), "agent customer conversation agents_online"),
+        _declare(CONVERSATION_ASSIGNED, PUSH, (AGENT,), "conversation_id conversation"),
+        _declare(
+            QUEUE_UPDATE, PUSH, (WIDGET,), "conversation_id position wait_seconds agents_online"
+        ),
+        _declare(HELLO, DIRECT, (AGENT, WIDGET), "agent customer conversation agents_online queue"),
         _declare(PONG, DIRECT, (AGENT, WIDGET), "ref"),
         _declare(
             ACK,

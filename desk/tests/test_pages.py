@@ -39,7 +39,7 @@ def test_workspace_shows_the_agent_and_three_panes(client, agent):
     assert 'class="pane pane-side"' in html
     assert 'class="pane pane-tickets"' in html
     assert '<button type="button" class="view-btn" id="view-tickets" aria-pressed="false">' in html
-    for text in ("Mine", "Unassigned", "All", "No conversations yet", "Select a conversation"):
+    for text in ("Mine", "Unassigned", "My teams", "No conversations yet", "Select a conversation"):
         assert f">{text}<" in html
     for tab in ("Customer", "Knowledge base", "Ticket"):
         assert f">{tab}</button>" in html
@@ -215,3 +215,18 @@ def _json_script(html: str, element_id: str):
     match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html)
     assert match, f"no json_script #{element_id}"
     return json.loads(match.group(1))
+
+
+@pytest.mark.django_db
+def test_the_third_tab_says_whose_conversations_it_holds(client, agent, supervisor):
+    """An agent's "all" is their teams' (我的团队); a supervisor's is every team's (issue 12)."""
+    client.force_login(agent.user)
+    html = client.get("/desk/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    tab = re.compile(r'data-filter="all" title="([^"]+)">([^<]+)</button>')
+    assert tab.search(html).groups() == (
+        "Conversations of your teams, of no team, and yours",
+        "My teams",
+    )
+    client.force_login(supervisor.user)
+    html = client.get("/desk/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert tab.search(html).groups() == ("Conversations of every team", "All teams")

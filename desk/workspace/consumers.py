@@ -55,6 +55,9 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
             await self.join(group)
         await self.accept()
         await db_async(routing_services.agent_touch)(profile_id=self.profile.pk)
+        # Signed in again (or back after the heartbeat sweep): the presence they chose last,
+        # or their team's sign-in presence, instead of starting every login offline.
+        self.profile = await db_async(routing_services.agent_sign_in_presence)(profile=self.profile)
         await self.send_json(
             frame(
                 push_events.HELLO,

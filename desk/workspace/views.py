@@ -37,6 +37,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile,
             "presence_choices": Presence.choices,
+            "is_supervisor": is_supervisor(request.user),
             "teams": teams,
             "channel_choices": Channel.choices,
             "status_choices": ConversationStatus.choices,
@@ -74,6 +75,8 @@ WORKSPACE_STRINGS = {
     "sessionEnded": _("Your session has ended. Sign in again to keep working."),
     "signIn": _("Sign in"),
     "presenceFailed": _("Your status could not be changed. Please try again."),
+    "newChatAssigned": _("New chat for you: %(name)s"),
+    "newChatsTitle": _("(%(n)s) New chat"),
     # inbox
     "youPrefix": _("You: %(text)s"),
     "senderPrefix": _("%(name)s: %(text)s"),

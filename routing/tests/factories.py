@@ -49,6 +49,10 @@ class AgentProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     display_name = factory.LazyAttribute(lambda p: p.user.username.title())
+    # What they chose last is what they are: a factory agent signs in as it was made (the
+    # model's default, online, is what a new agent gets in the product).
+    presence = "offline"
+    chosen_presence = factory.LazyAttribute(lambda p: p.presence)
 
     @factory.post_generation
     def groups(obj, create, extracted, **kwargs):

@@ -6,8 +6,15 @@ import pytest
 from django.utils import timezone
 
 from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
+from desk.models import OutboxEvent
 from routing.models import AgentSkill, PresenceLog
-from routing.services import agent_create, agent_set_presence, agent_touch, presence_sweep
+from routing.services import (
+    InvalidPresence,
+    agent_create,
+    agent_set_presence,
+    agent_touch,
+    presence_sweep,
+)
 from routing.tests.factories import AgentProfileFactory, SkillFactory, TeamFactory
 
 
@@ -67,7 +74,9 @@ def test_presence_change_is_logged_and_announced(supervisor, django_capture_on_c
         "online",
         "shift start",
     )
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the push, and the domain event routing reacts to
+    event = OutboxEvent.objects.get(type="agent.presence_changed")
+    assert event.payload == {"user_id": profile.user_id, "old": "offline", "new": "online"}
 
 
 @pytest.mark.django_db
@@ -88,7 +97,7 @@ def test_unchanged_presence_writes_no_log_but_counts_as_seen(django_capture_on_c
 def test_unknown_presence_is_rejected():
     profile = AgentProfileFactory()
 
-    with pytest.raises(ValueError, match="unknown presence"):
+    with pytest.raises(InvalidPresence):
         agent_set_presence(actor=None, profile=profile, presence="sleeping")
 
     assert PresenceLog.objects.count() == 0

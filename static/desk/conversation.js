@@ -53,12 +53,13 @@ export class ConversationPane {
     document.getElementById("transfer-agent-go").addEventListener("click", () => {
       if (!this.transferAgent.value) return;
       this.toggleTransfer(false);
-      this.act("assign", { assignee_id: Number(this.transferAgent.value) });
+      // through transfer, not assign: the note goes with it and a full colleague is refused
+      this.act("transfer", { assignee_id: Number(this.transferAgent.value), note: this.takeTransferNote() });
     });
     document.getElementById("transfer-team-go").addEventListener("click", () => {
       if (!this.transferTeam.value) return;
       this.toggleTransfer(false);
-      this.act("transfer", { team_id: Number(this.transferTeam.value) });
+      this.act("transfer", { team_id: Number(this.transferTeam.value), note: this.takeTransferNote() });
     });
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && !this.transferMenu.hidden) this.toggleTransfer(false);
@@ -363,6 +364,14 @@ export class ConversationPane {
     } catch (error) {
       this.toast(error.message || t.actionFailed, { error: true });
     }
+  }
+
+  /** The transfer menu's note (an internal note for the receiver), emptied once sent. */
+  takeTransferNote() {
+    const box = document.getElementById("transfer-note");
+    const note = box.value.trim();
+    box.value = "";
+    return note;
   }
 
   /** Presence of a colleague changed: keep the transfer menu's labels true. */

@@ -9,6 +9,7 @@ import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
 import { MentionAutocomplete } from "./mentions.js";
+import { newChatAssigned } from "./new_chat_alert.js";
 import { NotificationBell } from "./notifications.js";
 import { DeskSocket, socketUrl } from "./socket.js";
 import { startSlaTicker } from "./sla.js";
@@ -133,6 +134,11 @@ function onFrame(frame) {
       inbox.applySummary(frame.conversation);
       pane.onFrame(frame);
       slaWatch.onPush();
+      break;
+    case "conversation.assigned":
+      // routed to me: in 我的 at once (the summary), with a tone and a blinking title
+      inbox.applySummary(frame.conversation);
+      newChatAssigned(frame.conversation, showToast);
       break;
     case "conversation.removed":
       // moved out of this agent's scope: the server no longer lets this tab hear or touch it

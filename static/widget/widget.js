@@ -38,6 +38,7 @@ const state = {
   prechat: false,
   forbidden: 0,
   agentsOnline: true,
+  queue: null, // {conversation_id, position, wait_seconds} while the current one waits
   shown: false, // the first session's history is drawn
 };
 // Leave-a-message notice, and the menu (its form's code, menu.js, loads on the first choice).
@@ -160,8 +161,32 @@ function renderHeader() {
   const conv = state.conversation;
   const agent = conv && conv.status !== "closed" ? conv.assignee : null;
   refs.title.textContent = site.name;
-  refs.sub.textContent = agent ? view.format(t.assigned, { name: agent.name }) : conv && conv.status === "waiting" ? t.waiting : "";
+  refs.sub.textContent = agent ? view.format(t.assigned, { name: agent.name }) : waitingText(conv);
   view.setAvatar(refs.avatar, agent ? agent.name : site.name, agent && agent.avatar_url);
+}
+
+/** One truthful line while nobody has the chat: leave-a-message says it all when nobody is
+ * online (the notice above the composer); otherwise the place in the queue and the wait. */
+function waitingText(conv) {
+  if (!conv || conv.status === "closed") return "";
+  if (!state.agentsOnline) return site.offline_tickets ? "" : t.nobodyOnline;
+  const place = state.queue && state.queue.conversation_id === conv.id ? state.queue : null;
+  if (place) {
+    const minutes = Math.max(1, Math.ceil(place.wait_seconds / 60));
+    return view.format(t.queuePosition, { position: place.position, minutes });
+  }
+  return conv.status === "waiting" ? t.waiting : "";
+}
+
+function setQueue(place, conversationId) {
+  if (place) {
+    state.queue = { conversation_id: conversationId, position: place.position, wait_seconds: place.wait_seconds };
+    setAgentsOnline(place.agents_online);
+  } else if (state.queue && state.queue.conversation_id === conversationId) {
+    state.queue = null;
+  }
+  app.dataset.queue = state.queue ? String(state.queue.position) : "";
+  renderHeader();
 }
 
 function note(conversationId, seq, text) {
@@ -298,6 +323,7 @@ function receive(frame) {
       setAgentsOnline(frame.agents_online);
       cursors.reset();
       setConversation(frame.conversation);
+      if (state.conversation) setQueue(frame.queue || null, state.conversation.id);
       if (state.conversation) cursors.sync(state.conversation.id);
       outbox.pump();
       sendRead();
@@ -330,7 +356,15 @@ function receive(frame) {
       cursors.sync(frame.conversation_id);
       break;
     case "conversation.update":
-      if (state.conversation && frame.conversation_id === state.conversation.id) setConversation(frame.conversation);
+      if (state.conversation && frame.conversation_id === state.conversation.id) {
+        if (frame.conversation.assignee || frame.conversation.status === "closed") setQueue(null, frame.conversation_id);
+        if (frame.conversation.assignee && frame.conversation.status !== "closed") setAgentsOnline(true); // someone is here now
+        setConversation(frame.conversation);
+      }
+      break;
+    case "queue.update":
+      // our place in the waiting queue, live (docs/protocol.md, "Waiting queue")
+      if (!state.conversation || frame.conversation_id === state.conversation.id) setQueue(frame, frame.conversation_id);
       break;
     case "typing":
       typing(frame);
@@ -427,6 +461,7 @@ function setAgentsOnline(online) {
   if (online === undefined) return;
   state.agentsOnline = online;
   refs.away.hidden = online || !site.offline_tickets;
+  renderHeader();
 }
 
 function drawMenu() {

@@ -211,6 +211,8 @@ def test_a_choice_question_needs_choices():
 def test_first_message_with_nobody_online_becomes_one_offline_ticket(site, after_commit):
     site.offline_tickets = True
     site.save()
+    site.team.any_agent_when_none_online = False  # the team keeps its chats to itself
+    site.team.save()
     AgentProfileFactory(presence="online")  # online, but not in the site's team
     visitor = visitor_of(site)
 

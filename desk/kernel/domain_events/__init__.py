@@ -51,7 +51,16 @@ from desk.kernel.domain_events.models import OutboxEvent
 EVENT_TYPES: dict[str, str] = {
     "message.created": (
         "A message was stored (any sender, internal notes included); ids: conversation, message; "
-        "payload: sender_type, is_internal, seq, channel."
+        "payload: sender_type, is_internal, seq, channel, assigned (someone had the conversation)."
+    ),
+    "agent.presence_changed": (
+        "An agent's presence changed (by the agent, a sign-in or the heartbeat sweep); no ids; "
+        "payload: user_id, old, new."
+    ),
+    "conversation.released": (
+        "A conversation stopped holding an agent's slot or lost its assignee while open (closed, "
+        "unassigned, transferred, reassigned); ids: conversation; payload: agent_id (who held it, "
+        "or None), requeue (open and unassigned now: route it again)."
     ),
     "ticket.created": (
         "A ticket was made (any source); ids: ticket, conversation (None without a chat); "

@@ -1,0 +1,126 @@
+"""The waiting queue: which conversations wait for an agent, in what order, and how long.
+
+A conversation waits while it is open, nobody is assigned, and its team assigns automatically
+(or it has no team). The order is priority (P0 first), then arrival, then id; the partial index
+`conversation_queue` holds exactly these rows.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Avg, F, Q, QuerySet
+
+from chat.models import Conversation, ConversationStatus
+from routing import capacity
+from routing.models import Team
+
+QUEUE_ORDER = ("priority", "created_at", "pk")
+ESTIMATE_SAMPLE = 50  # closed chats of the team the wait estimate averages
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    position: int  # 1 = next
+    wait_seconds: int  # estimated
+    agents_online: bool  # an eligible agent is online (else: leave a message)
+
+    def as_json(self) -> dict:
+        return {
+            "position": self.position,
+            "wait_seconds": self.wait_seconds,
+            "agents_online": self.agents_online,
+        }
+
+
+def queued_conversations() -> QuerySet[Conversation]:
+    """Every waiting conversation, in queue order."""
+    return (
+        Conversation.objects.filter(assignee__isnull=True)
+        .exclude(status=ConversationStatus.CLOSED)
+        .filter(Q(team__isnull=True) | Q(team__auto_assign=True))
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def chat_seconds(team_id: int | None) -> float:
+    """How long a chat of the team lasts, from its last closed chats (else the setting)."""
+    recent = (
+        Conversation.objects.filter(team_id=team_id, status=ConversationStatus.CLOSED)
+        .exclude(closed_at=None)
+        .order_by("-closed_at")
+        .values_list("pk", flat=True)[:ESTIMATE_SAMPLE]
+    )
+    average = Conversation.objects.filter(pk__in=list(recent)).aggregate(
+        took=Avg(F("closed_at") - F("created_at"))
+    )["took"]
+    if isinstance(average, timedelta) and average.total_seconds() > 0:
+        return average.total_seconds()
+    return float(settings.QUEUE_DEFAULT_CHAT_SECONDS)
+
+
+@dataclass(frozen=True)
+class TeamQueue:
+    """What every place in one team's queue needs, read once."""
+
+    team_id: int | None
+    seconds_per_chat: float
+    agents: int  # eligible agents online
+    online: bool
+
+    def place(self, position: int) -> QueuePlace:
+        rounds = math.ceil(position / max(1, self.agents))
+        return QueuePlace(position, int(rounds * self.seconds_per_chat), self.online)
+
+
+def team_queue(team_id: int | None) -> TeamQueue:
+    team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
+    agents = capacity.eligible_agents(team=team).count()
+    return TeamQueue(team_id, chat_seconds(team_id), agents, agents > 0)
+
+
+def queue_place(conversation: Conversation) -> QueuePlace | None:
+    """Where the conversation stands in its team's queue, or None when it is not waiting."""
+    if conversation.assignee_id is not None or conversation.status == ConversationStatus.CLOSED:
+        return None
+    mine = queued_conversations().filter(pk=conversation.pk, team_id=conversation.team_id)
+    if not mine.exists():
+        return None
+    p, at, pk = conversation.priority, conversation.created_at, conversation.pk
+    ahead = (
+        queued_conversations()
+        .filter(team_id=conversation.team_id)
+        .filter(
+            Q(priority__lt=p)
+            | Q(priority=p, created_at__lt=at)
+            | Q(priority=p, created_at=at, pk__lt=pk)
+        )
+        .count()
+    )
+    return team_queue(conversation.team_id).place(ahead + 1)
+
+
+def team_queue_rows(team_id: int | None, *, limit: int) -> list[Conversation]:
+    """The first `limit` waiting conversations of one team, in order (only what their
+    customers' groups need)."""
+    return list(
+        queued_conversations()
+        .filter(team_id=team_id)
+        .only("pk", "widget_site_id", "customer_id")[:limit]
+    )
+
+
+def queued_team_ids() -> set[int | None]:
+    return set(queued_conversations().order_by().values_list("team_id", flat=True).distinct())
+
+
+def customer_last_agent(conversation: Conversation) -> int | None:
+    """The agent who last had a chat with this customer (sticky assignment)."""
+    return (
+        Conversation.objects.filter(customer_id=conversation.customer_id, assignee__isnull=False)
+        .exclude(pk=conversation.pk)
+        .order_by("-created_at", "-pk")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )

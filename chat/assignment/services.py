@@ -1,0 +1,152 @@
+"""Automatic assignment and the waiting queue (issue 12).
+
+Nothing here runs inside a message's transaction: the domain-event handlers
+(chat/assignment/handlers.py) call these after the change that caused them has committed, and
+the beat sweep (`chat.tasks.queue_sweep`) catches whatever an event missed.
+
+Safety under concurrency, with several processes routing at once:
+
+- a conversation is claimed with its row lock (`SELECT … FOR UPDATE`, `SKIP LOCKED` when draining
+  the queue) and only while nobody is assigned, so two routers never assign it twice;
+- the agent's slot is taken with one conditional UPDATE (routing.capacity `agent_claim`:
+  online and under their limit), so nobody ever exceeds their capacity;
+- the conversation's row is always locked before the agent's.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from chat import events, services
+from chat.assignment import selectors
+from chat.models import Conversation, ConversationStatus
+from desk.kernel import push_events, realtime
+from routing import capacity
+from routing.models import AssignmentMode
+
+DRAIN_LIMIT = 100  # waiting conversations one drain looks at
+PUBLISH_LIMIT = 200  # places told per team after a change
+
+
+def conversation_route(*, conversation_id: int, skip_locked: bool = False) -> int | None:
+    """Assign a waiting conversation to the best eligible agent with room; returns the agent's
+    user id, or None (it stays in the queue: assigned already, closed, locked by another router,
+    its team assigns by hand, or nobody eligible has room)."""
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+            .select_related("team")
+            .filter(pk=conversation_id, assignee__isnull=True)
+            .exclude(status=ConversationStatus.CLOSED)
+            .first()
+        )
+        if conversation is None:
+            return None
+        team = conversation.team
+        if team is not None and not team.auto_assign:
+            return None
+        prefer = None
+        if team is not None and team.assignment_mode == AssignmentMode.STICKY:
+            prefer = selectors.customer_last_agent(conversation)
+        agent = capacity.agent_claim(team=team, prefer_user_id=prefer)
+        if agent is None:
+            return None
+        updated = services.conversation_update_fields(
+            actor=None,
+            conversation=conversation,
+            changes={"assignee": agent.user},
+            slot_claimed=True,
+        )
+        summary = Conversation.objects.select_related(
+            "customer", "assignee__agent_profile", "team"
+        ).get(pk=updated.pk)
+        # the visitor's sockets too: the one that started it may not follow it yet
+        events.publish_conversation_to_customer(summary, groups=events.customer_groups(summary))
+        realtime.publish(
+            [realtime.agent_group(agent.user_id)],
+            push_events.frame(
+                push_events.CONVERSATION_ASSIGNED,
+                conversation_id=summary.pk,
+                conversation=events.conversation_json(summary),
+            ),
+        )
+        return agent.user_id
+
+
+def queue_drain(*, limit: int = DRAIN_LIMIT) -> int:
+    """Give waiting conversations, head first, to agents with room; a team whose head finds
+    nobody is skipped for the rest of the drain. Then every team's queue hears its new places.
+    Returns how many were assigned."""
+    stuck: set[int | None] = set()
+    assigned = 0
+    heads = selectors.queued_conversations().values_list("pk", "team_id")[:limit]
+    for conversation_id, team_id in heads:
+        if team_id in stuck:
+            continue
+        if conversation_route(conversation_id=conversation_id, skip_locked=True):
+            assigned += 1
+        else:
+            stuck.add(team_id)
+    queue_publish(team_ids=selectors.queued_team_ids())
+    return assigned
+
+
+def queue_publish(*, team_ids: Iterable[int | None]) -> None:
+    """Tell each waiting customer of these teams their place and estimated wait (after
+    commit; `queue.update` on the conversation's customer group)."""
+    for team_id in team_ids:
+        queue = selectors.team_queue(team_id)
+        waiting = selectors.team_queue_rows(team_id, limit=PUBLISH_LIMIT)
+        for position, conversation in enumerate(waiting, start=1):
+            place_publish(conversation, queue.place(position))
+
+
+def place_publish(conversation: Conversation, place: selectors.QueuePlace) -> None:
+    conversation_id = conversation.pk
+    realtime.publish(
+        events.customer_groups(conversation),
+        push_events.frame(
+            push_events.QUEUE_UPDATE, conversation_id=conversation_id, **place.as_json()
+        ),
+    )
+
+
+def conversation_route_or_queue(*, conversation_id: int, again: bool = False) -> int | None:
+    """Route it now, or mark it queued and tell its customer where they stand. A conversation
+    already queued is left to the queue's drains (which run whenever a slot frees or an agent
+    comes online), so a waiting customer's further messages cost routing one read; `again`
+    (it has just lost its agent, or moved team) routes it whatever it was."""
+    if not again and (
+        Conversation.objects.filter(pk=conversation_id)
+        .exclude(queued_at=None, assignee=None)
+        .exists()
+    ):
+        return None  # queued already, or someone has it
+    assigned = conversation_route(conversation_id=conversation_id)
+    if assigned is None:
+        Conversation.objects.filter(pk=conversation_id, queued_at=None).update(
+            queued_at=timezone.now()
+        )
+        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        place = selectors.queue_place(conversation) if conversation else None
+        if place is not None:
+            place_publish(conversation, place)
+    return assigned
+
+
+def agent_conversations_requeue(*, user_id: int) -> int:
+    """An agent went offline: each of their open conversations loses its assignee (on its
+    timeline) and is routed again after commit (`conversation.released`). Returns how many."""
+    open_ids = list(
+        Conversation.objects.filter(assignee_id=user_id)
+        .exclude(status=ConversationStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+    for conversation_id in open_ids:
+        services.conversation_update_fields(
+            actor=None,
+            conversation=Conversation(pk=conversation_id),
+            changes={"assignee": None},
+        )
+    return len(open_ids)

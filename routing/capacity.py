@@ -1,0 +1,90 @@
+"""Agents' capacity: who may take one more conversation, and the claim that makes it theirs.
+
+`AgentProfile.active_chats` counts the agent's open conversations. It changes only through the
+conditional UPDATEs below, so several server and worker processes can assign at once: a claim
+adds one only while the agent is online and `active_chats < max_concurrent_chats` (PostgreSQL
+re-checks that WHERE on the newest row version after waiting for a concurrent writer's lock), so
+nobody ever goes over their limit, whatever races. Chat's conversation services call these
+functions inside the transaction that changes the conversation (the conversation's row lock is
+taken first, the agent's second, always in that order).
+"""
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from routing.models import AgentProfile, AssignmentMode, Presence, Team
+
+
+def eligible_agents(*, team: Team | None) -> QuerySet[AgentProfile]:
+    """The online agents who may take a conversation of `team` (ignoring capacity): the team's
+    own, or — when none of them is online and the team lets others help — any online agent.
+    Any online agent for a conversation of no team."""
+    online = AgentProfile.objects.filter(presence=Presence.ONLINE, user__is_active=True)
+    if team is None:
+        return online
+    own = online.filter(teams=team)
+    if team.any_agent_when_none_online and not own.exists():
+        return online
+    return own
+
+
+def _ordered(agents: QuerySet[AgentProfile], mode: str) -> QuerySet[AgentProfile]:
+    if mode == AssignmentMode.ROUND_ROBIN:
+        order = [F("last_assigned_at").asc(nulls_first=True), "active_chats", "pk"]
+    else:  # least busy; sticky falls back to it
+        order = ["active_chats", F("last_assigned_at").asc(nulls_first=True), "pk"]
+    return agents.order_by(*order)
+
+
+CLAIM_TRIES = 5  # candidates tried in order before giving up (each a conditional UPDATE)
+
+
+def agent_claim(*, team: Team | None, prefer_user_id: int | None = None) -> AgentProfile | None:
+    """Take one conversation slot of the best eligible agent with free capacity (the team's
+    assignment mode decides who is best; `prefer_user_id`, the customer's last agent, goes first
+    in sticky mode) and return that agent, or None when nobody eligible has room."""
+    mode = team.assignment_mode if team is not None else AssignmentMode.LEAST_BUSY
+    agents = eligible_agents(team=team).filter(active_chats__lt=F("max_concurrent_chats"))
+    candidates = list(_ordered(agents, mode).values_list("pk", flat=True)[:CLAIM_TRIES])
+    if mode == AssignmentMode.STICKY and prefer_user_id is not None:
+        preferred = agents.filter(user_id=prefer_user_id).values_list("pk", flat=True).first()
+        if preferred is not None:
+            candidates = [preferred, *[pk for pk in candidates if pk != preferred]]
+    for pk in candidates:
+        if _claim(pk):
+            return AgentProfile.objects.select_related("user").get(pk=pk)
+    return None
+
+
+def _claim(profile_pk: int) -> bool:
+    return bool(
+        AgentProfile.objects.filter(
+            pk=profile_pk,
+            presence=Presence.ONLINE,
+            active_chats__lt=F("max_concurrent_chats"),
+        ).update(active_chats=F("active_chats") + 1, last_assigned_at=timezone.now())
+    )
+
+
+def agent_load_add(*, user_id: int) -> None:
+    """A person gave the agent a conversation by hand: it counts, even over the limit (the
+    agent then gets nothing automatically until below it again)."""
+    AgentProfile.objects.filter(user_id=user_id).update(
+        active_chats=F("active_chats") + 1, last_assigned_at=timezone.now()
+    )
+
+
+def agent_load_release(*, user_id: int) -> None:
+    """One of the agent's conversations closed or went to someone else: a slot is free."""
+    AgentProfile.objects.filter(user_id=user_id, active_chats__gt=0).update(
+        active_chats=F("active_chats") - 1
+    )
+
+
+def agents_with_room(*, team: Team | None) -> int:
+    """How many eligible agents could take a conversation now (the wait estimate's divisor)."""
+    return eligible_agents(team=team).filter(active_chats__lt=F("max_concurrent_chats")).count()
+
+
+def team_has_eligible_agent(*, team: Team | None) -> bool:
+    return eligible_agents(team=team).exists()
