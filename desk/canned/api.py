@@ -18,9 +18,9 @@ from desk.canned.serializers import (
     CannedReplyListSerializer,
     CannedReplyQuerySerializer,
     CannedReplySerializer,
-    ReplyContextSerializer,
     PersonalReplySerializer,
     RenderedSerializer,
+    ReplyContextSerializer,
     UseSerializer,
 )
 from desk.canned.topics import ReplyContext, reply_context_for_agent

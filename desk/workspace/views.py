@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from chat.models import Channel, ContentType, ConversationStatus, DeliveryState, IdentityKind
 from desk.kernel.access import is_supervisor
 from desk.kernel.choices import Priority
+from desk.models import CannedReplyScope
 from routing import selectors as routing_selectors
 from routing.models import Presence
 from tickets.models import (
@@ -56,6 +57,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "customersUrl": reverse("api:customer", args=[0]).removesuffix("0/"),
                 "ticketViewsUrl": reverse("api:ticket-views"),
                 "notificationsUrl": reverse("api:notifications"),
+                "cannedRepliesUrl": reverse("api:canned-replies"),
                 "categories": [{"id": c.pk, "name": str(c)} for c in categories_active()],
             },
             "desk_i18n": workspace_strings(),
@@ -250,6 +252,17 @@ WORKSPACE_STRINGS = {
     "notificationTicketCreated": _("%(actor)s made %(number)s from your conversation"),
     "notificationSomeone": _("Someone"),
     "mentionSuggestions": _("Agents to mention"),
+    # canned replies in the reply boxes (canned.js); %(word)s is what was typed, with its "/"
+    "cannedReplies": _("Canned replies"),
+    "cannedSearch": _("Search canned replies"),
+    "cannedLoading": _("Searching…"),
+    "cannedNone": _("No canned replies match."),
+    "cannedNoMatch": _("No canned reply matches %(word)s."),
+    "cannedSendAsText": _("Send as text"),
+    "cannedKeysHint": _("↑ ↓ to choose · Enter or Tab to insert · Esc to close"),
+    "cannedEditHint": _("Edit the text, or send it as it is."),
+    "cannedConfirmHint": _("Press Enter again to send %(word)s as text, or edit it."),
+    "cannedUnfilled": _("Fill these in before sending: %(names)s"),
 }
 
 
@@ -268,6 +281,7 @@ def workspace_strings() -> dict:
         "ticketEventKinds": dict(TicketEventKind.choices),
         "ticketActions": dict(TicketSystemAction.choices),
         "slaTargets": dict(SlaTarget.choices),
+        "cannedScopes": dict(CannedReplyScope.choices),
         "contentTypes": {
             value: f"[{label}]" for value, label in ContentType.choices if value != "text"
         },
