@@ -1,13 +1,16 @@
 """Canned replies: scopes, the shortcut rule, ranking by topic, rendering, uses, the API."""
 
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from chat.models import IdentityKind
 from chat.tests.factories import ConversationFactory, CustomerFactory, CustomerIdentityFactory
 from desk.canned import rendering, services
-from desk.canned.topics import ReplyContext
+from desk.canned.topics import ReplyContext, reply_context_for_agent
 from desk.models import CannedReply, CannedReplyUsage
 from desk.tests.factories import CannedReplyFactory
 from routing.tests.factories import AgentProfileFactory, TeamFactory
@@ -390,3 +393,44 @@ def test_a_shortcut_taken_by_the_agent_is_refused(agent_client, agent):
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["shortcut"]
     assert CannedReply.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uses_from_many_connections_all_count():
+    """Eight uses at once, each in its own connection (as from several processes), of a reply
+    whose topic rows do not exist yet: every one is counted, one row per topic."""
+    team = TeamFactory()
+    agent = AgentProfileFactory()
+    agent.teams.add(team)
+    category = CategoryFactory()
+    conv = ConversationFactory(team=team)
+    TicketFactory(conversation=conv, team=team, category=category, status="open")
+    reply = CannedReplyFactory()
+    uses = 8
+    barrier = threading.Barrier(uses)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            context = reply_context_for_agent(agent.user, conversation_id=conv.pk)
+            barrier.wait(timeout=30)
+            services.canned_reply_use(actor=agent.user, reply=reply, context=context)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(uses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert CannedReply.objects.get().usage_count == uses
+    assert dict(CannedReplyUsage.objects.values_list("topic", "count")) == {
+        f"category:{category.pk}": uses,
+        f"team:{team.pk}": uses,
+    }

@@ -75,6 +75,7 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         "customersUrl": "/api/v1/customers/",
         "ticketViewsUrl": "/api/v1/ticket-views/",
         "notificationsUrl": "/api/v1/notifications/",
+        "cannedRepliesUrl": "/api/v1/canned-replies/",
         "categories": [],
     }
     strings = _json_script(html, "desk-i18n")
