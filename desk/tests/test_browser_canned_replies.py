@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
-from chat.models import Message, WidgetSite
+from chat.models import Message
 from desk.demo import demo_widget_site
 from desk.models import CannedReply
 from desk.tests.browser import (
@@ -38,6 +38,10 @@ def usage_count(pk):
     return CannedReply.objects.get(pk=pk).usage_count
 
 
+def personal_replies(user):
+    return list(CannedReply.objects.filter(owner=user).values_list("shortcut", "title"))
+
+
 def eventually(function, *args, expected, seconds=5):
     """`function(*args)` (run off the browser's thread) once it returns `expected`."""
     deadline = time.monotonic() + seconds
@@ -52,7 +56,8 @@ def test_agent_inserts_a_canned_reply_with_the_keyboard_and_exch_is_not_sent(
     require_chromium()
     base_url = daphne_pushes
     site = demo_widget_site(offline_tickets=False)
-    agent.teams.add(WidgetSite.objects.get(pk=site.pk).team)
+    if site.team_id:  # the agent must reach the chat the widget starts
+        agent.teams.add(site.team_id)
     server_password(agent.user, password)
     refund = CannedReplyFactory(shortcut="退款", title="退款说明", body=REFUND, usage_count=5)
     CannedReplyFactory(shortcut="退款进度", title="退款进度查询", body="进度", usage_count=1)
@@ -146,6 +151,26 @@ def test_agent_inserts_a_canned_reply_with_the_keyboard_and_exch_is_not_sent(
         expect(page.locator("#messages .msg-out")).to_have_count(2)
         expect(frame.locator(".msg.from-agent").last).to_contain_text("/exch")
         assert in_thread(agent_messages) == [sent, "/exch"]
+
+        # The agent saves /exch as a personal reply of their own, from the picker.
+        page.keyboard.type("/exch")
+        expect(status).to_have_text("No canned reply matches /exch.")
+        page.locator(".canned-picker .canned-new").first.click()
+        dialog = page.locator("#canned-dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog.locator("#canned-form-shortcut")).to_have_value("exch")
+        dialog.locator("#canned-form-title").fill("换货 Exchange")
+        dialog.locator("#canned-form-body").fill("{{customer.name}}，换货请在“我的订单”中申请。")
+        dialog.locator("#canned-form-save").click()
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#toast")).to_have_text("Saved /exch.")
+        assert in_thread(personal_replies, agent.user) == [("exch", "换货 Exchange")]
+        box.fill("")
+        page.keyboard.type("/exch")
+        expect(options).to_have_count(1)
+        expect(options.first.locator(".canned-edit")).to_be_visible()
+        page.keyboard.press("Tab")
+        expect(box).to_have_value("王小明，换货请在“我的订单”中申请。")
         browser.close()
 
     assert errors == []

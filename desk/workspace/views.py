@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from chat.models import Channel, ContentType, ConversationStatus, DeliveryState, IdentityKind
 from desk.kernel.access import is_supervisor
 from desk.kernel.choices import Priority
-from desk.models import CannedReplyScope
+from desk.models import CannedReply, CannedReplyScope, Language
 from routing import selectors as routing_selectors
 from routing.models import Presence
 from tickets.models import (
@@ -43,6 +43,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "status_choices": ConversationStatus.choices,
             "ticket_status_choices": TicketStatus.choices,
             "priority_choices": Priority.choices,
+            "language_choices": Language.choices,
+            "canned_body_help": CannedReply._meta.get_field("body").help_text,
             "desk_config": {
                 "agentId": profile.user_id,
                 "socketPath": "/ws/desk/",
@@ -263,6 +265,13 @@ WORKSPACE_STRINGS = {
     "cannedEditHint": _("Edit the text, or send it as it is."),
     "cannedConfirmHint": _("Press Enter again to send %(word)s as text, or edit it."),
     "cannedUnfilled": _("Fill these in before sending: %(names)s"),
+    "cannedNew": _("New reply"),
+    "cannedEdit": _("Edit"),
+    "cannedEditLabel": _("Edit %(word)s"),
+    "cannedNewTitle": _("New canned reply (only you can use it)"),
+    "cannedEditTitle": _("Edit my canned reply"),
+    "cannedSaved": _("Saved %(word)s."),
+    "cannedDeleted": _("Deleted %(word)s."),
 }
 
 

@@ -93,4 +93,7 @@ export const api = {
   cannedReplies: (params) => call("GET", config.cannedRepliesUrl, { params }),
   cannedRender: (id, params) => call("GET", `${config.cannedRepliesUrl}${id}/render/`, { params }),
   cannedUse: (id, json) => call("POST", `${config.cannedRepliesUrl}${id}/uses/`, { json }),
+  cannedCreate: (json) => call("POST", config.cannedRepliesUrl, { json }),
+  cannedUpdate: (id, json) => call("PATCH", `${config.cannedRepliesUrl}${id}/`, { json }),
+  cannedDelete: (id) => call("DELETE", `${config.cannedRepliesUrl}${id}/`),
 };

@@ -9,6 +9,7 @@
 // so; the agent edits the text, presses "Send as text", or presses Enter a second time on that
 // warning. IME composition (Chinese input) never picks nor sends (`event.isComposing`).
 import { api, errorText } from "./api.js";
+import { cannedReplyDialog } from "./canned_form.js";
 import { el, fmt, t } from "./dom.js";
 
 // What may follow "/" in a shortcut (desk.models.SHORTCUT_PATTERN): letters of any script,
@@ -72,13 +73,18 @@ export class CannedPicker {
       text: t.cannedSendAsText,
     });
     this.hint = el("span", { class: "canned-hint" });
+    this.newReply = el("button", {
+      type: "button",
+      class: "btn btn-sm btn-ghost canned-new",
+      text: t.cannedNew,
+    });
     this.menu = el(
       "div",
       { class: "canned-picker", id: this.id, hidden: true },
       this.search,
       this.list,
       this.status,
-      el("div", { class: "canned-actions" }, this.hint, this.sendText),
+      el("div", { class: "canned-actions" }, this.hint, this.newReply, this.sendText),
     );
     const host = this.box.closest("form") || this.box.parentElement;
     host.classList.add("canned-host");
@@ -115,8 +121,11 @@ export class CannedPicker {
       const option = event.target.closest(".canned-option");
       if (!option) return;
       event.preventDefault();
-      this.insert(this.results[Number(option.dataset.index)]);
+      const reply = this.results[Number(option.dataset.index)];
+      if (event.target.closest(".canned-edit")) this.edit(reply);
+      else this.insert(reply);
     });
+    this.newReply.addEventListener("click", () => this.edit(null));
     this.sendText.addEventListener("click", () => this.confirmAsText());
     button?.addEventListener("click", () => this.openSearch());
   }
@@ -223,6 +232,15 @@ export class CannedPicker {
           el("span", { class: "canned-title", text: reply.title }),
           el("span", { class: `canned-scope is-${reply.scope}`, text: t.cannedScopes[reply.scope] }),
           el("span", { class: "canned-preview", text: preview(reply.body) }),
+          reply.mine
+            ? el("button", {
+                type: "button",
+                class: "link-btn canned-edit",
+                tabindex: "-1",
+                text: t.cannedEdit,
+                "aria-label": fmt(t.cannedEditLabel, { word: `/${reply.shortcut}` }),
+              })
+            : null,
         ),
       ),
     );
@@ -301,6 +319,15 @@ export class CannedPicker {
     this.close();
     this.box.focus();
     this.sendAsText();
+  }
+
+  /** The "my canned reply" dialog: one of ours (`reply`), or a new one started from the box
+   * (the typed /word as its shortcut, the rest of the text as its body). */
+  edit(reply) {
+    const typed = this.mode === "typing" ? this.query || "" : "";
+    const rest = this.box.value.replace(LEADING, "").trim();
+    this.close();
+    cannedReplyDialog().open({ reply, draft: { shortcut: typed, body: rest }, toast: this.toast });
   }
 
   // ---- inserting ----------------------------------------------------------------------------
