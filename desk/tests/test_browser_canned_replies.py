@@ -9,6 +9,7 @@ from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
 from chat.models import Message
+from chat.tests.factories import ConversationFactory, CustomerFactory
 from desk.demo import demo_widget_site
 from desk.models import CannedReply
 from desk.tests.browser import (
@@ -21,6 +22,8 @@ from desk.tests.browser import (
 from desk.tests.factories import CannedReplyFactory
 from desk.tests.live_server import server_password
 from desk.tests.test_browser_inbox import in_thread, sign_in
+from tickets.models import TicketEvent, TicketSource
+from tickets.services import TicketData, ticket_create_from_conversation
 
 pytestmark = pytest.mark.browser
 
@@ -171,6 +174,78 @@ def test_agent_inserts_a_canned_reply_with_the_keyboard_and_exch_is_not_sent(
         expect(options.first.locator(".canned-edit")).to_be_visible()
         page.keyboard.press("Tab")
         expect(box).to_have_value("王小明，换货请在“我的订单”中申请。")
+        browser.close()
+
+    assert errors == []
+
+
+def new_ticket():
+    customer = CustomerFactory(display_name="Tom Baker")
+    conversation = ConversationFactory(customer=customer)
+    return ticket_create_from_conversation(
+        actor=None,
+        conversation=conversation,
+        data=TicketData(subject="Broken kettle"),
+        source=TicketSource.BUTTON,
+    ).ticket
+
+
+def ticket_replies(ticket_id):
+    return list(
+        TicketEvent.objects.filter(ticket_id=ticket_id, kind="comment").values_list(
+            "body", flat=True
+        )
+    )
+
+
+def test_ticket_reply_box_fills_the_ticket_and_ime_composition_never_picks(
+    daphne_server, supervisor, password
+):
+    require_chromium()
+    server_password(supervisor.user, password)
+    ticket = in_thread(new_ticket)
+    CannedReplyFactory(
+        shortcut="ticket", title="Ticket made", body="{{customer.name}}: {{ticket.number}}"
+    )
+    errors = []
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = watched_context(browser, errors, width=1440, height=900, locale="en-US")
+        page = sign_in(context, daphne_server, supervisor.user, password)
+        page.goto(f"{daphne_server}/desk/#t={ticket.pk}")
+        expect(page.locator("#ticket-panel")).to_have_attribute("data-ticket-id", str(ticket.pk))
+        box = page.locator("#ticket-reply-body")
+        box.click()
+        page.keyboard.type("/tick")
+        options = page.locator("#ticket-reply .canned-option")
+        expect(options).to_have_count(1)
+
+        # A key of an input method mid-composition (Chinese input) neither picks nor sends.
+        box.evaluate(
+            """box => box.dispatchEvent(new KeyboardEvent("keydown",
+                {key: "Enter", isComposing: true, bubbles: true, cancelable: true}))"""
+        )
+        expect(box).to_have_value("/tick")
+        expect(options).to_have_count(1)
+
+        # Enter picks: the ticket's number and the requester's name, for review.
+        page.keyboard.press("Enter")
+        expect(box).to_have_value(f"Tom Baker: {ticket.number}")
+        box.fill("")
+
+        # A /word with no reply: the Send button sends nothing and the picker says so.
+        page.keyboard.type("/nope")
+        page.keyboard.press("Escape")
+        page.locator("#ticket-reply-send").click()
+        expect(page.locator("#ticket-reply .canned-status")).to_have_text(
+            "No canned reply matches /nope."
+        )
+        page.wait_for_timeout(500)
+        assert in_thread(ticket_replies, ticket.pk) == []
+        page.locator("#ticket-reply .canned-send-text").click()
+        expect(page.locator("#toast")).to_have_text("Reply sent to the customer.")
+        assert in_thread(ticket_replies, ticket.pk) == ["/nope"]
         browser.close()
 
     assert errors == []

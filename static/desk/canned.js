@@ -142,6 +142,7 @@ export class CannedPicker {
       return true;
     }
     this.mode = "typing";
+    this.box.focus(); // from the Send button: back to the text, so the picker stays open
     this.find(match[1], { immediate: true });
     return false;
   }
