@@ -43,6 +43,7 @@ export class CannedPicker {
     this.mode = "typing"; // "typing": the box's /word; "search": the button's search field
     this.loading = false;
     this.armed = false; // a first Enter on "no match": the second one sends the text
+    this.pickWhenLoaded = false; // Enter or Tab came before the answer for the typed word
     this.confirmed = null; // the exact text the agent chose to send as it is
     this.seq = 0;
     this.timer = null;
@@ -180,7 +181,10 @@ export class CannedPicker {
   find(query, { immediate = false } = {}) {
     const changed = query !== this.query;
     this.query = query;
-    if (changed) this.armed = false;
+    if (changed) {
+      this.armed = false;
+      this.pickWhenLoaded = false;
+    }
     this.loading = true;
     this.open();
     clearTimeout(this.timer);
@@ -202,7 +206,10 @@ export class CannedPicker {
     this.results = results;
     this.active = 0;
     this.loading = false;
-    this.render();
+    const pick = this.pickWhenLoaded;
+    this.pickWhenLoaded = false;
+    if (pick && results.length) this.insert(results[0]);
+    else this.render();
   }
 
   // ---- showing ------------------------------------------------------------------------------
@@ -276,6 +283,7 @@ export class CannedPicker {
     this.active = 0;
     this.armed = false;
     this.loading = false;
+    this.pickWhenLoaded = false;
     this.mode = "typing";
     this.box.setAttribute("aria-expanded", "false");
     this.box.removeAttribute("aria-activedescendant");
@@ -288,15 +296,19 @@ export class CannedPicker {
     if (this.menu.hidden || event.isComposing || event.keyCode === 229) return;
     const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
     const plainEnter = event.key === "Enter" && !event.shiftKey;
-    if (step && this.results.length) {
+    if ((plainEnter || event.key === "Tab") && this.loading) {
+      // The list on screen is for what was typed before: pick from this word's answer when it
+      // comes (the best match first), or show that nothing matches. Never a send.
+      this.pickWhenLoaded = true;
+    } else if (step && this.results.length) {
       this.active = (this.active + step + this.results.length) % this.results.length;
       this.render();
     } else if ((plainEnter || event.key === "Tab") && this.results.length) {
       this.insert(this.results[this.active]);
     } else if (plainEnter) {
-      // Loading, or nothing matches: never send on this key. A second, deliberate Enter on
-      // the "no canned reply matches" warning sends the text as it is.
-      if (this.loading || event.repeat || this.mode !== "typing" || this.query === "") {
+      // Nothing matches: never send on this key. A second, deliberate Enter on the "no
+      // canned reply matches" warning sends the text as it is.
+      if (event.repeat || this.mode !== "typing" || this.query === "") {
         // nothing
       } else if (this.armed) {
         this.confirmAsText();
