@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from desk.models import CannedReply, HandledEvent, KbArticle, KbCategory, Notification, OutboxEvent
+from desk.models import (
+    CannedReply,
+    CannedReplyUsage,
+    HandledEvent,
+    KbArticle,
+    KbCategory,
+    Notification,
+    OutboxEvent,
+)
 from tickets.admin import ReadOnlyAdminMixin
 
 
@@ -35,19 +43,56 @@ class KbArticleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class CannedReplyUsageInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CannedReplyUsage
+    fields = ["topic", "count", "last_used_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
 @admin.register(CannedReply)
 class CannedReplyAdmin(admin.ModelAdmin):
-    list_display = ["shortcut", "title", "language", "team", "created_by"]
-    list_filter = ["team", "language"]
-    list_select_related = ["team", "created_by"]
+    """Replies agents insert with `/shortcut`. The scope decides who may use one: its owner
+    (personal), a team's agents (team) or everyone (global); the model's `clean` refuses an owner
+    or a team that does not fit the scope, with a message on the field."""
+
+    list_display = ["shortcut", "title", "language", "scope", "team", "owner", "usage_count"]
+    list_filter = ["scope", "team", "language"]
+    list_select_related = ["team", "owner", "created_by"]
     search_fields = ["shortcut", "title", "body"]
-    autocomplete_fields = ["team"]
-    readonly_fields = ["created_by", "created_at"]
+    autocomplete_fields = ["team", "owner"]
+    fields = [
+        "shortcut",
+        "title",
+        "body",
+        "language",
+        "scope",
+        "team",
+        "owner",
+        "usage_count",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = ["usage_count", "created_by", "created_at", "updated_at"]
+    inlines = [CannedReplyUsageInline]
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(CannedReplyUsage)
+class CannedReplyUsageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """How often each reply was used per topic (the composer's ranking), written by
+    `desk.canned.services.canned_reply_use`."""
+
+    list_display = ["reply", "topic", "count", "last_used_at"]
+    list_filter = ["last_used_at"]
+    list_select_related = ["reply"]
+    search_fields = ["reply__shortcut", "reply__title", "topic"]
 
 
 @admin.register(Notification)

@@ -84,11 +84,31 @@ CUSTOMERS = [
 ]  # fmt: skip
 
 CATEGORIES = ["售后 After-sales", "物流 Shipping", "账户 Account", "发票 Invoice"]
+# Canned replies: (shortcut, language, scope: "global" / a team's name / an account's
+# username, title, body). Type /退款, /refund, /物流 … in the composer.
 CANNED = [
-    ("greet", "问候 Greeting", "您好，很高兴为您服务！请问有什么可以帮您？"),
-    ("wait", "请稍等 Please wait", "请稍等，我正在为您查询。Please wait while I check."),
-    ("thanks", "结束语 Closing", "感谢您的耐心，祝您生活愉快！Thank you, have a nice day!"),
-]
+    ("greet", "zh-hans", "global", "问候 Greeting",
+     "{{customer.name}}您好，很高兴为您服务！请问有什么可以帮您？"),
+    ("wait", "zh-hans", "global", "请稍等 Please wait", "请稍等，我正在为您查询。"),
+    ("thanks", "zh-hans", "global", "结束语 Closing",
+     "感谢您的耐心，祝您生活愉快！如有其他问题，随时联系我们。"),
+    ("hello", "en", "global", "Greeting",
+     "Hi {{customer.name}}, thanks for contacting us. How can I help?"),
+    ("退款", "zh-hans", "售后 Support", "退款说明 Refund",
+     "{{customer.name}}您好，退款将在审核通过后 3–5 个工作日内原路退回，请留意账户到账通知。"),
+    ("refund", "en", "售后 Support", "Refund timeline",
+     "Hi {{customer.name}}, your refund will reach your original payment method within 3–5 "
+     "business days after approval."),
+    ("工单", "zh-hans", "售后 Support", "工单已创建 Ticket created",
+     "已为您创建工单 {{ticket.number}}（{{ticket.subject}}），处理进度会在这里通知您。"),
+    ("物流", "zh-hans", "售前 Sales", "物流查询 Shipping",
+     "您的订单已发货，可在“我的订单”中查看物流单号与实时轨迹。"),
+    ("sizes", "en", "售前 Sales", "Size guide",
+     "You will find the size guide under each product's photos; between two sizes, take the "
+     "larger one."),
+    ("换货", "zh-hans", "carol", "换货流程（我的）My exchange steps",
+     "{{customer.name}}您好，换货请在“我的订单”中选择“申请换货”，我是{{agent.name}}，会跟进到底。"),
+]  # fmt: skip
 
 
 def demo_load() -> dict[str, int]:
@@ -155,9 +175,12 @@ def _load_configuration() -> None:
                   "body": "Open Sign in, choose Forgot password and follow the email link.",
                   "keywords": "password login reset"},
     )  # fmt: skip
-    for shortcut, title, body in CANNED:
+    for shortcut, language, scope, title, body in CANNED:
+        owner = get_user_model().objects.filter(username=scope).first()
+        team = Team.objects.filter(name=scope).first()
+        kind = "personal" if owner else "team" if team else "global"
         CannedReply.objects.get_or_create(
-            shortcut=shortcut, language="zh-hans", team=None,
+            shortcut=shortcut, language=language, scope=kind, owner=owner, team=team,
             defaults={"title": title, "body": body},
         )  # fmt: skip
     # 转工单 by keyword: try writing 退款 or "refund" in the demo widget.

@@ -1,6 +1,8 @@
 """Knowledge base and canned replies, shared by every agent."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -77,12 +79,52 @@ class KbArticle(models.Model):
         return self.title
 
 
+class CannedReplyScope(models.TextChoices):
+    PERSONAL = "personal", _("Personal")
+    TEAM = "team", _("Team")
+    GLOBAL = "global", _("Global")
+
+
+# A shortcut is typed after "/" in the composer: letters of any script (退款, refund), digits,
+# "-" and "_"; no spaces and no "/". `\w` is Unicode-aware on str patterns.
+SHORTCUT_PATTERN = r"^[\w-]+\Z"
+validate_shortcut = RegexValidator(
+    SHORTCUT_PATTERN,
+    _("Use letters (any language), digits, “-” and “_” only, without spaces or “/”."),
+    code="invalid_shortcut",
+)
+
+
 class CannedReply(models.Model):
-    shortcut = models.SlugField(_("shortcut"), max_length=50)
+    """A reply an agent inserts from the composer by typing `/shortcut`. Personal replies belong
+    to one agent (`owner`), team replies to a team's agents, global ones to everyone."""
+
+    shortcut = models.CharField(_("shortcut"), max_length=50, validators=[validate_shortcut])
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"))
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Plain text. Variables: {{customer.name}}, {{customer.email}}, {{ticket.number}}, "
+            "{{ticket.subject}}, {{agent.name}}."
+        ),
+    )
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
+    scope = models.CharField(
+        _("scope"),
+        max_length=10,
+        choices=CannedReplyScope.choices,
+        default=CannedReplyScope.GLOBAL,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+        verbose_name=_("owner"),
+        help_text=_("The agent a personal reply belongs to."),
     )
     team = models.ForeignKey(
         "routing.Team",
@@ -91,8 +133,9 @@ class CannedReply(models.Model):
         blank=True,
         related_name="canned_replies",
         verbose_name=_("team"),
-        help_text=_("Leave empty to share with every team."),
+        help_text=_("The team whose agents may use a team reply."),
     )
+    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -102,24 +145,82 @@ class CannedReply(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["shortcut"]
         verbose_name = _("canned reply")
         verbose_name_plural = _("canned replies")
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="personal", owner__isnull=False, team__isnull=True)
+                    | models.Q(scope="team", owner__isnull=True, team__isnull=False)
+                    | models.Q(scope="global", owner__isnull=True, team__isnull=True)
+                ),
+                name="canned_reply_scope_fields",
+            ),
             models.UniqueConstraint(
                 fields=["shortcut", "language"],
-                condition=models.Q(team__isnull=True),
+                condition=models.Q(scope="global"),
                 name="canned_reply_shared_shortcut",
             ),
             models.UniqueConstraint(
                 fields=["team", "shortcut", "language"], name="canned_reply_team_shortcut"
             ),
+            models.UniqueConstraint(
+                fields=["owner", "shortcut", "language"], name="canned_reply_owner_shortcut"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"/{self.shortcut} {self.title}"
+
+    def clean(self) -> None:
+        """The scope decides which of owner and team is set (the check constraint, in words)."""
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.scope == CannedReplyScope.PERSONAL:
+            if self.owner_id is None:
+                errors["owner"] = _("A personal reply needs an owner.")
+            if self.team_id is not None:
+                errors["team"] = _("A personal reply has no team: choose the team scope instead.")
+        elif self.scope == CannedReplyScope.TEAM:
+            if self.team_id is None:
+                errors["team"] = _("A team reply needs a team.")
+            if self.owner_id is not None:
+                errors["owner"] = _("Only a personal reply has an owner.")
+        else:
+            if self.team_id is not None:
+                errors["team"] = _("A global reply has no team: choose the team scope instead.")
+            if self.owner_id is not None:
+                errors["owner"] = _("Only a personal reply has an owner.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CannedReplyUsage(models.Model):
+    """How often a reply was used for one topic (desk/canned/topics.py: `category:<id>` of the
+    ticket, `team:<id>` of the conversation or ticket). The ranking's counts; bumped with an
+    UPDATE … count = count + 1 so concurrent uses from several processes all count."""
+
+    reply = models.ForeignKey(
+        CannedReply, on_delete=models.CASCADE, related_name="usages", verbose_name=_("reply")
+    )
+    topic = models.CharField(_("topic"), max_length=40)
+    count = models.PositiveIntegerField(_("times used"), default=0)
+    last_used_at = models.DateTimeField(_("last used at"))
+
+    class Meta:
+        verbose_name = _("canned reply usage")
+        verbose_name_plural = _("canned reply usages")
+        constraints = [
+            models.UniqueConstraint(fields=["reply", "topic"], name="canned_reply_usage_topic")
+        ]
+        indexes = [models.Index(fields=["topic", "reply"])]
+
+    def __str__(self) -> str:
+        return f"{self.reply} · {self.topic}: {self.count}"
 
 
 from desk.kernel.domain_events.models import HandledEvent, OutboxEvent  # noqa: E402, F401

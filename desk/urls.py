@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from chat import api as chat_api
 from chat import views as chat_views
 from chat.widget import views as widget_views
+from desk.canned import api as canned_api
 from desk.kernel.ids import IdConverter
 from desk.notifications import api as notification_api
 from desk.workspace import views
@@ -97,6 +98,22 @@ api_patterns = [
         "ticket-views/<id:pk>/",
         ticket_list_api.TicketViewDetailView.as_view(),
         name="ticket-view",
+    ),
+    path("canned-replies/", canned_api.CannedReplyListView.as_view(), name="canned-replies"),
+    path(
+        "canned-replies/<id:pk>/",
+        canned_api.CannedReplyDetailView.as_view(),
+        name="canned-reply",
+    ),
+    path(
+        "canned-replies/<id:pk>/render/",
+        canned_api.CannedReplyRenderView.as_view(),
+        name="canned-reply-render",
+    ),
+    path(
+        "canned-replies/<id:pk>/uses/",
+        canned_api.CannedReplyUseView.as_view(),
+        name="canned-reply-uses",
     ),
     path(
         "tickets/<id:pk>/replies/",

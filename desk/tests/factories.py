@@ -1,6 +1,14 @@
 import factory
+from django.utils import timezone
 
-from desk.models import CannedReply, KbArticle, KbCategory, Notification, OutboxEvent
+from desk.models import (
+    CannedReply,
+    CannedReplyUsage,
+    KbArticle,
+    KbCategory,
+    Notification,
+    OutboxEvent,
+)
 from routing.tests.factories import AgentProfileFactory
 from tickets.tests.factories import TicketFactory
 
@@ -29,6 +37,22 @@ class CannedReplyFactory(factory.django.DjangoModelFactory):
     shortcut = factory.Sequence(lambda n: f"reply{n}")
     title = factory.Sequence(lambda n: f"Reply {n}")
     body = "Thank you for waiting."
+    team = None
+    owner = None
+    # The scope that fits: CannedReplyFactory(team=…) is a team reply, (owner=…) a personal one.
+    scope = factory.LazyAttribute(
+        lambda reply: "team" if reply.team else "personal" if reply.owner else "global"
+    )
+
+
+class CannedReplyUsageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CannedReplyUsage
+
+    reply = factory.SubFactory(CannedReplyFactory)
+    topic = factory.Sequence(lambda n: f"team:{n}")
+    count = 3
+    last_used_at = factory.LazyFunction(timezone.now)
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

@@ -27,6 +27,7 @@ FACTORIES = {
     "desk.kbcategory": desk_f.KbCategoryFactory,
     "desk.kbarticle": desk_f.KbArticleFactory,
     "desk.cannedreply": desk_f.CannedReplyFactory,
+    "desk.cannedreplyusage": desk_f.CannedReplyUsageFactory,
     "desk.notification": desk_f.NotificationFactory,
     "desk.outboxevent": desk_f.OutboxEventFactory,
     "chat.customer": chat_f.CustomerFactory,
@@ -63,6 +64,7 @@ FACTORIES = {
 }
 # Written only by services: the admin shows them and nothing more (Attachment may be deleted).
 NO_ADD = {
+    "desk.cannedreplyusage",
     "chat.conversation",
     "chat.message",
     "chat.attachment",

@@ -76,6 +76,7 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         "ticketViewsUrl": "/api/v1/ticket-views/",
         "slaWatchUrl": "/api/v1/sla/watch/",
         "notificationsUrl": "/api/v1/notifications/",
+        "cannedRepliesUrl": "/api/v1/canned-replies/",
         "categories": [],
     }
     strings = _json_script(html, "desk-i18n")

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from chat.models import Channel, ContentType, ConversationStatus, DeliveryState, IdentityKind
 from desk.kernel.access import is_supervisor
 from desk.kernel.choices import Priority
+from desk.models import CannedReply, CannedReplyScope, Language
 from routing import selectors as routing_selectors
 from routing.models import Presence
 from tickets.models import (
@@ -43,6 +44,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "status_choices": ConversationStatus.choices,
             "ticket_status_choices": TicketStatus.choices,
             "priority_choices": Priority.choices,
+            "language_choices": Language.choices,
+            "canned_body_help": CannedReply._meta.get_field("body").help_text,
             "desk_config": {
                 "agentId": profile.user_id,
                 "socketPath": "/ws/desk/",
@@ -58,6 +61,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "ticketViewsUrl": reverse("api:ticket-views"),
                 "slaWatchUrl": reverse("api:sla-watch"),
                 "notificationsUrl": reverse("api:notifications"),
+                "cannedRepliesUrl": reverse("api:canned-replies"),
                 "categories": [{"id": c.pk, "name": str(c)} for c in categories_active()],
             },
             "desk_i18n": workspace_strings(),
@@ -260,6 +264,24 @@ WORKSPACE_STRINGS = {
     "notificationSomeone": _("Someone"),
     "notificationAutomation": _("%(actor)s: %(number)s"),
     "mentionSuggestions": _("Agents to mention"),
+    # canned replies in the reply boxes (canned.js); %(word)s is what was typed, with its "/"
+    "cannedReplies": _("Canned replies"),
+    "cannedSearch": _("Search canned replies"),
+    "cannedLoading": _("Searching…"),
+    "cannedNone": _("No canned replies match."),
+    "cannedNoMatch": _("No canned reply matches %(word)s."),
+    "cannedSendAsText": _("Send as text"),
+    "cannedKeysHint": _("↑ ↓ to choose · Enter or Tab to insert · Esc to close"),
+    "cannedEditHint": _("Edit the text, or send it as it is."),
+    "cannedConfirmHint": _("Press Enter again to send %(word)s as text, or edit it."),
+    "cannedUnfilled": _("Fill these in before sending: %(names)s"),
+    "cannedNew": _("New reply"),
+    "cannedEdit": _("Edit"),
+    "cannedEditLabel": _("Edit %(word)s"),
+    "cannedNewTitle": _("New canned reply (only you can use it)"),
+    "cannedEditTitle": _("Edit my canned reply"),
+    "cannedSaved": _("Saved %(word)s."),
+    "cannedDeleted": _("Deleted %(word)s."),
 }
 
 
@@ -278,6 +300,7 @@ def workspace_strings() -> dict:
         "ticketEventKinds": dict(TicketEventKind.choices),
         "ticketActions": dict(TicketSystemAction.choices),
         "slaTargets": dict(SlaTarget.choices),
+        "cannedScopes": dict(CannedReplyScope.choices),
         "contentTypes": {
             value: f"[{label}]" for value, label in ContentType.choices if value != "text"
         },

@@ -91,4 +91,10 @@ export const api = {
   ticketViewDelete: (id) => call("DELETE", `${config.ticketViewsUrl}${id}/`),
   notifications: (params) => call("GET", config.notificationsUrl, { params }),
   notificationsRead: (json) => call("POST", `${config.notificationsUrl}read/`, { json }),
+  cannedReplies: (params) => call("GET", config.cannedRepliesUrl, { params }),
+  cannedRender: (id, params) => call("GET", `${config.cannedRepliesUrl}${id}/render/`, { params }),
+  cannedUse: (id, json) => call("POST", `${config.cannedRepliesUrl}${id}/uses/`, { json }),
+  cannedCreate: (json) => call("POST", config.cannedRepliesUrl, { json }),
+  cannedUpdate: (id, json) => call("PATCH", `${config.cannedRepliesUrl}${id}/`, { json }),
+  cannedDelete: (id) => call("DELETE", `${config.cannedRepliesUrl}${id}/`),
 };

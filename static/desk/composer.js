@@ -98,6 +98,7 @@ export class Composer {
     this.sendButton = document.getElementById("composer-send");
     this.closedNotice = document.getElementById("composer-closed");
     this.conversation = null;
+    this.canned = null; // the CannedPicker on this box (canned.js), set by workspace.js
     this.uploads = []; // {key, name, attachment|null, failed}
     this.typingSentAt = 0;
     this.typingTimer = null;
@@ -128,6 +129,7 @@ export class Composer {
   setConversation(conv) {
     const changed = conv?.id !== this.conversation?.id;
     if (changed) {
+      this.canned?.reset();
       this.stopTyping();
       this.input.value = "";
       this.internal.checked = false;
@@ -161,6 +163,8 @@ export class Composer {
     const body = this.input.value;
     const ready = this.uploads.filter((u) => u.attachment);
     if (!body.trim() && !ready.length) return;
+    // A message that starts with a `/word` goes only once the agent has seen the picker.
+    if (this.canned && !this.canned.guard(body)) return;
     this.stopTyping();
     this.outbox.add({
       conversation_id: this.conversation.id,

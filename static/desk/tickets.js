@@ -126,6 +126,7 @@ export class TicketDesk {
       reload: (id) => this.showTicket(id),
     });
     this.replyPlaceholder = this.panel.body.placeholder;
+    this.canned = null; // the CannedPicker on the reply box (canned.js), set by workspace.js
     this.conversationId = null;
     this.tickets = new Map(); // the open conversation's tickets by id
     this.shown = null; // the detail in the panel
@@ -439,6 +440,8 @@ export class TicketDesk {
     const ticket = this.shown;
     const body = p.body.value.trim();
     if (!ticket || !body || this.replying) return;
+    // A reply that starts with a `/word` goes only once the agent has seen the picker.
+    if (this.canned && !this.canned.guard(body)) return;
     this.replying = true;
     p.send.disabled = true;
     p.error.hidden = true;

@@ -1,8 +1,10 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
 // (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), of the Tickets
-// view (ticket_list.js), the bell (notifications.js) and @mentions in ticket replies (mentions.js).
+// view (ticket_list.js), the bell (notifications.js), @mentions in ticket replies (mentions.js) and
+// canned replies in both reply boxes (canned.js).
 // Text comes from #desk-i18n.
 import { api } from "./api.js";
+import { CannedPicker } from "./canned.js";
 import { Composer, Outbox } from "./composer.js";
 import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
@@ -230,6 +232,19 @@ const slaWatch = new SlaWatch({
 startSlaTicker();
 const bell = new NotificationBell({ toast: showToast, openTicket });
 new MentionAutocomplete(document.getElementById("ticket-reply-body"));
+// Canned replies (`/shortcut`, or the button) in both reply boxes.
+composer.canned = new CannedPicker(document.getElementById("composer-input"), {
+  context: () => (composer.conversation ? { conversation: composer.conversation.id } : null),
+  sendAsText: () => composer.submit(),
+  button: document.getElementById("composer-canned"),
+  toast: showToast,
+});
+ticketDesk.canned = new CannedPicker(document.getElementById("ticket-reply-body"), {
+  context: () => (ticketDesk.shown ? { ticket: ticketDesk.shown.id } : null),
+  sendAsText: () => ticketDesk.reply(),
+  button: document.getElementById("ticket-reply-canned"),
+  toast: showToast,
+});
 pane = new ConversationPane({
   socket,
   inbox,
