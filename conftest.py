@@ -87,3 +87,12 @@ def own_channel_prefix(settings):
     layer["CONFIG"] = {**layer["CONFIG"], "prefix": prefix}
     settings.CHANNEL_LAYERS = {"default": layer}
     settings.REDIS_PREFIX = prefix
+
+
+@pytest.fixture(autouse=True)
+def _fresh_online_answer():
+    """ "Is anyone online?" is kept a few seconds per process (routing.selectors): a test must
+    not inherit the answer about an earlier test's agents (the ids repeat across tests)."""
+    from routing.selectors import team_has_agent_online_forget
+
+    team_has_agent_online_forget()

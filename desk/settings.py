@@ -298,6 +298,9 @@ SPECTACULAR_SETTINGS = {
 # every 25 s) goes offline at the next sweep (every PRESENCE_SWEEP_SECONDS), and their open
 # conversations are routed again.
 PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 75)
+# How long one process may keep its answer to "is an agent online for this team?" (asked on
+# every widget session and first message; routing/selectors.py). 0: ask every time.
+ONLINE_CACHE_SECONDS = env_int("ONLINE_CACHE_SECONDS", 5)
 # The waiting queue's wait estimate: seconds one chat takes an agent, when the team has no
 # closed chats to measure it from (chat/assignment/selectors.py).
 QUEUE_DEFAULT_CHAT_SECONDS = env_int("QUEUE_DEFAULT_CHAT_SECONDS", 300)

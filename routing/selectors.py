@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
@@ -25,8 +26,6 @@ def agents_online() -> QuerySet[AgentProfile]:
     return AgentProfile.objects.filter(presence="online").select_related("user")
 
 
-ONLINE_CACHE_SECONDS = 5.0  # how stale "is anyone online" may be in one process
-
 _online_cache: dict[int | None, tuple[float, bool]] = {}
 
 
@@ -34,10 +33,10 @@ def team_has_agent_online(*, team_id: int | None) -> bool:
     """Whether an agent who may take the team's chats is online now (routing.capacity
     `eligible_agents`: the team's own, or any online agent when none of them is and the team
     lets others help; anyone for no team). Asked on every widget session and first message, so
-    each process keeps the answer ONLINE_CACHE_SECONDS."""
+    each process keeps the answer `settings.ONLINE_CACHE_SECONDS`."""
     now = time.monotonic()
     cached = _online_cache.get(team_id)
-    if cached is not None and now - cached[0] <= ONLINE_CACHE_SECONDS:
+    if cached is not None and now - cached[0] < settings.ONLINE_CACHE_SECONDS:
         return cached[1]
     team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
     answer = eligible_agents(team=team).exists()

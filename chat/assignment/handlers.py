@@ -1,6 +1,14 @@
 """Routing's reactions to domain events (registered in desk/event_handlers.py). Each runs after
 the change that caused it has committed, in its own transaction with an idempotency marker; the
-services they call are safe to run twice (a routed conversation is not routed again)."""
+services they call are safe to run twice (a routed conversation is not routed again).
+
+A drain of the queue runs after the handler's transaction commits, never inside it: there each
+conversation it routes commits on its own. Inside one transaction a drain would hold every agent
+row it claimed until the end, and two drains claiming the same agents in different orders
+deadlock (chat/tests/test_assignment_concurrency.py found it). A drain lost to a crash after the
+commit is made up by the queue's sweep."""
+
+from django.db import transaction
 
 from chat.assignment import services
 from chat.models import SenderType
@@ -30,7 +38,7 @@ def conversation_released(event: domain_events.Event) -> None:
     if event.payload.get("requeue"):
         services.conversation_route_or_queue(conversation_id=event.conversation_id, again=True)
     if event.payload.get("agent_id") is not None:
-        services.queue_drain()
+        _drain_after_commit()
 
 
 def agent_presence_changed(event: domain_events.Event) -> None:
@@ -39,4 +47,8 @@ def agent_presence_changed(event: domain_events.Event) -> None:
     new = event.payload.get("new")
     if new == Presence.OFFLINE and event.payload.get("user_id"):
         services.agent_conversations_requeue(user_id=event.payload["user_id"])
-    services.queue_drain()
+    _drain_after_commit()
+
+
+def _drain_after_commit() -> None:
+    transaction.on_commit(services.queue_drain)

@@ -97,6 +97,8 @@ class DaphneProcess:
             UNIDESK_NO_BOOTSTRAP="1",
             PYTHONUNBUFFERED="1",
             CELERY_TASK_ALWAYS_EAGER="1",  # domain-event handlers run in the server: no worker
+            # The server outlives each test; its answers must not (the ids repeat across tests).
+            ONLINE_CACHE_SECONDS="0",
         )
         return env
 

@@ -85,6 +85,7 @@ def test_admin_refuses_a_personal_reply_without_owner(supervisor_client):
             "usages-TOTAL_FORMS": "0",
             "usages-INITIAL_FORMS": "0",
         },
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
     assert "A personal reply needs an owner." in response.content.decode()

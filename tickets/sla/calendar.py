@@ -129,9 +129,9 @@ def subtract_business_time(calendar: Calendar | None, end: datetime, amount: tim
         return end - amount
     reach = amount
     while business_time_between(calendar, end - reach, end) < amount:
-        reach *= 2
         if reach > timedelta(days=HORIZON_DAYS):
-            raise NoWorkingTime("the calendar has no working time")
+            raise NoWorkingTime("the calendar has not that much working time before the end")
+        reach *= 2
     early, late = end - reach, end  # enough working time after `early`, too little after `late`
     while late - early > timedelta(microseconds=1):
         middle = early + (late - early) / 2

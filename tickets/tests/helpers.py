@@ -8,9 +8,12 @@ from tickets.services import TicketData, ticket_create_from_conversation, ticket
 
 
 def customer_events(published: list, conversation_id: int) -> list[dict]:
-    """The events the customer's widget heard for one conversation, in order."""
+    """The messages the customer's widget heard for one conversation, in order (not routing's
+    `queue.update`: an unassigned test conversation may be queued when its events drain)."""
     group = f"conv.{conversation_id}.customer"
-    return [event for groups, event in published if group in groups]
+    return [
+        event for groups, event in published if group in groups and event["type"] == "message.new"
+    ]
 
 
 def ticket_cards(conversation) -> list[Message]:
