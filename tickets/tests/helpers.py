@@ -1,10 +1,19 @@
-"""Reading what a ticket said in its conversation; a widget visitor with a ticket."""
+"""Reading what a ticket said in its conversation; a widget visitor with a ticket; racing
+sweepers."""
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import connection
 
 from chat.models import ContentType, Message
 from chat.widget import sessions as widget_sessions
 from chat.widget.services import visitor_conversation_start
 from tickets.models import TicketSource, TicketStatus
 from tickets.services import TicketData, ticket_create_from_conversation, ticket_update_fields
+
+T = TypeVar("T")
 
 
 def customer_events(published: list, conversation_id: int) -> list[dict]:
@@ -38,3 +47,29 @@ def visitor_with_ticket(site, status=TicketStatus.RESOLVED, subject="Broken kett
     if status != TicketStatus.NEW:
         ticket = ticket_update_fields(actor=None, ticket=ticket, changes={"status": status})
     return session.token, session.visitor, conversation, ticket
+
+
+def run_together(work: Callable[[], T], *, times: int = 2) -> list[T]:
+    """`work` in `times` threads started at the same moment, each on its own database
+    connection (two sweepers racing); their results, and any error raised again here."""
+    barrier = threading.Barrier(times)
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=30)
+            results.append(work())
+        except BaseException as exc:  # raised again below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]
+    return results

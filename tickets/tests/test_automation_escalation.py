@@ -3,7 +3,6 @@ raise the priority, hand the ticket to a team), each on the timeline; a notice t
 closed waits until it opens (sent once by the sweep) unless the ticket is urgent."""
 
 import datetime as dt
-import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -33,6 +32,7 @@ from tickets.tests.factories import (
     SlaPolicyFactory,
     TeamHoursFactory,
 )
+from tickets.tests.helpers import run_together
 from tickets.tests.test_automation_rules import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -159,26 +159,7 @@ def test_two_concurrent_sweepers_send_each_held_notice_once():
         HeldNoticeFactory(
             ticket=ticket, recipient_ids=[boss.user.pk], text="Later", send_at=MONDAY_OPENING
         )
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            barrier.wait(timeout=30)
-            counts.append(held_notices_sweep(now=MONDAY_OPENING, batch=4))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
+    counts = run_together(lambda: held_notices_sweep(now=MONDAY_OPENING, batch=4))
     assert sum(counts) == len(tickets)
     assert not HeldNotice.objects.filter(sent_at=None).exists()
     assert OutboxEvent.objects.filter(type="ticket.automation_notice").count() == len(tickets)

@@ -2,7 +2,6 @@
 occurrence, each action through the services with the rule's name on the timeline, and no
 loops."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -37,6 +36,7 @@ from tickets.services import (
     ticket_update_fields,
 )
 from tickets.tests.factories import AutomationRuleFactory, TagFactory
+from tickets.tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -341,26 +341,7 @@ def test_two_concurrent_sweepers_fire_each_time_rule_once_per_ticket():
     )
     with at(MONDAY):
         tickets = [make_ticket() for _ in range(20)]
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            barrier.wait(timeout=30)
-            counts.append(engine.time_rules_sweep(now=MONDAY + timedelta(hours=2)))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
+    counts = run_together(lambda: engine.time_rules_sweep(now=MONDAY + timedelta(hours=2)))
     assert sum(counts) == len(tickets)
     assert RuleExecution.objects.count() == len(tickets)
     assert TicketEvent.objects.filter(rule_name="Escalate old").count() == len(tickets)

@@ -2,7 +2,6 @@
 sweep exactly once (even with two sweepers, or after one died), the clock standing still while
 the ticket waits for the customer, and the assignee and supervisors hearing of it."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -25,6 +24,7 @@ from tickets.models import (
 from tickets.services import TicketData, ticket_create, ticket_update_fields
 from tickets.sla import timers
 from tickets.tests.factories import SlaPolicyFactory
+from tickets.tests.helpers import run_together
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -149,26 +149,7 @@ def test_a_priority_change_replaces_the_pending_timers(policy):
 def test_two_concurrent_sweepers_fire_every_due_timer_exactly_once(policy):
     tickets = [make_ticket() for _ in range(30)]
     later = MONDAY + timedelta(days=1)  # every timer is due
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            barrier.wait(timeout=30)
-            counts.append(timers.sweep(now=later, batch=7))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
+    counts = run_together(lambda: timers.sweep(now=later, batch=7))
     assert sum(counts) == 4 * len(tickets)
     assert SlaTimer.objects.filter(fired_at=None).count() == 0
     breaches = TicketEvent.objects.filter(action=TicketSystemAction.SLA_BREACHED).count()
