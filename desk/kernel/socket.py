@@ -8,6 +8,8 @@ stays open. Every frame sent is one the catalogue declares (desk/kernel/push_eve
 import asyncio
 import contextlib
 import functools
+import time
+from collections import deque
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -23,6 +25,10 @@ from desk.kernel.ids import is_db_int
 from desk.kernel.json_input import MAX_JSON_DEPTH, json_loads
 
 MAX_FRAME_BYTES = 64 * 1024
+# The same push arriving again this soon, among the last few, is a copy from another of the
+# socket's groups (`event_push`); a repeat sent on purpose (typing every few seconds) is not.
+PUSH_ECHO_WINDOW = 8
+PUSH_ECHO_SECONDS = 0.5
 
 
 class FrameError(DomainError):
@@ -179,7 +185,15 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
         await super().send_json(content, close=close)
 
     async def event_push(self, message: dict) -> None:
-        """Channel-layer events published through `desk.kernel.realtime` (already JSON text)."""
+        """Channel-layer events published through `desk.kernel.realtime` (already JSON text).
+        One event sent to several groups this socket is in (a conversation's team inbox and its
+        assignee's) arrives once per group, back to back: the copies go no further."""
         if message.get("skip_channel") == self.channel_name:
             return
-        await self.send(text_data=message["text"])
+        text = message["text"]
+        now = time.monotonic()
+        recent = self.__dict__.setdefault("_pushed_recently", deque(maxlen=PUSH_ECHO_WINDOW))
+        if any(seen == text and now - at < PUSH_ECHO_SECONDS for seen, at in recent):
+            return
+        recent.append((text, now))
+        await self.send(text_data=text)

@@ -53,25 +53,28 @@ def test_pushes_to_many_agent_sockets_cost_no_query():
     team = TeamFactory(name="Sales")
     agents = [AgentProfileFactory(teams=[team]) for _ in range(3)]
     conversation = ConversationFactory(team=team)
-    message = services.message_create(
-        conversation=conversation, sender_type=SenderType.CUSTOMER, body="first"
-    ).message
-    message.conversation = Conversation.objects.select_related("customer", "team").get(
-        pk=conversation.pk
-    )
-    summary = events.conversation_json(message.conversation)
-    headers = [session_headers(Client(), agent.user) for agent in agents]
     pushes = 5
+    messages = [
+        services.message_create(
+            conversation=conversation, sender_type=SenderType.CUSTOMER, body=f"message {n}"
+        ).message
+        for n in range(pushes)
+    ]
+    loaded = Conversation.objects.select_related("customer", "team").get(pk=conversation.pk)
+    for message in messages:
+        message.conversation = loaded
+    summary = events.conversation_json(loaded)
+    headers = [session_headers(Client(), agent.user) for agent in agents]
 
     def publish_all() -> None:
-        for _ in range(pushes):
+        for n, message in enumerate(messages):
             events.publish_message(message)  # no transaction: sent at once
             realtime.send_now(
-                events.inbox_groups(message.conversation),
+                events.inbox_groups(loaded),
                 push_events.frame(
                     push_events.CONVERSATION_UPDATE,
                     conversation_id=conversation.pk,
-                    conversation=summary,
+                    conversation={**summary, "unread": n},
                 ),
             )
 
@@ -156,3 +159,29 @@ def test_a_push_heard_by_many_sockets_is_decoded_once_and_their_channels_end_wit
     assert len(decoded) == 1
     assert len(names) >= len(agents)
     assert left == []
+
+
+def test_an_assignee_in_the_team_hears_each_message_once():
+    """The push goes to the team's inbox and to the assignee's: an agent in both gets one copy."""
+    team = TeamFactory(name="Support")
+    agent = AgentProfileFactory(teams=[team])
+    conversation = ConversationFactory(team=team, assignee=agent.user)
+    message = services.message_create(
+        conversation=conversation, sender_type=SenderType.CUSTOMER, body="hello"
+    ).message
+    message.conversation = Conversation.objects.select_related("customer", "team").get(
+        pk=conversation.pk
+    )
+    assert len(events.inbox_groups(message.conversation)) == 3  # all, team, the assignee
+    headers = session_headers(Client(), agent.user)
+
+    async def scenario():
+        socket, _ = await open_agent_socket(headers)
+        await drain(socket, expect=False)
+        await sync_to_async(events.publish_message)(message)
+        frames = await drain(socket)
+        await socket.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+    assert [frame["type"] for frame in frames].count("message.new") == 1
