@@ -5,8 +5,8 @@ Services call `publish_ticket` inside their transaction; `desk.kernel.realtime` 
 scope covers the ticket (the inbox groups of its team and assignee, as for conversations,
 `desk.kernel.access.team_scope`), so every workspace that may show the ticket, in a
 conversation's chip, the ticket panel or the Tickets list, can refresh it, and new tickets show up
-in lists. An agent in several of those groups hears it more than once; it is a hint, clients read
-the ticket again through the API.
+in lists. An agent in several of those groups hears it once (their socket drops the copies,
+`desk.kernel.socket`); it is a hint, clients read the ticket again through the API.
 """
 
 from typing import Any

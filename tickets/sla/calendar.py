@@ -26,6 +26,8 @@ DAY = timedelta(days=1)
 # A calendar whose next working minute is further away than this has none (all holidays, or no
 # intervals at all): the clock never runs out, rather than the search running forever.
 HORIZON_DAYS = 3 * 366
+# How far back `subtract_business_time` looks before it gives up.
+MAX_REACH = timedelta(days=100 * 366)
 
 Interval = tuple[time, time]
 
@@ -121,23 +123,40 @@ def business_time_between(calendar: Calendar | None, start: datetime, end: datet
 
 def subtract_business_time(calendar: Calendar | None, end: datetime, amount: timedelta) -> datetime:
     """The latest moment with `amount` of working time between it and `end` (UTC): the inverse
-    of `add_business_time`, found by bisection (spans are only walked forwards)."""
+    of `add_business_time`. Spans are only walked forwards, so it takes the spans of a window
+    before `end`, widened until they hold `amount`, and counts back through them."""
     end = end.astimezone(UTC)
     if amount < timedelta(0):
         raise ValueError("amount must not be negative")
     if calendar is None or not amount:
         return end - amount
     reach = amount
-    while business_time_between(calendar, end - reach, end) < amount:
-        if reach > timedelta(days=HORIZON_DAYS):
+    while True:
+        spans = _spans_before(calendar, end - reach, end)
+        held = sum((ends - begins for begins, ends in spans), timedelta(0))
+        if held >= amount:
+            break
+        if reach > MAX_REACH or (not held and reach > timedelta(days=HORIZON_DAYS)):
             raise NoWorkingTime("the calendar has not that much working time before the end")
-        reach *= 2
-    early, late = end - reach, end  # enough working time after `early`, too little after `late`
-    while late - early > timedelta(microseconds=1):
-        middle = early + (late - early) / 2
-        if business_time_between(calendar, middle, end) >= amount:
-            early = middle
-        else:
-            late = middle
-    # `early` is inside working time within a microsecond of the answer: step to it exactly.
-    return early + (business_time_between(calendar, early, end) - amount)
+        # widen in proportion to what is missing (at least double when nothing was found)
+        reach = reach * 2 if not held else reach * (amount / held) * 1.1 + DAY
+    left = amount
+    for begins, ends in reversed(spans):
+        if ends - begins >= left:
+            return ends - left
+        left -= ends - begins
+    raise AssertionError("unreachable: the spans hold the amount")  # pragma: no cover
+
+
+def _spans_before(
+    calendar: Calendar, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    spans = []
+    try:
+        for begins, ends in working_spans(calendar, start):
+            if begins >= end:
+                break
+            spans.append((begins, min(ends, end)))
+    except NoWorkingTime:
+        pass
+    return spans

@@ -179,12 +179,12 @@ def test_subtracting_n_working_minutes_then_measuring_gives_n(calendar, end, amo
 
 
 def test_subtracting_reaches_back_as_far_as_a_sparse_calendar_needs():
-    # A quarter of an hour a week: 26 working hours lie two years back.
+    # A quarter of an hour a week: 26 working hours lie two years back, 51.5 four years back.
     sparse = Calendar(tz=UTC, weekly={6: ((time(0), time(0, 15)),)})
     end = datetime(2026, 1, 1, tzinfo=UTC)
-    amount = timedelta(days=1, minutes=105)
-    crossed = subtract_business_time(sparse, end, amount)
-    assert business_time_between(sparse, crossed, end) == amount
+    for amount in (timedelta(days=1, minutes=105), timedelta(days=2, seconds=12540)):
+        crossed = subtract_business_time(sparse, end, amount)
+        assert business_time_between(sparse, crossed, end) == amount
 
 
 def test_subtracting_is_the_inverse_of_adding_from_inside_working_hours():
