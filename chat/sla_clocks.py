@@ -46,17 +46,25 @@ def conversation_sla_json(
         return None
     now = now or timezone.now()
     warn = conversation.sla_warn_at
-    if due <= now:
-        risk = "breached"
-    elif warn is not None and warn <= now:
-        risk = "at_risk"
-    else:
-        risk = "on_track"
     return {
         "target": FIRST_RESPONSE,
         "due_at": due.isoformat(),
         "warn_at": warn.isoformat() if warn else None,
         "paused_at": None,
-        "risk": risk,
+        "risk": sla_risk(due_at=due, warn_at=warn, paused_at=None, now=now),
         "as_of": now.isoformat(),
     }
+
+
+def sla_risk(
+    *, due_at: datetime, warn_at: datetime | None, paused_at: datetime | None, now: datetime
+) -> str:
+    """`breached`, `at_risk` or `on_track` as of `now`, or as of the moment a paused clock
+    stopped: the one rule of every SLA clock, a chat's or a ticket's (tickets.sla.display), and
+    of the Tickets list's filter (`tickets.listing.selectors.with_sla_risk`)."""
+    moment = paused_at or now
+    if due_at <= moment:
+        return "breached"
+    if warn_at is not None and warn_at <= moment:
+        return "at_risk"
+    return "on_track"

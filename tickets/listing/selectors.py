@@ -20,7 +20,7 @@ from tickets.selectors import tickets_for_agent
 from tickets.sla.calendars import calendars_load
 from tickets.transitions import DONE_STATUSES
 
-# A clock's risk (tickets.sla.display.sla_risk says it for one summary).
+# A clock's risk (chat.sla_clocks.sla_risk says it for one summary).
 SLA_RISKS = ("breached", "at_risk", "on_track", "none")
 
 # sort name -> (field, ascending); ties are broken by id in the same direction.
@@ -80,7 +80,7 @@ def with_sla_risk(tickets: QuerySet[Ticket], risks: set[str], now: datetime) -> 
     or as of the moment it stopped for a paused clock: breached past the due time; at risk once
     a warning row for that due time is due (the warning fired, or the clock was already inside
     the policy's warning share when it was set: tickets/sla/timers.py); on track otherwise;
-    none without a running clock. The rule of `tickets.sla.display.sla_risk`."""
+    none without a running clock. The rule of `chat.sla_clocks.sla_risk`."""
     tickets = tickets.alias(
         sla_risk_moment=Coalesce(F("sla_paused_at"), Value(now), output_field=DateTimeField())
     )

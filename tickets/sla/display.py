@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from chat.sla_clocks import sla_risk
 from tickets.models import SlaPhase, SlaPolicy, SlaTarget, SlaTimer, Ticket
 from tickets.sla.calendar import Calendar, NoWorkingTime, business_time_between, working_spans
 from tickets.sla.calendars import calendar_of
@@ -30,19 +31,6 @@ def _iso(moment: datetime | None) -> str | None:
 def warning_timers() -> Prefetch:
     """What `sla_json` reads of a ticket's timers (its warnings), to prefetch for many."""
     return Prefetch("sla_timers", queryset=SlaTimer.objects.filter(phase=SlaPhase.WARNING))
-
-
-def sla_risk(
-    *, due_at: datetime, warn_at: datetime | None, paused_at: datetime | None, now: datetime
-) -> str:
-    """`breached`, `at_risk` or `on_track` as of `now`, or as of the moment a paused clock
-    stopped (the rule of `tickets.listing.selectors.with_sla_risk`)."""
-    moment = paused_at or now
-    if due_at <= moment:
-        return "breached"
-    if warn_at is not None and warn_at <= moment:
-        return "at_risk"
-    return "on_track"
 
 
 def open_spans(calendar: Calendar | None, since: datetime) -> list[list[str]] | None:
