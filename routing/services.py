@@ -112,8 +112,12 @@ def agent_set_presence(
 def agent_sign_in_presence(*, profile: AgentProfile) -> AgentProfile:
     """A workspace socket opened: an agent found offline (the heartbeat sweep took them there,
     or they signed out) gets the presence their team sets on sign-in, else the one they chose
-    last. An agent who chose offline and has no such team stays offline."""
+    last. An agent who chose offline and has no such team stays offline; so does one who chose
+    offline since they last signed in, whatever their team sets: another tab, or the same one
+    reconnecting, is not a sign-in and must not put them back online."""
     if profile.presence != Presence.OFFLINE:
+        return profile
+    if profile.chosen_presence == Presence.OFFLINE and _chose_offline_since_sign_in(profile):
         return profile
     team_setting = (
         profile.teams.exclude(login_presence="")
@@ -125,6 +129,17 @@ def agent_sign_in_presence(*, profile: AgentProfile) -> AgentProfile:
     if wanted == Presence.OFFLINE:
         return profile
     return agent_set_presence(actor=None, profile=profile, presence=wanted, reason="signed in")
+
+
+def _chose_offline_since_sign_in(profile: AgentProfile) -> bool:
+    chosen_at = (
+        PresenceLog.objects.filter(agent=profile, actor_id=profile.user_id, new_value=Presence.OFFLINE)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    signed_in_at = profile.user.last_login
+    return chosen_at is not None and (signed_in_at is None or chosen_at >= signed_in_at)
 
 
 def agent_touch(*, profile_id: int) -> None:

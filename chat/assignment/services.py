@@ -95,20 +95,22 @@ def queue_drain(*, limit: int = DRAIN_LIMIT) -> int:
 def queue_publish(*, team_ids: Iterable[int | None]) -> None:
     """Tell each waiting customer of these teams their place and estimated wait (after
     commit; `queue.update` on the conversation's customer group)."""
+    pushes = []
     for team_id in team_ids:
         queue = selectors.team_queue(team_id)
         waiting = selectors.team_queue_rows(team_id, limit=PUBLISH_LIMIT)
         for position, conversation in enumerate(waiting, start=1):
-            place_publish(conversation, queue.place(position))
+            pushes.append(_place_push(conversation, queue.place(position)))
+    realtime.publish_many(pushes)  # one trip for them all
 
 
 def place_publish(conversation: Conversation, place: selectors.QueuePlace) -> None:
-    conversation_id = conversation.pk
-    realtime.publish(
-        events.customer_groups(conversation),
-        push_events.frame(
-            push_events.QUEUE_UPDATE, conversation_id=conversation_id, **place.as_json()
-        ),
+    realtime.publish(*_place_push(conversation, place))
+
+
+def _place_push(conversation: Conversation, place: selectors.QueuePlace) -> tuple[list[str], dict]:
+    return events.customer_groups(conversation), push_events.frame(
+        push_events.QUEUE_UPDATE, conversation_id=conversation.pk, **place.as_json()
     )
 
 

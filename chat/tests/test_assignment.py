@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def pushes(monkeypatch):
     """Every frame published after commit, as (groups, frame)."""
     sent: list[tuple[list[str], dict]] = []
-    monkeypatch.setattr(realtime, "send_now", lambda groups, event: sent.append((groups, event)))
+    monkeypatch.setattr(realtime, "send_many", sent.extend)  # send_now goes through it too
     return sent
 
 
@@ -276,6 +276,24 @@ def test_a_team_can_set_the_presence_on_sign_in(team):
     agent = AgentProfileFactory(user__username="shift1", teams=[team], chosen_presence="online")
 
     assert agent_sign_in_presence(profile=agent).presence == "away"
+
+
+def test_a_reconnect_after_choosing_offline_is_not_a_sign_in_whatever_the_team_sets(team):
+    team.login_presence = "online"
+    team.save()
+    agent = AgentProfileFactory(user__username="done1", teams=[team])
+    agent.user.last_login = timezone.now() - timedelta(hours=1)
+    agent.user.save(update_fields=["last_login"])
+    assert agent_sign_in_presence(profile=agent).presence == "online"  # signed in: the team's
+    agent_set_presence(actor=agent.user, profile=agent, presence="offline")  # end of shift
+
+    agent.refresh_from_db()
+    assert agent_sign_in_presence(profile=agent).presence == "offline"  # a tab reconnects
+
+    agent.user.last_login = timezone.now() + timedelta(seconds=1)  # tomorrow's sign-in
+    agent.user.save(update_fields=["last_login"])
+    agent.refresh_from_db()
+    assert agent_sign_in_presence(profile=agent).presence == "online"
 
 
 def test_an_agent_who_chose_offline_stays_offline_on_sign_in(team):

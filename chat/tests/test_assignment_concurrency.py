@@ -79,7 +79,7 @@ def _over_capacity() -> list[tuple[int, int]]:
 
 
 def test_a_hundred_arrivals_while_agents_come_and_go_never_overfill_or_double_assign(monkeypatch):
-    monkeypatch.setattr(realtime, "send_now", lambda groups, event: None)
+    monkeypatch.setattr(realtime, "send_many", lambda pushes: None)
     sales, support = TeamFactory(name="Sales"), TeamFactory(name="Support")
     agents = [
         AgentProfileFactory(

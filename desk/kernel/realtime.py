@@ -9,11 +9,12 @@ import asyncio
 import json
 import logging
 import os
+import threading
 import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -59,18 +60,46 @@ def send_now(groups: Iterable[str], event: dict[str, Any]) -> None:
 def send_many(pushes: list[tuple[list[str], dict[str, Any]]]) -> None:
     """Send from sync code, in order. Inside a server's sync_to_async thread the sends are
     handed to the server's event loop (without making the caller wait on Redis); elsewhere
-    (Celery, commands, plain sync tests) they are sent before returning, in one event loop."""
+    (Celery, commands, plain sync tests) they are sent before returning, on the process's sender
+    loop."""
     loop = _server_loop()
     if loop is not None:
         for targets, event in pushes:
             loop.call_soon_threadsafe(_enqueue, loop, targets, event)
         return
-    async_to_sync(_send_each)(pushes)
+    future = asyncio.run_coroutine_threadsafe(_send_each(pushes), _sender_loop())
+    try:
+        future.result(timeout=SEND_TIMEOUT_SECONDS)
+    except TimeoutError:
+        future.cancel()
+        logger.warning(
+            "realtime pushes not sent within %s s; clients will resync", SEND_TIMEOUT_SECONDS
+        )
 
 
 async def _send_each(pushes: list[tuple[list[str], dict[str, Any]]]) -> None:
     for targets, event in pushes:
         await _send(targets, event)
+
+
+SEND_TIMEOUT_SECONDS = 10
+
+# Sync code outside a server (a Celery worker, a command) sends on one event loop per process,
+# kept in a daemon thread: the channel layer's Redis connection lives as long as the loop, so a
+# push costs a hand-over and a round trip. (`async_to_sync` per push started a thread, a loop and
+# a Redis connection each time: ~3 ms, most of what a Celery routing decision cost.)
+_sender: tuple[int, asyncio.AbstractEventLoop] | None = None
+_sender_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender[0] != os.getpid() or _sender[1].is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
+            _sender = (os.getpid(), loop)  # a forked child makes its own
+        return _sender[1]
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
