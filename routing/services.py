@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from desk.kernel import domain_events, push_events, realtime
 from desk.kernel.errors import DomainError
 from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
+from routing.live import PRESENCE, routing_changed_publish
 from routing.models import AgentProfile, AgentSkill, Presence, PresenceLog, Skill, Team
 from routing.selectors import team_has_agent_online_forget
 
@@ -105,6 +106,7 @@ def agent_set_presence(
     )
     # Every tab of every agent, this agent's own tabs included, is in the agents group.
     realtime.publish([realtime.agents_group()], presence_event(profile))
+    routing_changed_publish(PRESENCE)  # the supervisors' Live view
     team_has_agent_online_forget()
     return profile
 
