@@ -15,12 +15,20 @@ LOAD = "load"  # an agent's open conversations (active_chats) changed
 CHANGES = (PRESENCE, QUEUE, LOAD)
 
 
-def routing_changed_publish(*changes: str) -> None:
-    """Tell the supervisors' tabs, after commit, that the Live view is stale."""
+def routing_changed_push(*changes: str) -> tuple[list[str], dict] | None:
+    """The hint's groups and frame (for `realtime.publish_many`), or None when nothing listed
+    concerns the Live view."""
     kinds = [kind for kind in CHANGES if kind in changes]
     if not kinds:
-        return
-    realtime.publish(
+        return None
+    return (
         [realtime.supervisors_group()],
         push_events.frame(push_events.ROUTING_CHANGED, changes=kinds),
     )
+
+
+def routing_changed_publish(*changes: str) -> None:
+    """Tell the supervisors' tabs, after commit, that the Live view is stale."""
+    push = routing_changed_push(*changes)
+    if push is not None:
+        realtime.publish(*push)

@@ -33,9 +33,7 @@ def waiting_conversation() -> Conversation:
     return Conversation.objects.filter(assignee=None).get()
 
 
-def test_the_supervisor_sees_the_chat_wait_and_assigns_it_from_the_queue(
-    daphne_pushes, password
-):
+def test_the_supervisor_sees_the_chat_wait_and_assigns_it_from_the_queue(daphne_pushes, password):
     require_chromium()
     base_url = daphne_pushes
     demo_widget_site(offline_tickets=False)

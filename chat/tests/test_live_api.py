@@ -147,3 +147,12 @@ def test_the_query_count_does_not_grow_with_the_rows(supervisor_client, django_a
     with django_assert_num_queries(len(one.captured_queries)):
         body = supervisor_client.get(LIVE).json()
     assert (len(body["waiting"]), len(body["agents"]), len(body["teams"])) == (20, 21, 21)
+
+
+def test_only_a_supervisors_workspace_has_the_live_view(client, agent, supervisor):
+    client.force_login(agent.user)
+    page = client.get("/desk/").content.decode()
+    assert 'id="view-live"' not in page and 'id="live-view"' not in page
+    client.force_login(supervisor.user)
+    page = client.get("/desk/").content.decode()
+    assert 'id="view-live"' in page and 'id="live-view"' in page
