@@ -156,3 +156,8 @@ def test_only_a_supervisors_workspace_has_the_live_view(client, agent, superviso
     client.force_login(supervisor.user)
     page = client.get("/desk/").content.decode()
     assert 'id="view-live"' in page and 'id="live-view"' in page
+
+
+def test_the_admin_index_links_to_the_live_view(supervisor_client):
+    page = supervisor_client.get("/admin/").content.decode()
+    assert 'href="/desk/#live"' in page
