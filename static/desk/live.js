@@ -214,7 +214,7 @@ export class LiveView {
         el("span", { class: "live-dot", dataset: { presence: agent.presence }, "aria-hidden": "true" }),
         el("span", { text: t.presences[agent.presence] || agent.presence }),
       ),
-      el("td", { text: agent.teams.map((team) => team.name).join(", ") }),
+      el("td", { text: agent.teams.map((team) => team.name).join(", ") || "—" }),
       el(
         "td",
         { class: "live-load", title: load },
