@@ -33,6 +33,7 @@ from chat.models import (
 )
 from desk.kernel import domain_events
 from routing import capacity
+from routing import live as routing_live
 
 if TYPE_CHECKING:
     from chat.widget.models import WidgetSite
@@ -397,12 +398,24 @@ def _load_follow(
         and conversation.assignee_id is None
         and bool(changed & {"assignee", "team", "status"})
     )
+    _live_hint(held_by=held_by, holds=holds, changed=changed)
     if (held_by is not None and held_by != holds) or requeue:
         domain_events.record(
             "conversation.released",
             conversation_id=conversation.pk,
             payload={"agent_id": held_by if held_by != holds else None, "requeue": requeue},
         )
+
+
+def _live_hint(*, held_by: int | None, holds: int | None, changed: set[str]) -> None:
+    """The supervisors' Live view (routing.live): an agent's load moved, or the conversation may
+    have joined, left or moved in the waiting queue (nobody held it before or after)."""
+    changes = []
+    if held_by != holds:
+        changes.append(routing_live.LOAD)
+    if (held_by is None or holds is None) and changed & {"assignee", "team", "status", "priority"}:
+        changes.append(routing_live.QUEUE)
+    routing_live.routing_changed_publish(*changes)
 
 
 def attachment_delete(*, attachment: Attachment) -> None:

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from chat import api as chat_api
 from chat import views as chat_views
+from chat.live import api as live_api
 from chat.widget import views as widget_views
 from desk.canned import api as canned_api
 from desk.kernel.ids import IdConverter
@@ -29,6 +30,7 @@ desk_patterns = [path("", views.workspace, name="workspace")]
 api_patterns = [
     path("me/", routing_api.MeView.as_view(), name="me"),
     path("me/presence/", routing_api.MyPresenceView.as_view(), name="me-presence"),
+    path("routing/live/", live_api.LiveRoutingView.as_view(), name="routing-live"),
     path("conversations/", chat_api.ConversationListView.as_view(), name="conversations"),
     path(
         "conversations/<id:pk>/",

@@ -23,6 +23,7 @@ from chat.assignment import selectors
 from chat.models import Conversation, ConversationStatus
 from desk.kernel import push_events, realtime
 from routing import capacity
+from routing import live as routing_live
 from routing.models import AssignmentMode
 
 DRAIN_LIMIT = 100  # waiting conversations one drain looks at
@@ -127,9 +128,10 @@ def conversation_route_or_queue(*, conversation_id: int, again: bool = False) ->
         return None  # queued already, or someone has it
     assigned = conversation_route(conversation_id=conversation_id)
     if assigned is None:
-        Conversation.objects.filter(pk=conversation_id, queued_at=None).update(
+        if Conversation.objects.filter(pk=conversation_id, queued_at=None).update(
             queued_at=timezone.now()
-        )
+        ):
+            routing_live.routing_changed_publish(routing_live.QUEUE)  # the supervisors' Live view
         conversation = Conversation.objects.filter(pk=conversation_id).first()
         place = selectors.queue_place(conversation) if conversation else None
         if place is not None:

@@ -40,6 +40,7 @@ AGENT_PRESENCE = "agent.presence"
 SESSION_REVOKED = "session.revoked"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 QUEUE_UPDATE = "queue.update"
+ROUTING_CHANGED = "routing.changed"
 # direct (one socket to its client)
 HELLO = "hello"
 PONG = "pong"
@@ -86,6 +87,7 @@ CATALOGUE: dict[str, FrameType] = {
         _declare(
             QUEUE_UPDATE, PUSH, (WIDGET,), "conversation_id position wait_seconds agents_online"
         ),
+        _declare(ROUTING_CHANGED, PUSH, (AGENT,), "changes"),
         _declare(HELLO, DIRECT, (AGENT, WIDGET), "agent customer conversation agents_online queue"),
         _declare(PONG, DIRECT, (AGENT, WIDGET), "ref"),
         _declare(

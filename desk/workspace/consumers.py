@@ -51,7 +51,10 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
         inboxes = await db_async(inbox_groups_for)(self.profile)
         self.inbox_groups = set(inboxes)
         self.init_groups()
-        for group in [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]:
+        groups = [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]
+        if events.INBOX_ALL in inboxes:  # a supervisor: the Live view's `routing.changed` too
+            groups.append(realtime.supervisors_group())
+        for group in groups:
             await self.join(group)
         await self.accept()
         await db_async(routing_services.agent_touch)(profile_id=self.profile.pk)

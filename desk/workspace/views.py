@@ -13,6 +13,7 @@ from chat.models import Channel, ContentType, ConversationStatus, DeliveryState,
 from desk.kernel.access import is_supervisor
 from desk.kernel.choices import Priority
 from desk.models import CannedReply, CannedReplyScope, Language
+from desk.workspace.live_strings import LIVE_STRINGS
 from routing import selectors as routing_selectors
 from routing.models import Presence
 from tickets.models import (
@@ -60,6 +61,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "customersUrl": reverse("api:customer", args=[0]).removesuffix("0/"),
                 "ticketViewsUrl": reverse("api:ticket-views"),
                 "slaWatchUrl": reverse("api:sla-watch"),
+                "liveUrl": reverse("api:routing-live"),
                 "notificationsUrl": reverse("api:notifications"),
                 "cannedRepliesUrl": reverse("api:canned-replies"),
                 "categories": [{"id": c.pk, "name": str(c)} for c in categories_active()],
@@ -289,6 +291,7 @@ def workspace_strings() -> dict:
     """The strings above plus the labels of channels, statuses, presences and content types."""
     return {
         **WORKSPACE_STRINGS,
+        "live": LIVE_STRINGS,
         "channels": dict(Channel.choices),
         "identityKinds": dict(IdentityKind.choices),
         "ticketSources": dict(TicketSource.choices),

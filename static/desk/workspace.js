@@ -1,7 +1,7 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
 // (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), of the Tickets
-// view (ticket_list.js), the bell (notifications.js), @mentions in ticket replies (mentions.js) and
-// canned replies in both reply boxes (canned.js).
+// view (ticket_list.js), the supervisors' Live view (live.js), the bell (notifications.js),
+// @mentions in ticket replies (mentions.js) and canned replies in both reply boxes (canned.js).
 // Text comes from #desk-i18n.
 import { api } from "./api.js";
 import { CannedPicker } from "./canned.js";
@@ -10,6 +10,7 @@ import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
+import { LiveView } from "./live.js";
 import { MentionAutocomplete } from "./mentions.js";
 import { newChatAssigned } from "./new_chat_alert.js";
 import { NotificationBell } from "./notifications.js";
@@ -112,6 +113,7 @@ function onFrame(frame) {
       ticketDesk.onConnected();
       ticketList.onConnected();
       slaWatch.onPush();
+      liveView?.onHint();
       bell.onConnected();
       outbox.flush();
       break;
@@ -121,7 +123,12 @@ function onFrame(frame) {
       pane.onConnected();
       ticketDesk.onConnected();
       ticketList.onConnected();
+      liveView?.onHint();
       bell.onConnected();
+      break;
+    case "routing.changed":
+      // a supervisor's Live view is stale (presence, queue or load): read it again
+      liveView?.onHint();
       break;
     case "agent.presence":
       // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
@@ -230,6 +237,8 @@ const slaWatch = new SlaWatch({
   },
 });
 startSlaTicker();
+// Supervisors only: the Live view (the queue, agents' presence and load).
+const liveView = document.getElementById("live-view") ? new LiveView({ toast: showToast }) : null;
 const bell = new NotificationBell({ toast: showToast, openTicket });
 new MentionAutocomplete(document.getElementById("ticket-reply-body"));
 // Canned replies (`/shortcut`, or the button) in both reply boxes.
@@ -262,19 +271,22 @@ pane = new ConversationPane({
 const viewButtons = {
   conversations: document.getElementById("view-conversations"),
   tickets: document.getElementById("view-tickets"),
+  live: document.getElementById("view-live"),
 };
+if (!viewButtons.live) delete viewButtons.live;
 let currentView = "conversations";
 
 function showView(name) {
   currentView = name;
   app.classList.toggle("view-tickets", name === "tickets");
+  app.classList.toggle("view-live", name === "live");
   for (const [key, button] of Object.entries(viewButtons)) {
     button.setAttribute("aria-pressed", String(key === name));
   }
   if (name === "tickets") {
     ticketList.show();
     slaWatch.show();
-  }
+  } else if (name === "live") liveView.show();
   else showConversationCustomer();
 }
 
@@ -307,6 +319,7 @@ function showConversationCustomer() {
 function rememberView(ticketId = null) {
   let hash = "";
   if (currentView === "tickets") hash = ticketId ? `#t=${ticketId}` : "#tickets";
+  else if (currentView === "live") hash = "#live";
   else if (pane.id !== null) hash = `#c=${pane.id}`;
   history.replaceState(null, "", location.pathname + location.search + hash);
 }
@@ -322,6 +335,8 @@ function openFromHash() {
     openTicket(Number(ticket[1]));
   } else if (location.hash === "#tickets") {
     showView("tickets");
+  } else if (location.hash === "#live" && liveView) {
+    showView("live");
   }
 }
 
