@@ -107,12 +107,14 @@ def test_the_team_filter_narrows_the_queue_and_the_summaries(supervisor_client, 
 
 
 def test_an_agent_who_is_not_a_supervisor_gets_403(agent_client):
-    answer = agent_client.get(LIVE)
+    answer = agent_client.get(LIVE, headers={"accept-language": "en"})
     assert answer.status_code == 403
     assert answer.json()["error"] == {
         "code": "permission_denied",
         "message": "Only supervisors may see the live view.",
     }
+    answer = agent_client.get(LIVE, headers={"accept-language": "zh-hans"})
+    assert answer.json()["error"]["message"] == "只有主管可以查看实时视图。"
 
 
 def test_signed_out_gets_403(client, db):
