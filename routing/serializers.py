@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from desk.kernel.choices import Priority
@@ -38,12 +39,15 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
     checks (`routing.rule_checks.rule_errors`) answer 400 with the field that is wrong."""
 
     team = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.all(), help_text="The team that gets what the rule matches (id)."
+        queryset=Team.objects.all(),
+        help_text="The team that gets what the rule matches (id).",
+        error_messages={"does_not_exist": _("There is no team with id {pk_value}.")},
     )
     skill = serializers.PrimaryKeyRelatedField(
         queryset=Skill.objects.all(),
         allow_null=True,
         required=False,
+        error_messages={"does_not_exist": _("There is no skill with id {pk_value}.")},
         help_text="Only agents with this skill (id) take it; null: any agent of the team.",
     )
     team_name = serializers.CharField(source="team.name", read_only=True)

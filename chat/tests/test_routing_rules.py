@@ -184,3 +184,19 @@ def test_a_skill_head_does_not_hold_up_its_team_in_a_drain(sales):
     waiting_for_skill.refresh_from_db()
     plain.refresh_from_db()
     assert (waiting_for_skill.assignee_id, plain.assignee_id) == (None, agent.user_id)
+
+
+def test_a_transfer_to_another_team_drops_the_skill_the_rule_asked_for(sales):
+    from chat.assignment.transfer import conversation_transfer
+
+    english = SkillFactory(name="English")
+    support = TeamFactory(name="Support")
+    RoutingRuleFactory(name="English", languages=["en"], team=sales, skill=english)
+    conversation = new_chat(sales, body="Hello?")  # nobody with English: waits
+    assert conversation.required_skill_id == english.pk
+    helper = online(support, "support1")
+
+    conversation_transfer(actor=helper.user, conversation=conversation, team=support)
+
+    conversation.refresh_from_db()
+    assert (conversation.required_skill_id, conversation.assignee_id) == (None, helper.user_id)

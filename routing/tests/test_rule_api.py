@@ -116,6 +116,29 @@ def test_bad_input_is_400_with_the_field_and_changes_nothing(supervisor_client, 
     assert not LogEntry.objects.exists()
 
 
+def test_the_messages_name_what_is_wrong(supervisor_client, gold, settings):
+    supervisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = post(supervisor_client, {
+        "name": "x", "team": 99999, "channels": ["fax"], "keywords": ["k"] * 51,
+        "hours": "inside", "start_time": "18:00", "end_time": "09:00", "timezone": "Mars/X",
+    })  # fmt: skip
+
+    fields = response.json()["error"]["fields"]
+    assert fields["team"] == ["There is no team with id 99999."]
+    # the rule's own checks run once the fields themselves are readable
+    response = post(supervisor_client, {
+        "name": "x", "team": gold.pk, "channels": ["fax"], "keywords": ["k"] * 51,
+        "hours": "inside", "start_time": "18:00", "end_time": "09:00", "timezone": "Mars/X",
+    })  # fmt: skip
+    fields = response.json()["error"]["fields"]
+    assert fields["channels"] == [
+        "Unknown: fax. Known: web, app, wechat, whatsapp, telegram, email."
+    ]
+    assert fields["keywords"] == ["At most 50 entries."]
+    assert fields["end_time"] == ["The end of the hours must be after their start."]
+    assert fields["timezone"] == ["Unknown time zone; use a name like Asia/Shanghai."]
+
+
 def test_a_patch_keeps_the_hours_consistent_with_what_is_stored(supervisor_client):
     rule = RoutingRuleFactory(hours="inside", start_time="09:00", end_time="18:00")
     response = supervisor_client.patch(
