@@ -78,6 +78,9 @@ def _hours(rule: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not isinstance(rule.timezone, str) or not _zone_known(rule.timezone):
         errors["timezone"] = [_("Unknown time zone; use a name like Asia/Shanghai.")]
+    both = rule.start_time is not None and rule.end_time is not None
+    if both and rule.start_time >= rule.end_time:
+        errors["end_time"] = [_("The end of the hours must be after their start.")]
     if rule.hours == "any":
         return errors
     weekdays = rule.weekdays
@@ -92,8 +95,6 @@ def _hours(rule: Any) -> dict[str, list[str]]:
         errors["start_time"] = [_("Give the start of the hours.")]
     if rule.end_time is None:
         errors["end_time"] = [_("Give the end of the hours.")]
-    elif rule.start_time is not None and rule.start_time >= rule.end_time:
-        errors["end_time"] = [_("The end of the hours must be after their start.")]
     return errors
 
 

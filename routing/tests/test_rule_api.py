@@ -86,6 +86,8 @@ BAD = [
     ({"priority": 7}, "priority"),
     ({"hours": "inside", "start_time": "18:00", "end_time": "09:00"}, "end_time"),
     ({"hours": "inside", "start_time": "09:00", "end_time": "09:00"}, "end_time"),
+    ({"start_time": "18:00", "end_time": "09:00"}, "end_time"),
+    ({"hours": "inside", "start_time": "09:00"}, "end_time"),
     ({"timezone": "Mars/Olympus"}, "timezone"),
     ({"keywords": ["退款"] * 51}, "keywords"),
     ({"keywords": ["x" * 51]}, "keywords"),
