@@ -1,7 +1,7 @@
 """Customers, their identities per channel, conversations, messages and attachments."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -145,6 +145,30 @@ class Conversation(models.Model):
     # When routing first found nobody with room (chat/assignment): from then on the queue's
     # drains give it out, and the customer's further messages cost routing nothing.
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # What the routing rules decided before its first routing (chat/assignment/rules.py): only
+    # agents with the skill at that level or above take it; `rules_checked_at` says they ran.
+    required_skill = models.ForeignKey(
+        "routing.Skill",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("required skill"),
+    )
+    required_skill_level = models.PositiveSmallIntegerField(
+        _("minimum skill level"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    routing_rule = models.ForeignKey(
+        "routing.RoutingRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("routing rule"),
+    )
+    rules_checked_at = models.DateTimeField(_("routing rules checked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

@@ -31,6 +31,12 @@ api_patterns = [
     path("me/", routing_api.MeView.as_view(), name="me"),
     path("me/presence/", routing_api.MyPresenceView.as_view(), name="me-presence"),
     path("routing/live/", live_api.LiveRoutingView.as_view(), name="routing-live"),
+    path("routing/rules/", routing_api.RoutingRuleListView.as_view(), name="routing-rules"),
+    path(
+        "routing/rules/<id:pk>/",
+        routing_api.RoutingRuleDetailView.as_view(),
+        name="routing-rule",
+    ),
     path("conversations/", chat_api.ConversationListView.as_view(), name="conversations"),
     path(
         "conversations/<id:pk>/",

@@ -10,10 +10,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from routing import services
+from routing import rule_admin, services
 from routing.models import AgentProfile, AgentSkill, PresenceLog, Skill, Team
 
 User = get_user_model()
+__all__ = ["rule_admin"]  # registers the routing rules' admin
 
 
 @admin.register(Team)

@@ -74,9 +74,18 @@ class TeamQueue:
         return QueuePlace(position, int(rounds * self.seconds_per_chat), self.online)
 
 
-def team_queue(team_id: int | None) -> TeamQueue:
+def required_skill(conversation: Conversation) -> tuple[int | None, int]:
+    """(skill id, minimum level) the conversation needs; (None, 1): any agent."""
+    if conversation.required_skill_id is None:
+        return None, 1
+    return conversation.required_skill_id, conversation.required_skill_level
+
+
+def team_queue(team_id: int | None, *, skill: tuple[int | None, int] = (None, 1)) -> TeamQueue:
+    """The team's queue as seen by conversations that need `skill` (id, minimum level): only the
+    agents with it count towards the estimate."""
     team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
-    agents = capacity.eligible_agents(team=team).count()
+    agents = capacity.eligible_agents(team=team, skill_id=skill[0], min_level=skill[1]).count()
     return TeamQueue(team_id, chat_seconds(team_id), agents, agents > 0)
 
 
@@ -98,7 +107,7 @@ def queue_place(conversation: Conversation) -> QueuePlace | None:
         )
         .count()
     )
-    return team_queue(conversation.team_id).place(ahead + 1)
+    return team_queue(conversation.team_id, skill=required_skill(conversation)).place(ahead + 1)
 
 
 def team_queue_rows(team_id: int | None, *, limit: int) -> list[Conversation]:
@@ -107,7 +116,9 @@ def team_queue_rows(team_id: int | None, *, limit: int) -> list[Conversation]:
     return list(
         queued_conversations()
         .filter(team_id=team_id)
-        .only("pk", "widget_site_id", "customer_id")[:limit]
+        .only("pk", "widget_site_id", "customer_id", "required_skill_id", "required_skill_level")[
+            :limit
+        ]
     )
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from chat import events, services
 from chat.assignment import selectors
+from chat.assignment.rules import conversation_rules_apply
 from chat.models import Conversation, ConversationStatus
 from desk.kernel import push_events, realtime
 from routing import capacity
@@ -50,7 +51,12 @@ def conversation_route(*, conversation_id: int, skip_locked: bool = False) -> in
         prefer = None
         if team is not None and team.assignment_mode == AssignmentMode.STICKY:
             prefer = selectors.customer_last_agent(conversation)
-        agent = capacity.agent_claim(team=team, prefer_user_id=prefer)
+        agent = capacity.agent_claim(
+            team=team,
+            prefer_user_id=prefer,
+            skill_id=conversation.required_skill_id,
+            min_level=conversation.required_skill_level,
+        )
         if agent is None:
             return None
         updated = services.conversation_update_fields(
@@ -77,18 +83,23 @@ def conversation_route(*, conversation_id: int, skip_locked: bool = False) -> in
 
 def queue_drain(*, limit: int = DRAIN_LIMIT) -> int:
     """Give waiting conversations, head first, to agents with room; a team whose head finds
-    nobody is skipped for the rest of the drain. Then every team's queue hears its new places.
+    nobody is skipped for the rest of the drain (per required skill and level: a head waiting
+    for a skill nobody free has does not hold up the rest of its team). Then every team's queue
+    hears its new places.
     Returns how many were assigned."""
-    stuck: set[int | None] = set()
+    stuck: set[tuple[int | None, int | None, int]] = set()  # (team, skill, level) found nobody
     assigned = 0
-    heads = selectors.queued_conversations().values_list("pk", "team_id")[:limit]
-    for conversation_id, team_id in heads:
-        if team_id in stuck:
+    heads = selectors.queued_conversations().values_list(
+        "pk", "team_id", "required_skill_id", "required_skill_level"
+    )[:limit]
+    for conversation_id, team_id, skill_id, level in heads:
+        need = (team_id, skill_id, level if skill_id else 1)
+        if need in stuck or (team_id, None, 1) in stuck:
             continue
         if conversation_route(conversation_id=conversation_id, skip_locked=True):
             assigned += 1
         else:
-            stuck.add(team_id)
+            stuck.add(need)
     queue_publish(team_ids=selectors.queued_team_ids())
     return assigned
 
@@ -98,10 +109,13 @@ def queue_publish(*, team_ids: Iterable[int | None]) -> None:
     commit; `queue.update` on the conversation's customer group)."""
     pushes = []
     for team_id in team_ids:
-        queue = selectors.team_queue(team_id)
+        queues: dict[tuple[int | None, int], selectors.TeamQueue] = {}  # per required skill
         waiting = selectors.team_queue_rows(team_id, limit=PUBLISH_LIMIT)
         for position, conversation in enumerate(waiting, start=1):
-            pushes.append(_place_push(conversation, queue.place(position)))
+            need = selectors.required_skill(conversation)
+            if need not in queues:
+                queues[need] = selectors.team_queue(team_id, skill=need)
+            pushes.append(_place_push(conversation, queues[need].place(position)))
     realtime.publish_many(pushes)  # one trip for them all
 
 
@@ -126,6 +140,8 @@ def conversation_route_or_queue(*, conversation_id: int, again: bool = False) ->
         .exists()
     ):
         return None  # queued already, or someone has it
+    if not again:
+        conversation_rules_apply(conversation_id=conversation_id)
     assigned = conversation_route(conversation_id=conversation_id)
     if assigned is None:
         if Conversation.objects.filter(pk=conversation_id, queued_at=None).update(

@@ -58,6 +58,7 @@ FACTORIES = {
     "routing.skill": routing_f.SkillFactory,
     "routing.agentprofile": routing_f.AgentProfileFactory,
     "routing.agentskill": routing_f.AgentSkillFactory,
+    "routing.routingrule": routing_f.RoutingRuleFactory,
     "routing.presencelog": routing_f.PresenceLogFactory,
     "auth.user": routing_f.UserFactory,
     "auth.group": lambda: Group.objects.create(name="Night shift"),
