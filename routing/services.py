@@ -137,7 +137,9 @@ def agent_sign_in_presence(*, profile: AgentProfile) -> AgentProfile:
 
 def _chose_offline_since_sign_in(profile: AgentProfile) -> bool:
     chosen_at = (
-        PresenceLog.objects.filter(agent=profile, actor_id=profile.user_id, new_value=Presence.OFFLINE)
+        PresenceLog.objects.filter(
+            agent=profile, actor_id=profile.user_id, new_value=Presence.OFFLINE
+        )
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
