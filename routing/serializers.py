@@ -50,6 +50,9 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         error_messages={"does_not_exist": _("There is no skill with id {pk_value}.")},
         help_text="Only agents with this skill (id) take it; null: any agent of the team.",
     )
+    # Bounds stated here: the model field's come from the database (SQLite: 64-bit), and the
+    # schema must be the same whichever generated it.
+    position = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
     team_name = serializers.CharField(source="team.name", read_only=True)
     skill_name = serializers.CharField(source="skill.name", read_only=True, allow_null=True)
     channels = serializers.ListField(
