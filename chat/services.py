@@ -380,6 +380,29 @@ def conversation_update_fields(
     return locked
 
 
+def conversation_event_record(
+    *,
+    actor: AbstractBaseUser | None,
+    conversation: Conversation,
+    event: str,
+    body: str,
+    payload: Mapping[str, Any] | None = None,
+) -> Message:
+    """Write one event on the conversation's timeline (an internal `event` message, the audit row
+    of a change made elsewhere: routing's overflow and offers). `event` names it in the payload
+    (`conversation.overflow`, …), which the workspace renders in the reader's language; `body`
+    is the text for everything else."""
+    return message_create(
+        conversation=conversation,
+        sender_type=SenderType.SYSTEM,
+        sender_user=actor,
+        content_type=ContentType.EVENT,
+        is_internal=True,
+        body=body,
+        payload={**(payload or {}), "event": event},
+    ).message
+
+
 def _load_follow(
     conversation: Conversation, held_by: int | None, *, slot_claimed: bool, changed: set[str]
 ) -> None:

@@ -9,20 +9,27 @@ functions inside the transaction that changes the conversation (the conversation
 taken first, the agent's second, always in that order).
 """
 
+from collections.abc import Collection
+
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from routing.models import AgentProfile, AssignmentMode, Presence, Team
 
 
-def eligible_agents(*, team: Team | None) -> QuerySet[AgentProfile]:
+def eligible_agents(*, team: Team | None, also_team: Team | None = None) -> QuerySet[AgentProfile]:
     """The online agents who may take a conversation of `team` (ignoring capacity): the team's
-    own, or — when none of them is online and the team lets others help — any online agent.
-    Any online agent for a conversation of no team."""
+    own (and `also_team`'s: an overflowing conversation's fallback team), or — when none of them
+    is online and the team lets others help — any online agent. Any online agent for a
+    conversation of no team."""
     online = AgentProfile.objects.filter(presence=Presence.ONLINE, user__is_active=True)
     if team is None:
         return online
-    own = online.filter(teams=team)
+    if also_team is None:
+        own = online.filter(teams=team)
+    else:
+        members = AgentProfile.teams.through.objects.filter(team_id__in=[team.pk, also_team.pk])
+        own = online.filter(pk__in=members.values("agentprofile_id"))
     if team.any_agent_when_none_online and not own.exists():
         return online
     return own
@@ -39,12 +46,23 @@ def _ordered(agents: QuerySet[AgentProfile], mode: str) -> QuerySet[AgentProfile
 CLAIM_TRIES = 5  # candidates tried in order before giving up (each a conditional UPDATE)
 
 
-def agent_claim(*, team: Team | None, prefer_user_id: int | None = None) -> AgentProfile | None:
+def agent_claim(
+    *,
+    team: Team | None,
+    prefer_user_id: int | None = None,
+    also_team: Team | None = None,
+    exclude_user_ids: Collection[int] = (),
+) -> AgentProfile | None:
     """Take one conversation slot of the best eligible agent with free capacity (the team's
     assignment mode decides who is best; `prefer_user_id`, the customer's last agent, goes first
-    in sticky mode) and return that agent, or None when nobody eligible has room."""
+    in sticky mode) and return that agent, or None when nobody eligible has room. `also_team`'s
+    agents are eligible too (overflow); `exclude_user_ids` never are (they passed on an offer)."""
     mode = team.assignment_mode if team is not None else AssignmentMode.LEAST_BUSY
-    agents = eligible_agents(team=team).filter(active_chats__lt=F("max_concurrent_chats"))
+    agents = eligible_agents(team=team, also_team=also_team).filter(
+        active_chats__lt=F("max_concurrent_chats")
+    )
+    if exclude_user_ids:
+        agents = agents.exclude(user_id__in=list(exclude_user_ids))
     candidates = list(_ordered(agents, mode).values_list("pk", flat=True)[:CLAIM_TRIES])
     if mode == AssignmentMode.STICKY and prefer_user_id is not None:
         preferred = agents.filter(user_id=prefer_user_id).values_list("pk", flat=True).first()

@@ -40,6 +40,7 @@ AGENT_PRESENCE = "agent.presence"
 SESSION_REVOKED = "session.revoked"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 QUEUE_UPDATE = "queue.update"
+CONVERSATION_OFFERED = "conversation.offered"
 # direct (one socket to its client)
 HELLO = "hello"
 PONG = "pong"
@@ -83,6 +84,12 @@ CATALOGUE: dict[str, FrameType] = {
         _declare(AGENT_PRESENCE, PUSH, (AGENT,), "op agent_id presence changed_at"),
         _declare(SESSION_REVOKED, PUSH, ()),
         _declare(CONVERSATION_ASSIGNED, PUSH, (AGENT,), "conversation_id conversation"),
+        _declare(
+            CONVERSATION_OFFERED,
+            PUSH,
+            (AGENT,),
+            "conversation_id conversation first_message expires_at seconds",
+        ),
         _declare(
             QUEUE_UPDATE, PUSH, (WIDGET,), "conversation_id position wait_seconds agents_online"
         ),
