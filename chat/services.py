@@ -365,6 +365,12 @@ def conversation_update_fields(
     left = events.inbox_groups(Conversation.objects.get(pk=locked.pk))
     locked.save(update_fields=fields)
     _load_follow(locked, held_by, slot_claimed=slot_claimed, changed=set(fields))
+    if locked.offered_to_id is not None and (
+        locked.assignee_id is not None
+        or locked.status == ConversationStatus.CLOSED
+        or "team" in fields
+    ):
+        _offer_cancel(locked)
     for name, old, new in changed:
         message_create(
             conversation=locked,
@@ -401,6 +407,21 @@ def conversation_event_record(
         body=body,
         payload={**(payload or {}), "event": event},
     ).message
+
+
+def _offer_cancel(conversation: Conversation) -> None:
+    """A conversation on offer (chat/assignment/offers.py) was assigned, closed or moved by
+    hand: the offer ends and the offered agent's reserved slot comes back at once (its
+    `conversation.released` lets the queue use it)."""
+    user_id = conversation.offered_to_id
+    Conversation.objects.filter(pk=conversation.pk).update(offered_to=None, offer_expires_at=None)
+    conversation.offered_to_id, conversation.offer_expires_at = None, None
+    capacity.agent_load_release(user_id=user_id)
+    domain_events.record(
+        "conversation.released",
+        conversation_id=conversation.pk,
+        payload={"agent_id": user_id, "requeue": False},
+    )
 
 
 def _load_follow(

@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from chat import services as chat_services
 from chat.assignment import offers
 from chat.assignment import selectors as queue
 from chat.assignment import services as assignment
-from chat.models import Conversation, Message, OfferDecline
+from chat.models import Conversation, ConversationStatus, Message, OfferDecline
 from chat.tests.test_assignment import customer_writes, frames_of, load, new_chat, online
 from desk.kernel import realtime
 from routing.models import AgentProfile
@@ -220,3 +221,32 @@ def test_a_team_without_offer_mode_assigns_at_once(team):
     conversation = new_chat(team)
 
     assert (conversation.assignee_id, conversation.offered_to_id) == (carol.user_id, None)
+
+
+def test_closing_or_assigning_by_hand_ends_the_offer_and_frees_the_slot_at_once(client, team):
+    carol = online(team, "carol")
+    dave = online(team, "dave", active_chats=1)
+    first = new_chat(team)
+    assert fresh(first).offered_to_id == carol.user_id
+
+    chat_services.conversation_update_fields(
+        actor=dave.user, conversation=first, changes={"assignee": dave.user}
+    )
+
+    first = fresh(first)
+    assert (first.assignee_id, first.offered_to_id, first.offer_expires_at) == (
+        dave.user_id,
+        None,
+        None,
+    )
+    assert (load(carol), load(dave)) == (0, 2)
+    late = accept(client, carol, first)
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "offer_not_yours")
+
+    second = new_chat(team)
+    assert fresh(second).offered_to_id == carol.user_id
+    chat_services.conversation_update_fields(
+        actor=None, conversation=second, changes={"status": ConversationStatus.CLOSED}
+    )
+    assert fresh(second).offered_to_id is None
+    assert load(carol) == 0
