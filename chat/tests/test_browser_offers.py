@@ -3,6 +3,7 @@ customer writes, the agent gets an offer card with the customer, their first wor
 countdown, clicks Accept, and the chat opens in 我的 (Mine), assigned to them."""
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
 from chat.models import Conversation
@@ -19,6 +20,8 @@ from desk.tests.test_browser_inbox import in_thread, sign_in
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
 pytestmark = pytest.mark.browser
+
+SCREENSHOT = settings.BASE_DIR / "var" / "screenshots" / "routing-offer.png"
 
 
 def only_conversation() -> Conversation:
@@ -56,6 +59,8 @@ def test_the_agent_accepts_an_offered_chat_and_it_opens_in_mine(daphne_pushes, p
         assert conversation.offered_to_id == agent.user_id
         # offered, not yet theirs: the customer still waits in line
         expect(chat.locator("#app")).to_have_attribute("data-queue", "1")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        desk.screenshot(path=str(SCREENSHOT))
 
         card.locator(".offer-accept").click()
         expect(card).to_have_count(0)
