@@ -19,7 +19,9 @@ the change itself is a conditional UPDATE on `offered_to`. A refused accept or d
 offer expired, or it is someone else's) is a 409 and changes nothing.
 """
 
+import math
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -104,15 +106,33 @@ def conversation_offer(*, conversation: Conversation, agent: AgentProfile, secon
     )
     realtime.publish(
         [realtime.agent_group(agent.user_id)],
-        push_events.frame(
-            push_events.CONVERSATION_OFFERED,
-            conversation_id=conversation.pk,
-            conversation=events.conversation_json(summary),
-            first_message=first_customer_words(conversation.pk),
-            expires_at=expires.isoformat(),
-            seconds=seconds,
-        ),
+        push_events.frame(push_events.CONVERSATION_OFFERED, **offer_json(summary)),
     )
+
+
+def offer_json(conversation: Conversation) -> dict[str, Any]:
+    """What the agent's card shows of a pending offer (the `conversation.offered` fields):
+    `seconds` is the time left. `conversation` has customer, team and assignee loaded."""
+    expires = conversation.offer_expires_at
+    left = max(0, math.ceil((expires - timezone.now()).total_seconds())) if expires else 0
+    return {
+        "conversation_id": conversation.pk,
+        "conversation": events.conversation_json(conversation),
+        "first_message": first_customer_words(conversation.pk),
+        "expires_at": expires.isoformat() if expires else None,
+        "seconds": left,
+    }
+
+
+def offers_pending_json(user_id: int) -> list[dict[str, Any]]:
+    """The offers waiting for this agent's answer, soonest due first (the workspace's `hello`,
+    so a tab opened or reloaded meanwhile shows their cards too)."""
+    pending = (
+        Conversation.objects.filter(offered_to_id=user_id, offer_expires_at__gt=timezone.now())
+        .select_related("customer", "assignee", "team")
+        .order_by("offer_expires_at")
+    )
+    return [offer_json(conversation) for conversation in pending]
 
 
 def _locked(conversation_id: int, *, skip_locked: bool = False) -> Conversation | None:

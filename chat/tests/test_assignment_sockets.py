@@ -125,11 +125,13 @@ def test_in_offer_mode_the_agent_hears_the_offer_and_the_customer_keeps_their_pl
         await widget.send_json_to(send_frame("c-1", "我要退款"))
         agent_frames = await drain(desk, quiet=1.0)
         widget_frames = await drain(widget, quiet=0.5)
+        reloaded, hello = await open_agent_socket(headers)  # a tab opened meanwhile
+        await reloaded.disconnect()
         await desk.disconnect()
         await widget.disconnect()
-        return agent_frames, widget_frames
+        return agent_frames, widget_frames, hello
 
-    agent_frames, widget_frames = run(scenario)
+    agent_frames, widget_frames, hello = run(scenario)
     conversation = Conversation.objects.get()
     assert (conversation.assignee_id, conversation.offered_to_id) == (None, agent.user_id)
     (offered,) = [f for f in agent_frames if f["type"] == "conversation.offered"]
@@ -140,3 +142,7 @@ def test_in_offer_mode_the_agent_hears_the_offer_and_the_customer_keeps_their_pl
     assert not [f for f in agent_frames if f["type"] == "conversation.assigned"]
     places = [f for f in widget_frames if f["type"] == "queue.update"]
     assert places and places[-1]["position"] == 1
+    (pending,) = hello["offers"]
+    assert pending["conversation_id"] == conversation.pk
+    assert pending["first_message"] == "我要退款"
+    assert 0 < pending["seconds"] <= 30

@@ -93,7 +93,9 @@ CATALOGUE: dict[str, FrameType] = {
         _declare(
             QUEUE_UPDATE, PUSH, (WIDGET,), "conversation_id position wait_seconds agents_online"
         ),
-        _declare(HELLO, DIRECT, (AGENT, WIDGET), "agent customer conversation agents_online queue"),
+        _declare(
+            HELLO, DIRECT, (AGENT, WIDGET), "agent offers customer conversation agents_online queue"
+        ),
         _declare(PONG, DIRECT, (AGENT, WIDGET), "ref"),
         _declare(
             ACK,

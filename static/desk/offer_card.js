@@ -18,8 +18,9 @@ export class OfferCards {
     document.body.append(this.stack);
   }
 
-  /** A `conversation.offered` frame: show (or refresh) its card. */
-  show(frame) {
+  /** A `conversation.offered` frame (or an offer of `hello`, `quiet`: no tone): show (or
+   * refresh) its card. */
+  show(frame, { quiet = false } = {}) {
     const id = frame.conversation_id;
     this.remove(id);
     // the browser's clock may differ from the server's: count down from what the frame allows
@@ -49,7 +50,7 @@ export class OfferCards {
     this.cards.set(id, { node, deadline, count, buttons: [accept, decline] });
     this.tick();
     if (!this.timer) this.timer = setInterval(() => this.tick(), 500);
-    attention(t.offerWindowTitle);
+    if (!quiet) attention(t.offerWindowTitle);
   }
 
   tick() {

@@ -109,6 +109,8 @@ function onFrame(frame) {
   switch (frame.type) {
     case "hello":
       showPresence(frame.agent.presence);
+      // offers still waiting for an answer (this tab was opened or reloaded meanwhile)
+      for (const offer of frame.offers || []) offers.show(offer, { quiet: true });
       inbox.reload(); // pushes sent before this socket joined its inboxes were not heard
       pane.onConnected();
       ticketDesk.onConnected();
