@@ -366,6 +366,12 @@ def conversation_update_fields(
     left = events.inbox_groups(Conversation.objects.get(pk=locked.pk))
     locked.save(update_fields=fields)
     _load_follow(locked, held_by, slot_claimed=slot_claimed, changed=set(fields))
+    if locked.offered_to_id is not None and (
+        locked.assignee_id is not None
+        or locked.status == ConversationStatus.CLOSED
+        or "team" in fields
+    ):
+        _offer_cancel(locked)
     for name, old, new in changed:
         message_create(
             conversation=locked,
@@ -379,6 +385,44 @@ def conversation_update_fields(
     locked.refresh_from_db()
     events.publish_conversation(locked, also_groups=left)
     return locked
+
+
+def conversation_event_record(
+    *,
+    actor: AbstractBaseUser | None,
+    conversation: Conversation,
+    event: str,
+    body: str,
+    payload: Mapping[str, Any] | None = None,
+) -> Message:
+    """Write one event on the conversation's timeline (an internal `event` message, the audit row
+    of a change made elsewhere: routing's overflow and offers). `event` names it in the payload
+    (`conversation.overflow`, …), which the workspace renders in the reader's language; `body`
+    is the text for everything else."""
+    return message_create(
+        conversation=conversation,
+        sender_type=SenderType.SYSTEM,
+        sender_user=actor,
+        content_type=ContentType.EVENT,
+        is_internal=True,
+        body=body,
+        payload={**(payload or {}), "event": event},
+    ).message
+
+
+def _offer_cancel(conversation: Conversation) -> None:
+    """A conversation on offer (chat/assignment/offers.py) was assigned, closed or moved by
+    hand: the offer ends and the offered agent's reserved slot comes back at once (its
+    `conversation.released` lets the queue use it)."""
+    user_id = conversation.offered_to_id
+    Conversation.objects.filter(pk=conversation.pk).update(offered_to=None, offer_expires_at=None)
+    conversation.offered_to_id, conversation.offer_expires_at = None, None
+    capacity.agent_load_release(user_id=user_id)
+    domain_events.record(
+        "conversation.released",
+        conversation_id=conversation.pk,
+        payload={"agent_id": user_id, "requeue": False},
+    )
 
 
 def _load_follow(

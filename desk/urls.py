@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from chat import api as chat_api
 from chat import views as chat_views
+from chat.assignment import api as offer_api
 from chat.live import api as live_api
 from chat.widget import views as widget_views
 from desk.canned import api as canned_api
@@ -62,6 +63,16 @@ api_patterns = [
         "conversations/<id:pk>/assign/",
         chat_api.ConversationAssignView.as_view(),
         name="conversation-assign",
+    ),
+    path(
+        "conversations/<id:pk>/offer/accept/",
+        offer_api.OfferAcceptView.as_view(),
+        name="conversation-offer-accept",
+    ),
+    path(
+        "conversations/<id:pk>/offer/decline/",
+        offer_api.OfferDeclineView.as_view(),
+        name="conversation-offer-decline",
     ),
     path(
         "conversations/<id:pk>/transfer/",

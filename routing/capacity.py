@@ -9,6 +9,8 @@ functions inside the transaction that changes the conversation (the conversation
 taken first, the agent's second, always in that order).
 """
 
+from collections.abc import Collection
+
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -16,16 +18,25 @@ from routing.models import AgentProfile, AgentSkill, AssignmentMode, Presence, T
 
 
 def eligible_agents(
-    *, team: Team | None, skill_id: int | None = None, min_level: int = 1
+    *,
+    team: Team | None,
+    skill_id: int | None = None,
+    min_level: int = 1,
+    also_team: Team | None = None,
 ) -> QuerySet[AgentProfile]:
     """The online agents who may take a conversation of `team` (ignoring capacity): the team's
-    own, or — when none of them is online and the team lets others help — any online agent.
-    Any online agent for a conversation of no team. A required skill (`skill_id`) keeps only
-    those with it at `min_level` or above (annotated `skill_level`); whether the team has
-    someone online is asked without it, so a team online but short of the skill waits."""
+    own (and `also_team`'s: an overflowing conversation's fallback team), or — when none of them
+    is online and the team lets others help — any online agent. Any online agent for a
+    conversation of no team. A required skill (`skill_id`) keeps only those with it at
+    `min_level` or above (annotated `skill_level`); whether the team has someone online is asked
+    without it, so a team online but short of the skill waits."""
     online = AgentProfile.objects.filter(presence=Presence.ONLINE, user__is_active=True)
     if team is not None:
-        own = online.filter(teams=team)
+        if also_team is None:
+            own = online.filter(teams=team)
+        else:
+            members = AgentProfile.teams.through.objects.filter(team_id__in=[team.pk, also_team.pk])
+            own = online.filter(pk__in=members.values("agentprofile_id"))
         if not (team.any_agent_when_none_online and not own.exists()):
             online = own
     if skill_id is None:
@@ -56,15 +67,21 @@ def agent_claim(
     prefer_user_id: int | None = None,
     skill_id: int | None = None,
     min_level: int = 1,
+    also_team: Team | None = None,
+    exclude_user_ids: Collection[int] = (),
 ) -> AgentProfile | None:
     """Take one conversation slot of the best eligible agent with free capacity (the team's
     assignment mode decides who is best; `prefer_user_id`, the customer's last agent, goes first
     in sticky mode) and return that agent, or None when nobody eligible has room. A required
-    skill (`skill_id` at `min_level` or above) narrows who is eligible and breaks ties by level."""
+    skill (`skill_id` at `min_level` or above) narrows who is eligible and breaks ties by level;
+    `also_team`'s agents are eligible too (overflow); `exclude_user_ids` never are (they passed
+    on an offer)."""
     mode = team.assignment_mode if team is not None else AssignmentMode.LEAST_BUSY
-    agents = eligible_agents(team=team, skill_id=skill_id, min_level=min_level).filter(
-        active_chats__lt=F("max_concurrent_chats")
-    )
+    agents = eligible_agents(
+        team=team, skill_id=skill_id, min_level=min_level, also_team=also_team
+    ).filter(active_chats__lt=F("max_concurrent_chats"))
+    if exclude_user_ids:
+        agents = agents.exclude(user_id__in=list(exclude_user_ids))
     ordered = _ordered(agents, mode, by_level=skill_id is not None)
     candidates = list(ordered.values_list("pk", flat=True)[:CLAIM_TRIES])
     if mode == AssignmentMode.STICKY and prefer_user_id is not None:

@@ -23,6 +23,10 @@ class Presence(models.TextChoices):
     OFFLINE = "offline", _("Offline")
 
 
+OVERFLOW_SECONDS_MIN, OVERFLOW_SECONDS_MAX = 10, 24 * 3600
+OFFER_SECONDS_MIN, OFFER_SECONDS_MAX = 5, 300
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -53,15 +57,94 @@ class Team(models.Model):
         blank=True,
         help_text=_("Empty: an agent comes back with the presence they chose last."),
     )
+    # Overflow (issue 12): a chat that has waited this long in the team's queue may also go to
+    # an agent of the fallback team; it keeps its team (chat/assignment/overflow.py).
+    fallback_team = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="overflow_from",
+        verbose_name=_("fallback team"),
+        help_text=_(
+            "Agents of this team may also take a chat that has waited longer than the overflow "
+            "time. The chat stays with its own team."
+        ),
+    )
+    overflow_after_seconds = models.PositiveIntegerField(
+        _("overflow after (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long a chat waits in this team's queue before the fallback team may take it: "
+            "10 seconds to 24 hours (86400). Empty or 0: never."
+        ),
+    )
+    # Offer mode (issue 12): routing reserves the agent's slot and offers the chat; the agent
+    # accepts or declines (chat/assignment/offers.py).
+    offer_seconds = models.PositiveSmallIntegerField(
+        _("offer time (seconds)"),
+        default=0,
+        help_text=_(
+            "0: new chats are assigned at once. 5 to 300: a chat is offered to an agent, who "
+            "has this long to accept it before it is offered to the next agent."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offer_seconds=0)
+                | models.Q(
+                    offer_seconds__gte=OFFER_SECONDS_MIN, offer_seconds__lte=OFFER_SECONDS_MAX
+                ),
+                name="team_offer_seconds_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overflow_after_seconds__isnull=True)
+                | models.Q(overflow_after_seconds=0)
+                | models.Q(
+                    overflow_after_seconds__gte=OVERFLOW_SECONDS_MIN,
+                    overflow_after_seconds__lte=OVERFLOW_SECONDS_MAX,
+                ),
+                name="team_overflow_seconds_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        seconds = self.overflow_after_seconds
+        if seconds and not OVERFLOW_SECONDS_MIN <= seconds <= OVERFLOW_SECONDS_MAX:
+            errors["overflow_after_seconds"] = _(
+                "Choose between 10 seconds and 24 hours (86400 seconds), or leave it empty."
+            )
+        fallback = self.fallback_team
+        if fallback is not None:
+            if self.pk is not None and fallback.pk == self.pk:
+                errors["fallback_team"] = _("A team cannot be its own fallback team.")
+            elif not fallback.is_active:
+                errors["fallback_team"] = _("The fallback team must be active.")
+        elif seconds and "overflow_after_seconds" not in errors:
+            errors["fallback_team"] = _("Choose the team that takes over after the overflow time.")
+        offer = self.offer_seconds or 0
+        if offer and not OFFER_SECONDS_MIN <= offer <= OFFER_SECONDS_MAX:
+            errors["offer_seconds"] = _("Choose 0 (assign at once) or 5 to 300 seconds.")
+        if errors:
+            raise ValidationError(errors)
+
+    def overflow_team(self) -> "Team | None":
+        """The fallback team whose agents may take this team's long-waiting chats, if any."""
+        if not self.overflow_after_seconds or self.fallback_team_id in (None, self.pk):
+            return None
+        fallback = self.fallback_team
+        return fallback if fallback is not None and fallback.is_active else None
 
 
 class Skill(models.Model):

@@ -83,6 +83,14 @@ WORKSPACE_STRINGS = {
     "presenceFailed": _("Your status could not be changed. Please try again."),
     "newChatAssigned": _("New chat for you: %(name)s"),
     "newChatsTitle": _("(%(n)s) New chat"),
+    # offer mode (offer_card.js)
+    "offerTitle": _("Chat offered: %(name)s"),
+    "offerSecondsLeft": _("%(n)ss left"),
+    "offerAccept": _("Accept"),
+    "offerDecline": _("Decline"),
+    "offerWindowTitle": _("(%(n)s) Chat offered"),
+    "offerTimedOut": _("The offered chat went to the next agent."),
+    "offerGone": _("That offer has expired or is no longer yours."),
     # inbox
     "youPrefix": _("You: %(text)s"),
     "senderPrefix": _("%(name)s: %(text)s"),
@@ -116,6 +124,13 @@ WORKSPACE_STRINGS = {
     "eventTookOver": _("%(actor)s took the conversation"),
     "eventTeam": _("%(actor)s moved the conversation to %(team)s"),
     "eventNoTeam": _("%(actor)s removed the conversation from its team"),
+    "eventOverflow": _("Waited %(time)s: widened to %(team)s"),
+    "eventOffered": _("Offered to %(name)s"),
+    "eventOfferPassed": {
+        "declined": _("%(name)s declined the offer"),
+        "expired": _("%(name)s did not answer the offer in time"),
+        "offline": _("%(name)s went offline before answering the offer"),
+    },
     "download": _("Download"),
     "sending": _("Sending…"),
     "retry": _("Retry"),

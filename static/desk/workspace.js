@@ -1,7 +1,8 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
-// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), of the Tickets
-// view (ticket_list.js), the supervisors' Live view (live.js), the bell (notifications.js),
-// @mentions in ticket replies (mentions.js) and canned replies in both reply boxes (canned.js).
+// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), the offer cards
+// (offer_card.js), of the Tickets view (ticket_list.js), the supervisors' Live view (live.js),
+// the bell (notifications.js), @mentions in ticket replies (mentions.js) and canned replies in
+// both reply boxes (canned.js).
 // Text comes from #desk-i18n.
 import { api } from "./api.js";
 import { CannedPicker } from "./canned.js";
@@ -14,6 +15,7 @@ import { LiveView } from "./live.js";
 import { MentionAutocomplete } from "./mentions.js";
 import { newChatAssigned } from "./new_chat_alert.js";
 import { NotificationBell } from "./notifications.js";
+import { OfferCards } from "./offer_card.js";
 import { DeskSocket, socketUrl } from "./socket.js";
 import { startSlaTicker } from "./sla.js";
 import { SlaWatch } from "./sla_watch.js";
@@ -108,6 +110,8 @@ function onFrame(frame) {
   switch (frame.type) {
     case "hello":
       showPresence(frame.agent.presence);
+      // offers still waiting for an answer (this tab was opened or reloaded meanwhile)
+      for (const offer of frame.offers || []) offers.show(offer, { quiet: true });
       inbox.reload(); // pushes sent before this socket joined its inboxes were not heard
       pane.onConnected();
       ticketDesk.onConnected();
@@ -146,8 +150,13 @@ function onFrame(frame) {
       break;
     case "conversation.assigned":
       // routed to me: in 我的 at once (the summary), with a tone and a blinking title
+      offers.remove(frame.conversation_id); // an offer accepted in another tab
       inbox.applySummary(frame.conversation);
       newChatAssigned(frame.conversation, showToast);
+      break;
+    case "conversation.offered":
+      // offer mode: a card with Accept / Decline and a countdown
+      offers.show(frame);
       break;
     case "conversation.removed":
       // moved out of this agent's scope: the server no longer lets this tab hear or touch it
@@ -240,6 +249,15 @@ startSlaTicker();
 // Supervisors only: the Live view (the queue, agents' presence and load).
 const liveView = document.getElementById("live-view") ? new LiveView({ toast: showToast }) : null;
 const bell = new NotificationBell({ toast: showToast, openTicket });
+const offers = new OfferCards({
+  toast: showToast,
+  onAccepted: (conversation) => {
+    inbox.applySummary(conversation);
+    showView("conversations");
+    pane.open(conversation.id);
+    rememberView();
+  },
+});
 new MentionAutocomplete(document.getElementById("ticket-reply-body"));
 // Canned replies (`/shortcut`, or the button) in both reply boxes.
 composer.canned = new CannedPicker(document.getElementById("composer-input"), {
