@@ -115,7 +115,13 @@ def _receive_first_or_after_close(message: InboundMessage) -> MessageResult:
         data=services.CustomerData(display_name=message.display_name),
     )
     # One delivery at a time per customer from here on: no two new conversations at once.
-    list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
+    # FOR NO KEY UPDATE: it excludes the other deliveries, but not the FOR KEY SHARE that
+    # PostgreSQL's foreign-key checks take at commit. A routing handler that updates the
+    # customer's conversation twice in one transaction (its routing rule, then its place in the
+    # queue) checks the row's foreign keys again, the customer's among them, while holding the
+    # conversation; under FOR UPDATE that check waited for a delivery that waited for the
+    # conversation: a deadlock (chat/tests/test_inbound.py's concurrent deliveries found it).
+    list(Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list("pk"))
     conversation_id = (
         Conversation.objects.filter(
             customer=customer, channel=message.channel, status__in=OPEN_STATUSES

@@ -12,9 +12,10 @@ From then on the queue's drains route it with the wider set of agents.
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chat import services
@@ -85,12 +86,16 @@ def conversation_overflow(*, conversation_id: int) -> bool:
     if waited < (team.overflow_after_seconds or 0):
         return False
     Conversation.objects.filter(pk=conversation.pk).update(overflowed_at=now)
+    with translation.override(settings.LANGUAGE_CODE):  # written once, for every reader
+        body = _("Waited %(time)s: widened to %(team)s") % {
+            "time": wait_text(waited),
+            "team": fallback.name,
+        }
     services.conversation_event_record(
         actor=None,
         conversation=conversation,
         event="conversation.overflow",
-        body=_("Waited %(time)s: widened to %(team)s")
-        % {"time": wait_text(waited), "team": fallback.name},
+        body=body,
         payload={"team": fallback.name, "team_id": fallback.pk, "waited_seconds": waited},
     )
     return True

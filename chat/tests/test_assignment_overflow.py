@@ -64,7 +64,7 @@ def test_after_the_wait_a_fallback_team_agent_takes_it_and_the_timeline_says_so(
     assert load(helper) == 1
     event = Message.objects.get(conversation=conversation, payload__event="conversation.overflow")
     assert event.is_internal and event.payload["team"] == "售后组"
-    assert event.body == "Waited 5 min: widened to 售后组"
+    assert event.body == "已等待 5 分钟：扩大到 售后组"  # in the site's language (zh-hans)
     assert overflow.overflow_sweep() == 0  # once
 
 
