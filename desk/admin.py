@@ -4,6 +4,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q, QuerySet
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from desk.models import (
@@ -29,13 +31,25 @@ class KbCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(KbArticle)
 class KbArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "language", "status", "author", "updated_at"]
+    list_display = ["title", "category", "language", "status", "translation_of", "updated_at"]
     list_filter = ["status", "language", "category", "updated_at"]
-    list_select_related = ["category", "author"]
-    search_fields = ["title", "body", "keywords"]
+    list_select_related = ["category", "translation_of"]
+    search_fields = ["title", "body", "keywords", "tags"]
     date_hierarchy = "updated_at"
-    autocomplete_fields = ["category"]
-    readonly_fields = ["author", "created_at", "updated_at"]
+    autocomplete_fields = ["category", "translation_of"]
+    readonly_fields = ["preview", "author", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "category", "language", "status", "translation_of"]}),
+        (_("Content"), {"fields": ["body", "preview", "tags", "keywords"]}),
+        (_("History"), {"fields": ["author", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj: KbArticle) -> str:
+        """The body as agents and customers see it, as last saved (markdown-it, then nh3)."""
+        if not obj.pk:
+            return _("Save to see the rendered article.")
+        return format_html('<div class="kb-article-body">{}</div>', mark_safe(obj.body_html))  # noqa: S308
 
     def save_model(self, request, obj, form, change):
         if not change:
