@@ -32,7 +32,7 @@ def kb_article_versions(article: KbArticle) -> list[KbArticle]:
     return [version for version in group.order_by("language", "pk") if version.pk != article.pk]
 
 
-def customer_question(conversation_id: int) -> str:
+def customer_question(conversation_id: int) -> list[str]:
     """The text of the customer's latest messages in the conversation, the newest first."""
     bodies = (
         Message.objects.filter(
@@ -44,16 +44,26 @@ def customer_question(conversation_id: int) -> str:
         .order_by("-seq")
         .values_list("body", flat=True)[:LATEST_MESSAGES]
     )
-    return "\n".join(bodies)[:MAX_QUERY]
+    return [body for body in bodies if body.strip()]
 
 
 def kb_suggestions_for_conversation(
     user: AbstractBaseUser, conversation_id: int
 ) -> tuple[bool, str, list[Hit]]:
     """`(found, question, hits)`: whether the agent may see the conversation (not found and
-    forbidden alike are False), the customer's latest words, and the best articles for them."""
+    forbidden alike are False), the customer's latest words, and the best articles for them:
+    those for the newest message first (the customer's latest topic), then, to fill the three,
+    those for the last few messages together."""
     conversation = conversation_get_for_agent(user, conversation_id)
     if conversation is None:
         return False, "", []
-    question = customer_question(conversation.pk)
-    return True, question, kb_search(question, audience=Audience.AGENT, limit=SUGGESTIONS)
+    bodies = customer_question(conversation.pk)
+    if not bodies:
+        return True, "", []
+    question = "\n".join(bodies)[:MAX_QUERY]
+    hits = kb_search(bodies[0][:MAX_QUERY], audience=Audience.AGENT, limit=SUGGESTIONS)
+    if len(hits) < SUGGESTIONS and len(bodies) > 1:
+        seen = {hit.article.pk for hit in hits}
+        more = kb_search(question, audience=Audience.AGENT, limit=SUGGESTIONS)
+        hits += [hit for hit in more if hit.article.pk not in seen][: SUGGESTIONS - len(hits)]
+    return True, question, hits

@@ -1,7 +1,7 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
 // (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), of the Tickets
-// view (ticket_list.js), the bell (notifications.js), @mentions in ticket replies (mentions.js) and
-// canned replies in both reply boxes (canned.js).
+// view (ticket_list.js), the bell (notifications.js), @mentions in ticket replies (mentions.js),
+// canned replies in both reply boxes (canned.js) and the Knowledge base tab (kb.js).
 // Text comes from #desk-i18n.
 import { api } from "./api.js";
 import { CannedPicker } from "./canned.js";
@@ -10,6 +10,7 @@ import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
+import { KbPanel } from "./kb.js";
 import { MentionAutocomplete } from "./mentions.js";
 import { newChatAssigned } from "./new_chat_alert.js";
 import { NotificationBell } from "./notifications.js";
@@ -131,6 +132,7 @@ function onFrame(frame) {
     case "message.new":
       inbox.applySummary(frame.conversation, frame.message);
       pane.onFrame(frame);
+      kb.onMessage(frame);
       break;
     case "conversation.update":
       inbox.applySummary(frame.conversation);
@@ -245,7 +247,14 @@ ticketDesk.canned = new CannedPicker(document.getElementById("ticket-reply-body"
   button: document.getElementById("ticket-reply-canned"),
   toast: showToast,
 });
+// The Knowledge base tab: search, suggestions for the open chat, insert into its reply box.
+const kb = new KbPanel({
+  box: document.getElementById("composer-input"),
+  canInsert: () => Boolean(composer.conversation),
+  toast: showToast,
+});
 pane = new ConversationPane({
+  kb,
   socket,
   inbox,
   timeline,
