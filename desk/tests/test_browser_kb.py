@@ -61,8 +61,7 @@ def test_suggestions_insert_an_answer_and_a_hostile_article_stays_text(
         browser = launch_chromium(playwright)
         context = watched_context(browser, errors, width=1440, height=900, locale="en-US")
         page = sign_in(context, base_url, agent.user, password)
-        watched = watched_page(context, errors)
-        watched.close()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         page.goto(f"{base_url}/desk/#c={conversation.pk}")
         expect(page.locator("#conv-name")).to_have_text("王小明")
         page.locator("#tab-kb").click()
@@ -105,6 +104,34 @@ def test_suggestions_insert_an_answer_and_a_hostile_article_stays_text(
 
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT))
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        browser.close()
+    assert errors == []
+
+
+def test_the_admin_preview_follows_the_markdown_and_runs_nothing(
+    daphne_server, supervisor, password
+):
+    require_chromium()
+    server_password(supervisor.user, password)
+    KbCategoryFactory(name="产品使用 Products")
+    errors = []
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = watched_page(watched_context(browser, errors), errors)
+        page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+        page.goto(f"{daphne_server}/admin/login/?next=/admin/desk/kbarticle/add/")
+        page.fill("#id_username", supervisor.user.username)
+        page.fill("#id_password", password)
+        page.press("#id_password", "Enter")
+
+        page.locator("#id_body").fill("# 耳机\n\n**没有**声音？\n\n" + EVIL_BODY)
+        preview = page.locator("[data-kb-preview]")
+        expect(preview.locator("h1")).to_have_text("耳机")
+        expect(preview.locator("strong")).to_have_text("没有")
+        expect(preview).to_contain_text('<img src=x onerror="window.__xss=3">')
+        assert preview.locator("img, script").count() == 0
         assert page.evaluate("typeof window.__xss") == "undefined"
         browser.close()
     assert errors == []

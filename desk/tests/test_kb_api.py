@@ -202,7 +202,25 @@ def test_a_translation_is_of_an_original_in_another_language(articles):
 def test_the_admin_previews_the_rendered_article(supervisor_client, articles):
     url = reverse("admin:desk_kbarticle_change", args=[articles["zh"].pk])
     content = supervisor_client.get(url).content.decode()
-    assert '<div class="kb-article-body"><p>签收后 7 天内可以申请<strong>退款</strong>' in content
+    preview = reverse("admin:desk_kbarticle_preview")
+    assert (
+        f'<div class="kb-article-body" data-kb-preview="{preview}"><p>签收后 7 天内可以申请'
+        "<strong>退款</strong>" in content
+    )
+    assert 'src="/static/desk/kb_preview.js" type="module"' in content
+
+
+def test_the_admin_preview_renders_markdown_as_typed(supervisor_client, client, agent):
+    url = reverse("admin:desk_kbarticle_preview")
+    answer = supervisor_client.post(url, {"body": "**hi** " + EVIL})
+    assert answer.status_code == 200
+    html = answer.json()["html"]
+    assert html.startswith("<p><strong>hi</strong> Refund now &lt;script&gt;")
+    assert [tag for tag, _ in elements(html)] == ["p", "strong"]
+    assert supervisor_client.get(url).status_code == 405
+    assert supervisor_client.post(url, {"body": "x" * 100_001}).status_code == 400
+    client.force_login(agent.user)  # an agent is not staff: the admin sends them to sign in
+    assert client.post(url, {"body": "x"}).status_code == 302
 
 
 def test_the_admin_saves_and_indexes_an_article(supervisor_client, supervisor, articles):

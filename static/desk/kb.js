@@ -5,60 +5,14 @@
 // nothing is sent.
 //
 // Snippets come as HTML with <mark> around matches and article bodies as sanitised HTML; both are
-// rebuilt here from an inert parse, keeping only the tags and attributes listed below (user data
-// never reaches innerHTML).
+// rebuilt from an inert parse keeping only safe tags and links (safe_html.js): user data never
+// reaches innerHTML.
 import { api } from "./api.js";
 import { el, fmt, t } from "./dom.js";
+import { articleNodes, snippetNodes } from "./safe_html.js";
 
 const SEARCH_DEBOUNCE_MS = 250;
 const SUGGEST_DEBOUNCE_MS = 600;
-
-const BODY_TAGS = new Set([
-  "P", "BR", "HR", "H1", "H2", "H3", "H4", "H5", "H6", "STRONG", "EM", "DEL", "S", "CODE", "PRE",
-  "BLOCKQUOTE", "UL", "OL", "LI", "A", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "IMG",
-]);
-const SAFE_URL = /^(https?:|mailto:|\/(?!\/))/i;
-
-/** Parse HTML into an inert document: no script runs, no image loads, no handler fires. */
-function inert(html) {
-  return new DOMParser().parseFromString(`<body>${html}</body>`, "text/html").body;
-}
-
-/** A snippet's nodes: its text, with <mark> kept; anything else becomes its text. */
-export function snippetNodes(html) {
-  return [...inert(html || "").childNodes].map((node) =>
-    node.nodeName === "MARK" ? el("mark", { text: node.textContent }) : node.textContent,
-  );
-}
-
-/** A copy of sanitised article HTML with only BODY_TAGS, safe links and images. */
-function safeCopy(node) {
-  if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.textContent);
-  if (node.nodeType !== Node.ELEMENT_NODE) return null;
-  const children = [...node.childNodes].map(safeCopy).filter(Boolean);
-  if (!BODY_TAGS.has(node.nodeName)) return children.length ? el("span", {}, children) : null;
-  const copy = document.createElement(node.nodeName.toLowerCase());
-  const href = node.getAttribute("href");
-  const src = node.getAttribute("src");
-  if (node.nodeName === "A" && href && SAFE_URL.test(href)) {
-    Object.assign(copy, { href, target: "_blank", rel: "noopener noreferrer nofollow" });
-  }
-  if (node.nodeName === "IMG") {
-    if (!src || !SAFE_URL.test(src)) return null;
-    copy.src = src;
-    copy.alt = node.getAttribute("alt") || "";
-    copy.loading = "lazy";
-  }
-  for (const name of ["title", "align", "start"]) {
-    if (node.hasAttribute(name)) copy.setAttribute(name, node.getAttribute(name));
-  }
-  copy.append(...children);
-  return copy;
-}
-
-function articleNodes(html) {
-  return [...inert(html || "").childNodes].map(safeCopy).filter(Boolean);
-}
 
 function publicLink(url) {
   return new URL(url, window.location.origin).href;
