@@ -67,8 +67,10 @@ KB_SEARCH_INDEX = FullTextIndex(table="desk_kbarticle", title="search_title", bo
 
 class KbArticle(models.Model):
     """An article in Markdown. Its HTML, plain text and search terms are derived on save (the
-    row's own rule: whoever saves it, the three agree with the body). The Chinese and English
-    versions of one article form a group: each translation points at the original."""
+    row's own rule: whoever saves it, the three agree with the body; a `QuerySet.update()` of
+    the title, body, tags or keywords skips `save()`, so write those through `save()`). The
+    Chinese and English versions of one article form a group: each translation points at the
+    original."""
 
     category = models.ForeignKey(
         KbCategory,
