@@ -104,3 +104,21 @@ def test_snippets_mark_the_matches_and_escape_the_rest():
 def test_search_takes_two_queries(corpus, django_assert_num_queries):
     with django_assert_num_queries(2):
         kb_search("退款", audience=Audience.AGENT)
+
+
+def test_the_index_survives_the_migrations():
+    """A later migration that makes Django rebuild desk_kbarticle on SQLite drops the triggers
+    that keep FTS5 in step; it must install the index again (FullTextIndex.install)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                ["desk_kbarticle"],
+            )
+            expected = {"desk_kbarticle_fts_ai", "desk_kbarticle_fts_ad", "desk_kbarticle_fts_au"}
+        else:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = %s", ["desk_kbarticle"]
+            )
+            expected = {"desk_kbarticle_fts"}
+        assert expected <= {row[0] for row in cursor.fetchall()}

@@ -97,7 +97,7 @@ class FullTextIndex:
         higher score is better), at most `limit`. One query."""
         if not terms:
             return []
-        sub_sql, sub_params = candidates.values("pk").query.sql_with_params()
+        sub_sql, sub_params = candidates.order_by().values("pk").query.sql_with_params()
         if connection.vendor == "postgresql":
             sql = (
                 f"SELECT id, ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {self._vector()}, q, 0) AS score "
