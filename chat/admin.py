@@ -19,6 +19,7 @@ from chat.models import (
     Customer,
     CustomerIdentity,
     Message,
+    OfferDecline,
     WidgetSite,
     WidgetVisitor,
 )
@@ -84,6 +85,13 @@ class ConversationAdmin(admin.ModelAdmin):
         (
             _("Counters"),
             {"fields": ["unread_by_agent", "unread_by_customer", "created_at", "closed_at"]},
+        ),
+        (
+            _("Routing"),
+            {
+                "classes": ["collapse"],
+                "fields": ["queued_at", "overflowed_at", "offered_to", "offer_expires_at"],
+            },
         ),
         (
             _("Context"),
@@ -176,6 +184,22 @@ class MessageAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OfferDecline)
+class OfferDeclineAdmin(admin.ModelAdmin):
+    """Who passed on which offered conversation (offer mode): written by routing, read here."""
+
+    list_display = ["conversation", "user", "reason", "created_at"]
+    list_filter = ["reason", "created_at"]
+    list_select_related = ["conversation__customer", "user"]
+    raw_id_fields = ["conversation", "user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -260,3 +260,19 @@ def publish_read(conversation_id: int, *, by: str, seq: int) -> None:
     event = frame(push_events.READ, conversation_id=conversation_id, by=by, seq=seq)
     target = conversation_customer if by == "agent" else conversation_agents
     realtime.publish([target(conversation_id)], event)
+
+
+def publish_assigned(conversation: Conversation) -> None:
+    """Routing gave the conversation to its assignee (auto-assignment, or an accepted offer):
+    the customer's sockets hear who answers (the visitor's too: the one that started it may not
+    follow it yet) and the agent's tabs hear `conversation.assigned`. `conversation` is current,
+    with customer, team and assignee (and their profile) loaded."""
+    publish_conversation_to_customer(conversation, groups=customer_groups(conversation))
+    realtime.publish(
+        [realtime.agent_group(conversation.assignee_id)],
+        frame(
+            push_events.CONVERSATION_ASSIGNED,
+            conversation_id=conversation.pk,
+            conversation=conversation_json(conversation),
+        ),
+    )

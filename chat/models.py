@@ -1,7 +1,7 @@
 """Customers, their identities per channel, conversations, messages and attachments."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -145,6 +145,44 @@ class Conversation(models.Model):
     # When routing first found nobody with room (chat/assignment): from then on the queue's
     # drains give it out, and the customer's further messages cost routing nothing.
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # What the routing rules decided before its first routing (chat/assignment/rules.py): only
+    # agents with the skill at that level or above take it; `rules_checked_at` says they ran.
+    required_skill = models.ForeignKey(
+        "routing.Skill",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("required skill"),
+    )
+    required_skill_level = models.PositiveSmallIntegerField(
+        _("minimum skill level"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    routing_rule = models.ForeignKey(
+        "routing.RoutingRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("routing rule"),
+    )
+    rules_checked_at = models.DateTimeField(_("routing rules checked at"), null=True, blank=True)
+    # When its wait outgrew the team's overflow time and the fallback team's agents became
+    # eligible too (chat/assignment/overflow.py); it keeps its team.
+    overflowed_at = models.DateTimeField(_("overflowed at"), null=True, blank=True)
+    # Offer mode (chat/assignment/offers.py): the agent whose slot is reserved for it until
+    # they accept, decline or the offer expires; it waits in the queue meanwhile.
+    offered_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("offered to"),
+    )
+    offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -164,6 +202,21 @@ class Conversation(models.Model):
                 fields=["team", "priority", "created_at", "id"],
                 condition=Q(assignee__isnull=True) & ~Q(status="closed"),
                 name="conversation_queue",
+            ),
+            # The offer sweep (chat/assignment/offers.py): pending offers by due time.
+            models.Index(
+                fields=["offer_expires_at"],
+                condition=Q(offer_expires_at__isnull=False),
+                name="conversation_offer_due",
+            ),
+            # The overflow sweep (chat/assignment/overflow.py): per team, waiting since when.
+            models.Index(
+                fields=["team", "queued_at"],
+                condition=Q(
+                    overflowed_at__isnull=True, queued_at__isnull=False, assignee__isnull=True
+                )
+                & ~Q(status="closed"),
+                name="conversation_overflow_wait",
             ),
         ]
 
@@ -312,6 +365,9 @@ class Attachment(models.Model):
         return self.original_name
 
 
+# Who passed on an offered conversation (offer mode) lives with the assignment feature.
+from chat.assignment.models import OfferDecline, OfferDeclineReason  # noqa: E402
+
 # The embeddable widget's sites and visitors live in their own module.
 from chat.widget.models import (  # noqa: E402
     PRECHAT_FIELDS,
@@ -334,6 +390,8 @@ __all__ = [
     "DeliveryState",
     "IdentityKind",
     "Message",
+    "OfferDecline",
+    "OfferDeclineReason",
     "PrechatField",
     "SenderType",
     "WidgetLanguage",

@@ -33,6 +33,7 @@ from chat.models import (
 )
 from desk.kernel import domain_events
 from routing import capacity
+from routing import live as routing_live
 
 if TYPE_CHECKING:
     from chat.widget.models import WidgetSite
@@ -365,6 +366,12 @@ def conversation_update_fields(
     left = events.inbox_groups(Conversation.objects.get(pk=locked.pk))
     locked.save(update_fields=fields)
     _load_follow(locked, held_by, slot_claimed=slot_claimed, changed=set(fields))
+    if locked.offered_to_id is not None and (
+        locked.assignee_id is not None
+        or locked.status == ConversationStatus.CLOSED
+        or "team" in fields
+    ):
+        _offer_cancel(locked)
     for name, old, new in changed:
         message_create(
             conversation=locked,
@@ -378,6 +385,44 @@ def conversation_update_fields(
     locked.refresh_from_db()
     events.publish_conversation(locked, also_groups=left)
     return locked
+
+
+def conversation_event_record(
+    *,
+    actor: AbstractBaseUser | None,
+    conversation: Conversation,
+    event: str,
+    body: str,
+    payload: Mapping[str, Any] | None = None,
+) -> Message:
+    """Write one event on the conversation's timeline (an internal `event` message, the audit row
+    of a change made elsewhere: routing's overflow and offers). `event` names it in the payload
+    (`conversation.overflow`, …), which the workspace renders in the reader's language; `body`
+    is the text for everything else."""
+    return message_create(
+        conversation=conversation,
+        sender_type=SenderType.SYSTEM,
+        sender_user=actor,
+        content_type=ContentType.EVENT,
+        is_internal=True,
+        body=body,
+        payload={**(payload or {}), "event": event},
+    ).message
+
+
+def _offer_cancel(conversation: Conversation) -> None:
+    """A conversation on offer (chat/assignment/offers.py) was assigned, closed or moved by
+    hand: the offer ends and the offered agent's reserved slot comes back at once (its
+    `conversation.released` lets the queue use it)."""
+    user_id = conversation.offered_to_id
+    Conversation.objects.filter(pk=conversation.pk).update(offered_to=None, offer_expires_at=None)
+    conversation.offered_to_id, conversation.offer_expires_at = None, None
+    capacity.agent_load_release(user_id=user_id)
+    domain_events.record(
+        "conversation.released",
+        conversation_id=conversation.pk,
+        payload={"agent_id": user_id, "requeue": False},
+    )
 
 
 def _load_follow(
@@ -397,12 +442,24 @@ def _load_follow(
         and conversation.assignee_id is None
         and bool(changed & {"assignee", "team", "status"})
     )
+    _live_hint(held_by=held_by, holds=holds, changed=changed)
     if (held_by is not None and held_by != holds) or requeue:
         domain_events.record(
             "conversation.released",
             conversation_id=conversation.pk,
             payload={"agent_id": held_by if held_by != holds else None, "requeue": requeue},
         )
+
+
+def _live_hint(*, held_by: int | None, holds: int | None, changed: set[str]) -> None:
+    """The supervisors' Live view (routing.live): an agent's load moved, or the conversation may
+    have joined, left or moved in the waiting queue (nobody held it before or after)."""
+    changes = []
+    if held_by != holds:
+        changes.append(routing_live.LOAD)
+    if (held_by is None or holds is None) and changed & {"assignee", "team", "status", "priority"}:
+        changes.append(routing_live.QUEUE)
+    routing_live.routing_changed_publish(*changes)
 
 
 def attachment_delete(*, attachment: Attachment) -> None:

@@ -25,3 +25,20 @@ def queue_sweep() -> int:
 
     agent_load_reconcile()
     return queue_drain()
+
+
+@shared_task(name="chat.tasks.offer_sweep")
+def offer_sweep() -> int:
+    """Every OFFER_SWEEP_SECONDS: offers nobody answered in time move on to the next agent."""
+    from chat.assignment.offers import offers_expire
+
+    return offers_expire()
+
+
+@shared_task(name="chat.tasks.overflow_sweep")
+def overflow_sweep() -> int:
+    """Every OVERFLOW_SWEEP_SECONDS: chats that have waited past their team's overflow time may
+    go to the fallback team's agents too, and are routed at once."""
+    from chat.assignment.overflow import overflow_sweep as sweep
+
+    return sweep()

@@ -1,4 +1,5 @@
-"""Demo data: two teams, a supervisor, four agents, customers with conversations and tickets.
+"""Demo data: four teams, a supervisor, four agents, routing rules, customers with conversations
+and tickets.
 
 Loading twice changes nothing: every object is found by a natural key before it is created.
 """
@@ -15,7 +16,7 @@ from desk.kb.demo_data import ARTICLES as KB_ARTICLES
 from desk.kernel.choices import Priority
 from desk.models import CannedReply, KbArticle, KbCategory, Language
 from routing import services as routing_services
-from routing.models import Skill, Team
+from routing.models import AgentProfile, RoutingRule, RuleAppliesTo, Skill, Team
 from tickets import services as ticket_services
 from tickets.models import (
     AutomationRule,
@@ -42,7 +43,14 @@ class DemoAccount:
     supervisor: bool = False
 
 
-TEAMS = {"售前 Sales": "Questions before buying", "售后 Support": "Orders, returns and repairs"}
+TEAMS = {
+    "售前 Sales": "Questions before buying",
+    "售后 Support": "Orders, returns and repairs",
+    "金牌客服组": "VIP customers",
+    "财务组": "Refunds and invoices",
+}
+# Agents who also answer for another team (the routing rules' targets).
+ALSO_IN_TEAM = {"alice": "金牌客服组", "dave": "财务组"}
 ACCOUNTS = [
     DemoAccount("supervisor", "主管 Mei", "售后 Support", supervisor=True),
     DemoAccount("alice", "Alice 王", "售前 Sales"),
@@ -135,6 +143,7 @@ def demo_load() -> dict[str, int]:
             created["accounts"] += 1
         _load_configuration()
         _load_automation(teams)
+        _load_routing(teams, skills)
         demo_widget_site()
     for spec in CUSTOMERS:
         if CustomerIdentity.objects.filter(kind=spec.kind, external_id=spec.external_id).exists():
@@ -197,6 +206,26 @@ def _load_knowledge_base() -> None:
             title=spec.en_title, language=Language.EN,
             defaults={**common, "body": spec.en_body, "translation_of": original},
         )  # fmt: skip
+
+
+def _load_routing(teams: dict[str, Team], skills: dict[str, Skill]) -> None:
+    """Routing rules, tried in this order: VIP customers to 金牌客服组; 退款 (refund) to 财务组,
+    chats and tickets; English chats to agents with the English skill; WeChat to 售后."""
+    for username, team in ALSO_IN_TEAM.items():
+        profile = AgentProfile.objects.filter(user__username=username).first()
+        if profile is not None:
+            profile.teams.add(teams[team])
+    rules = [
+        ("VIP 客户 VIP customers", {"min_vip_level": 3, "team": teams["金牌客服组"],
+                                   "priority": Priority.P1, "applies_to": RuleAppliesTo.BOTH}),
+        ("退款 Refunds", {"keywords": ["退款", "refund"], "team": teams["财务组"],
+                        "applies_to": RuleAppliesTo.BOTH}),
+        ("English", {"languages": ["en"], "team": teams["售前 Sales"],
+                     "skill": skills["English"], "min_skill_level": 3}),
+        ("微信 WeChat", {"channels": ["wechat"], "team": teams["售后 Support"]}),
+    ]  # fmt: skip
+    for position, (name, fields) in enumerate(rules, start=1):
+        RoutingRule.objects.get_or_create(name=name, defaults={"position": 10 * position, **fields})
 
 
 def _load_automation(teams: dict[str, Team]) -> None:

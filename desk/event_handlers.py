@@ -24,7 +24,12 @@ HANDLERS: dict[str, list[str]] = {
     ],
     "agent.presence_changed": ["chat.assignment.handlers.agent_presence_changed"],
     "conversation.released": ["chat.assignment.handlers.conversation_released"],
-    "ticket.created": ["desk.notifications.handlers.ticket_created", RULES],
+    "ticket.created": [
+        "desk.notifications.handlers.ticket_created",
+        # routing rules give a ticket nobody has its team and assignee, before automation runs
+        "tickets.routing.ticket_created_route",
+        RULES,
+    ],
     "ticket.updated": ["desk.notifications.handlers.ticket_updated", RULES],
     "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added"],
     "ticket.customer_replied": ["desk.notifications.handlers.ticket_customer_replied", RULES],

@@ -115,6 +115,10 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
+# Routing's timers (issue 12): how often expired offers move on and overflows are looked for.
+OFFER_SWEEP_SECONDS = env_int("OFFER_SWEEP_SECONDS", 3)
+OVERFLOW_SWEEP_SECONDS = env_int("OVERFLOW_SWEEP_SECONDS", 10)
+
 CELERY_BEAT_SCHEDULE = {
     "presence-sweep": {
         "task": "routing.tasks.presence_sweep",
@@ -123,6 +127,16 @@ CELERY_BEAT_SCHEDULE = {
     "queue-sweep": {
         "task": "chat.tasks.queue_sweep",
         "schedule": float(env_int("QUEUE_SWEEP_SECONDS", 10)),
+    },
+    # offer mode: offers nobody answered in time move on (chat/assignment/offers.py)
+    "offer-sweep": {
+        "task": "chat.tasks.offer_sweep",
+        "schedule": float(OFFER_SWEEP_SECONDS),
+    },
+    # overflow: long-waiting chats widen to their team's fallback team (chat/assignment/overflow.py)
+    "overflow-sweep": {
+        "task": "chat.tasks.overflow_sweep",
+        "schedule": float(OVERFLOW_SWEEP_SECONDS),
     },
     "waiting-conversations-sweep": {
         "task": "tickets.tasks.waiting_conversations_sweep",

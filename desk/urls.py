@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from chat import api as chat_api
 from chat import views as chat_views
+from chat.assignment import api as offer_api
+from chat.live import api as live_api
 from chat.widget import views as widget_views
 from desk.canned import api as canned_api
 from desk.kb import api as kb_api
@@ -31,6 +33,13 @@ desk_patterns = [path("", views.workspace, name="workspace")]
 api_patterns = [
     path("me/", routing_api.MeView.as_view(), name="me"),
     path("me/presence/", routing_api.MyPresenceView.as_view(), name="me-presence"),
+    path("routing/live/", live_api.LiveRoutingView.as_view(), name="routing-live"),
+    path("routing/rules/", routing_api.RoutingRuleListView.as_view(), name="routing-rules"),
+    path(
+        "routing/rules/<id:pk>/",
+        routing_api.RoutingRuleDetailView.as_view(),
+        name="routing-rule",
+    ),
     path("conversations/", chat_api.ConversationListView.as_view(), name="conversations"),
     path(
         "conversations/<id:pk>/",
@@ -56,6 +65,16 @@ api_patterns = [
         "conversations/<id:pk>/assign/",
         chat_api.ConversationAssignView.as_view(),
         name="conversation-assign",
+    ),
+    path(
+        "conversations/<id:pk>/offer/accept/",
+        offer_api.OfferAcceptView.as_view(),
+        name="conversation-offer-accept",
+    ),
+    path(
+        "conversations/<id:pk>/offer/decline/",
+        offer_api.OfferDeclineView.as_view(),
+        name="conversation-offer-decline",
     ),
     path(
         "conversations/<id:pk>/transfer/",

@@ -10,18 +10,47 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from routing import services
+from routing import rule_admin, services
 from routing.models import AgentProfile, AgentSkill, PresenceLog, Skill, Team
 
 User = get_user_model()
+__all__ = ["rule_admin"]  # registers the routing rules' admin
 
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "auto_assign", "assignment_mode", "login_presence"]
+    list_display = [
+        "name",
+        "is_active",
+        "auto_assign",
+        "assignment_mode",
+        "offer_seconds",
+        "fallback_team",
+        "overflow_after_seconds",
+        "login_presence",
+    ]
     list_filter = ["is_active", "auto_assign", "assignment_mode"]
+    list_select_related = ["fallback_team"]
     search_fields = ["name", "description"]
     readonly_fields = ["created_at"]
+    autocomplete_fields = ["fallback_team"]
+    # Team.clean refuses a fallback team that is the team itself or inactive, and times out of
+    # bounds, each on its field.
+    fieldsets = [
+        (None, {"fields": ["name", "description", "is_active", "login_presence", "created_at"]}),
+        (
+            _("Routing"),
+            {
+                "fields": [
+                    "auto_assign",
+                    "assignment_mode",
+                    "any_agent_when_none_online",
+                    "offer_seconds",
+                ]
+            },
+        ),
+        (_("Overflow"), {"fields": ["fallback_team", "overflow_after_seconds"]}),
+    ]
 
 
 @admin.register(Skill)

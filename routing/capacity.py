@@ -9,43 +9,81 @@ functions inside the transaction that changes the conversation (the conversation
 taken first, the agent's second, always in that order).
 """
 
-from django.db.models import F, QuerySet
+from collections.abc import Collection
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from routing.models import AgentProfile, AssignmentMode, Presence, Team
+from routing.models import AgentProfile, AgentSkill, AssignmentMode, Presence, Team
 
 
-def eligible_agents(*, team: Team | None) -> QuerySet[AgentProfile]:
+def eligible_agents(
+    *,
+    team: Team | None,
+    skill_id: int | None = None,
+    min_level: int = 1,
+    also_team: Team | None = None,
+) -> QuerySet[AgentProfile]:
     """The online agents who may take a conversation of `team` (ignoring capacity): the team's
-    own, or — when none of them is online and the team lets others help — any online agent.
-    Any online agent for a conversation of no team."""
+    own (and `also_team`'s: an overflowing conversation's fallback team), or — when none of them
+    is online and the team lets others help — any online agent. Any online agent for a
+    conversation of no team. A required skill (`skill_id`) keeps only those with it at
+    `min_level` or above (annotated `skill_level`); whether the team has someone online is asked
+    without it, so a team online but short of the skill waits."""
     online = AgentProfile.objects.filter(presence=Presence.ONLINE, user__is_active=True)
-    if team is None:
+    if team is not None:
+        if also_team is None:
+            own = online.filter(teams=team)
+        else:
+            members = AgentProfile.teams.through.objects.filter(team_id__in=[team.pk, also_team.pk])
+            own = online.filter(pk__in=members.values("agentprofile_id"))
+        if not (team.any_agent_when_none_online and not own.exists()):
+            online = own
+    if skill_id is None:
         return online
-    own = online.filter(teams=team)
-    if team.any_agent_when_none_online and not own.exists():
-        return online
-    return own
+    level = AgentSkill.objects.filter(agent=OuterRef("pk"), skill_id=skill_id).values("level")
+    return online.annotate(skill_level=Subquery(level[:1])).filter(skill_level__gte=min_level)
 
 
-def _ordered(agents: QuerySet[AgentProfile], mode: str) -> QuerySet[AgentProfile]:
+def _ordered(
+    agents: QuerySet[AgentProfile], mode: str, *, by_level: bool
+) -> QuerySet[AgentProfile]:
+    """The mode's order; with a required skill, the higher level goes first among agents equal
+    on the mode's first key."""
+    level = [F("skill_level").desc()] if by_level else []
     if mode == AssignmentMode.ROUND_ROBIN:
-        order = [F("last_assigned_at").asc(nulls_first=True), "active_chats", "pk"]
+        order = [F("last_assigned_at").asc(nulls_first=True), *level, "active_chats", "pk"]
     else:  # least busy; sticky falls back to it
-        order = ["active_chats", F("last_assigned_at").asc(nulls_first=True), "pk"]
+        order = ["active_chats", *level, F("last_assigned_at").asc(nulls_first=True), "pk"]
     return agents.order_by(*order)
 
 
 CLAIM_TRIES = 5  # candidates tried in order before giving up (each a conditional UPDATE)
 
 
-def agent_claim(*, team: Team | None, prefer_user_id: int | None = None) -> AgentProfile | None:
+def agent_claim(
+    *,
+    team: Team | None,
+    prefer_user_id: int | None = None,
+    skill_id: int | None = None,
+    min_level: int = 1,
+    also_team: Team | None = None,
+    exclude_user_ids: Collection[int] = (),
+) -> AgentProfile | None:
     """Take one conversation slot of the best eligible agent with free capacity (the team's
     assignment mode decides who is best; `prefer_user_id`, the customer's last agent, goes first
-    in sticky mode) and return that agent, or None when nobody eligible has room."""
+    in sticky mode) and return that agent, or None when nobody eligible has room. A required
+    skill (`skill_id` at `min_level` or above) narrows who is eligible and breaks ties by level;
+    `also_team`'s agents are eligible too (overflow); `exclude_user_ids` never are (they passed
+    on an offer)."""
     mode = team.assignment_mode if team is not None else AssignmentMode.LEAST_BUSY
-    agents = eligible_agents(team=team).filter(active_chats__lt=F("max_concurrent_chats"))
-    candidates = list(_ordered(agents, mode).values_list("pk", flat=True)[:CLAIM_TRIES])
+    agents = eligible_agents(
+        team=team, skill_id=skill_id, min_level=min_level, also_team=also_team
+    ).filter(active_chats__lt=F("max_concurrent_chats"))
+    if exclude_user_ids:
+        agents = agents.exclude(user_id__in=list(exclude_user_ids))
+    ordered = _ordered(agents, mode, by_level=skill_id is not None)
+    candidates = list(ordered.values_list("pk", flat=True)[:CLAIM_TRIES])
     if mode == AssignmentMode.STICKY and prefer_user_id is not None:
         preferred = agents.filter(user_id=prefer_user_id).values_list("pk", flat=True).first()
         if preferred is not None:
@@ -81,10 +119,13 @@ def agent_load_release(*, user_id: int) -> None:
     )
 
 
-def agents_with_room(*, team: Team | None) -> int:
+def agents_with_room(*, team: Team | None, skill_id: int | None = None, min_level: int = 1) -> int:
     """How many eligible agents could take a conversation now (the wait estimate's divisor)."""
-    return eligible_agents(team=team).filter(active_chats__lt=F("max_concurrent_chats")).count()
+    eligible = eligible_agents(team=team, skill_id=skill_id, min_level=min_level)
+    return eligible.filter(active_chats__lt=F("max_concurrent_chats")).count()
 
 
-def team_has_eligible_agent(*, team: Team | None) -> bool:
-    return eligible_agents(team=team).exists()
+def team_has_eligible_agent(
+    *, team: Team | None, skill_id: int | None = None, min_level: int = 1
+) -> bool:
+    return eligible_agents(team=team, skill_id=skill_id, min_level=min_level).exists()

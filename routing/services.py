@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from desk.kernel import domain_events, push_events, realtime
 from desk.kernel.errors import DomainError
 from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
+from routing.live import PRESENCE, routing_changed_push
 from routing.models import AgentProfile, AgentSkill, Presence, PresenceLog, Skill, Team
 from routing.selectors import team_has_agent_online_forget
 
@@ -103,8 +104,11 @@ def agent_set_presence(
         "agent.presence_changed",
         payload={"user_id": profile.user_id, "old": old, "new": presence},
     )
-    # Every tab of every agent, this agent's own tabs included, is in the agents group.
-    realtime.publish([realtime.agents_group()], presence_event(profile))
+    # Every tab of every agent, this agent's own tabs included, is in the agents group; the
+    # supervisors' Live view hears that it is stale (routing.live). One send after commit.
+    pushes = [([realtime.agents_group()], presence_event(profile))]
+    hint = routing_changed_push(PRESENCE)
+    realtime.publish_many([*pushes, hint] if hint else pushes)
     team_has_agent_online_forget()
     return profile
 
@@ -133,7 +137,9 @@ def agent_sign_in_presence(*, profile: AgentProfile) -> AgentProfile:
 
 def _chose_offline_since_sign_in(profile: AgentProfile) -> bool:
     chosen_at = (
-        PresenceLog.objects.filter(agent=profile, actor_id=profile.user_id, new_value=Presence.OFFLINE)
+        PresenceLog.objects.filter(
+            agent=profile, actor_id=profile.user_id, new_value=Presence.OFFLINE
+        )
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()

@@ -10,7 +10,7 @@ commit is made up by the queue's sweep."""
 
 from django.db import transaction
 
-from chat.assignment import services
+from chat.assignment import offers, services
 from chat.models import SenderType
 from desk.kernel import domain_events
 from routing.models import Presence
@@ -42,11 +42,13 @@ def conversation_released(event: domain_events.Event) -> None:
 
 
 def agent_presence_changed(event: domain_events.Event) -> None:
-    """Offline: the agent's open conversations go to others (or back to the queue). Online: the
-    queue's heads go to them. Any change: waiting customers hear whether anyone is online."""
+    """Offline: the agent's open conversations go to others (or back to the queue), and so do
+    the offers waiting for their answer. Online: the queue's heads go to them. Any change:
+    waiting customers hear whether anyone is online."""
     new = event.payload.get("new")
     if new == Presence.OFFLINE and event.payload.get("user_id"):
         services.agent_conversations_requeue(user_id=event.payload["user_id"])
+        offers.agent_offers_withdraw(user_id=event.payload["user_id"])
     _drain_after_commit()
 
 

@@ -1,7 +1,9 @@
 """The waiting queue: which conversations wait for an agent, in what order, and how long.
 
 A conversation waits while it is open, nobody is assigned, and its team assigns automatically
-(or it has no team). The order is priority (P0 first), then arrival, then id; the partial index
+(or it has no team). One on offer to an agent (chat/assignment/offers.py) still waits: its
+customer keeps their place, and the drains give it to nobody else meanwhile. The order is
+priority (P0 first), then arrival, then id; the partial index
 `conversation_queue` holds exactly these rows.
 """
 
@@ -10,9 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Avg, F, Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Avg, Exists, F, OuterRef, Q, QuerySet
 
-from chat.models import Conversation, ConversationStatus
+from chat.models import Conversation, ConversationStatus, OfferDecline
+from chat.selectors import conversation_get_for_agent
 from routing import capacity
 from routing.models import Team
 
@@ -42,6 +46,41 @@ def queued_conversations() -> QuerySet[Conversation]:
         .filter(Q(team__isnull=True) | Q(team__auto_assign=True))
         .order_by(*QUEUE_ORDER)
     )
+
+
+@dataclass(frozen=True)
+class DrainHead:
+    pk: int
+    # who may take it: (team, overflowed, required skill, minimum level); a drain that found
+    # nobody for one key skips the rest of that key's conversations
+    stuck_key: tuple[int | None, bool, int | None, int]
+    passed_on: bool  # an agent declined its offer (so they are not eligible for it)
+
+    @property
+    def anyone_key(self) -> tuple[int | None, bool, int | None, int]:
+        """The same team with no skill asked: nobody free there means nobody for any skill."""
+        return (*self.stuck_key[:2], None, 1)
+
+
+def drain_heads(*, limit: int) -> list[DrainHead]:
+    """The waiting conversations a drain tries, in queue order: not those on offer (they wait
+    for one agent's answer and go to nobody else meanwhile)."""
+    rows = (
+        queued_conversations()
+        .filter(offered_to__isnull=True)
+        .annotate(passed=Exists(OfferDecline.objects.filter(conversation=OuterRef("pk"))))
+        .values_list(
+            "pk", "team_id", "overflowed_at", "required_skill_id", "required_skill_level", "passed"
+        )[:limit]
+    )
+    return [
+        DrainHead(
+            pk,
+            (team_id, overflowed_at is not None, skill_id, level if skill_id else 1),
+            passed,
+        )
+        for pk, team_id, overflowed_at, skill_id, level, passed in rows
+    ]
 
 
 def chat_seconds(team_id: int | None) -> float:
@@ -74,9 +113,18 @@ class TeamQueue:
         return QueuePlace(position, int(rounds * self.seconds_per_chat), self.online)
 
 
-def team_queue(team_id: int | None) -> TeamQueue:
+def required_skill(conversation: Conversation) -> tuple[int | None, int]:
+    """(skill id, minimum level) the conversation needs; (None, 1): any agent."""
+    if conversation.required_skill_id is None:
+        return None, 1
+    return conversation.required_skill_id, conversation.required_skill_level
+
+
+def team_queue(team_id: int | None, *, skill: tuple[int | None, int] = (None, 1)) -> TeamQueue:
+    """The team's queue as seen by conversations that need `skill` (id, minimum level): only the
+    agents with it count towards the estimate."""
     team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
-    agents = capacity.eligible_agents(team=team).count()
+    agents = capacity.eligible_agents(team=team, skill_id=skill[0], min_level=skill[1]).count()
     return TeamQueue(team_id, chat_seconds(team_id), agents, agents > 0)
 
 
@@ -98,7 +146,7 @@ def queue_place(conversation: Conversation) -> QueuePlace | None:
         )
         .count()
     )
-    return team_queue(conversation.team_id).place(ahead + 1)
+    return team_queue(conversation.team_id, skill=required_skill(conversation)).place(ahead + 1)
 
 
 def team_queue_rows(team_id: int | None, *, limit: int) -> list[Conversation]:
@@ -107,7 +155,9 @@ def team_queue_rows(team_id: int | None, *, limit: int) -> list[Conversation]:
     return list(
         queued_conversations()
         .filter(team_id=team_id)
-        .only("pk", "widget_site_id", "customer_id")[:limit]
+        .only("pk", "widget_site_id", "customer_id", "required_skill_id", "required_skill_level")[
+            :limit
+        ]
     )
 
 
@@ -124,3 +174,14 @@ def customer_last_agent(conversation: Conversation) -> int | None:
         .values_list("assignee_id", flat=True)
         .first()
     )
+
+
+def conversation_for_offer(user: AbstractBaseUser, pk: int) -> Conversation | None:
+    """The conversation an agent answers an offer of: one they reach anyway (house rule 8), one
+    on offer to them, or one they have passed on (so a late answer hears `offer_expired`).
+    None otherwise: not found and not theirs look the same."""
+    mine = Q(offered_to=user) | Q(offer_declines__user=user)
+    found = Conversation.objects.filter(mine, pk=pk).values_list("pk", flat=True).first()
+    if found is not None:
+        return Conversation.objects.get(pk=found)
+    return conversation_get_for_agent(user, pk)

@@ -19,10 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat import events, services
-from chat.assignment import selectors
+from chat.assignment import offers, selectors
+from chat.assignment.rules import conversation_rules_apply
 from chat.models import Conversation, ConversationStatus
 from desk.kernel import push_events, realtime
 from routing import capacity
+from routing import live as routing_live
 from routing.models import AssignmentMode
 
 DRAIN_LIMIT = 100  # waiting conversations one drain looks at
@@ -30,14 +32,16 @@ PUBLISH_LIMIT = 200  # places told per team after a change
 
 
 def conversation_route(*, conversation_id: int, skip_locked: bool = False) -> int | None:
-    """Assign a waiting conversation to the best eligible agent with room; returns the agent's
-    user id, or None (it stays in the queue: assigned already, closed, locked by another router,
-    its team assigns by hand, or nobody eligible has room)."""
+    """Assign a waiting conversation to the best eligible agent with room (or, in a team's offer
+    mode, reserve that agent's slot and offer it: chat/assignment/offers.py); returns the
+    agent's user id, or None (it stays in the queue: assigned or offered already, closed, locked
+    by another router, its team assigns by hand, or nobody eligible has room). An overflowed
+    conversation may go to its team's fallback team too (chat/assignment/overflow.py)."""
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-            .select_related("team")
-            .filter(pk=conversation_id, assignee__isnull=True)
+            .select_related("team__fallback_team")
+            .filter(pk=conversation_id, assignee__isnull=True, offered_to__isnull=True)
             .exclude(status=ConversationStatus.CLOSED)
             .first()
         )
@@ -49,45 +53,53 @@ def conversation_route(*, conversation_id: int, skip_locked: bool = False) -> in
         prefer = None
         if team is not None and team.assignment_mode == AssignmentMode.STICKY:
             prefer = selectors.customer_last_agent(conversation)
-        agent = capacity.agent_claim(team=team, prefer_user_id=prefer)
+        offer_seconds = team.offer_seconds if team is not None else 0
+        agent = capacity.agent_claim(
+            team=team,
+            prefer_user_id=prefer,
+            skill_id=conversation.required_skill_id,
+            min_level=conversation.required_skill_level,
+            also_team=team.overflow_team() if team and conversation.overflowed_at else None,
+            exclude_user_ids=offers.declined_user_ids(conversation.pk) if offer_seconds else (),
+        )
         if agent is None:
             return None
+        if offer_seconds:
+            offers.conversation_offer(conversation=conversation, agent=agent, seconds=offer_seconds)
+            place = selectors.queue_place(Conversation.objects.get(pk=conversation.pk))
+            if place is not None:
+                place_publish(conversation, place)
+            return agent.user_id
         updated = services.conversation_update_fields(
             actor=None,
             conversation=conversation,
             changes={"assignee": agent.user},
             slot_claimed=True,
         )
-        summary = Conversation.objects.select_related(
-            "customer", "assignee__agent_profile", "team"
-        ).get(pk=updated.pk)
-        # the visitor's sockets too: the one that started it may not follow it yet
-        events.publish_conversation_to_customer(summary, groups=events.customer_groups(summary))
-        realtime.publish(
-            [realtime.agent_group(agent.user_id)],
-            push_events.frame(
-                push_events.CONVERSATION_ASSIGNED,
-                conversation_id=summary.pk,
-                conversation=events.conversation_json(summary),
-            ),
+        events.publish_assigned(
+            Conversation.objects.select_related("customer", "assignee__agent_profile", "team").get(
+                pk=updated.pk
+            )
         )
         return agent.user_id
 
 
 def queue_drain(*, limit: int = DRAIN_LIMIT) -> int:
     """Give waiting conversations, head first, to agents with room; a team whose head finds
-    nobody is skipped for the rest of the drain. Then every team's queue hears its new places.
-    Returns how many were assigned."""
-    stuck: set[int | None] = set()
+    nobody is skipped for the rest of the drain (per required skill and level: a head waiting
+    for a skill nobody free has does not hold up the rest of its team). Then every team's queue
+    hears its new places. Returns how many were assigned (or offered). Conversations on offer
+    are skipped; an overflowed one has more agents than its team's others, so it is stuck on
+    its own."""
+    stuck: set[tuple[int | None, bool, int | None, int]] = set()
     assigned = 0
-    heads = selectors.queued_conversations().values_list("pk", "team_id")[:limit]
-    for conversation_id, team_id in heads:
-        if team_id in stuck:
+    for head in selectors.drain_heads(limit=limit):
+        if head.stuck_key in stuck or head.anyone_key in stuck:
             continue
-        if conversation_route(conversation_id=conversation_id, skip_locked=True):
+        if conversation_route(conversation_id=head.pk, skip_locked=True):
             assigned += 1
-        else:
-            stuck.add(team_id)
+        elif not head.passed_on:  # others may still take the team's chats some agents passed on
+            stuck.add(head.stuck_key)
     queue_publish(team_ids=selectors.queued_team_ids())
     return assigned
 
@@ -97,10 +109,13 @@ def queue_publish(*, team_ids: Iterable[int | None]) -> None:
     commit; `queue.update` on the conversation's customer group)."""
     pushes = []
     for team_id in team_ids:
-        queue = selectors.team_queue(team_id)
+        queues: dict[tuple[int | None, int], selectors.TeamQueue] = {}  # per required skill
         waiting = selectors.team_queue_rows(team_id, limit=PUBLISH_LIMIT)
         for position, conversation in enumerate(waiting, start=1):
-            pushes.append(_place_push(conversation, queue.place(position)))
+            need = selectors.required_skill(conversation)
+            if need not in queues:
+                queues[need] = selectors.team_queue(team_id, skill=need)
+            pushes.append(_place_push(conversation, queues[need].place(position)))
     realtime.publish_many(pushes)  # one trip for them all
 
 
@@ -125,11 +140,14 @@ def conversation_route_or_queue(*, conversation_id: int, again: bool = False) ->
         .exists()
     ):
         return None  # queued already, or someone has it
+    if not again:
+        conversation_rules_apply(conversation_id=conversation_id)
     assigned = conversation_route(conversation_id=conversation_id)
     if assigned is None:
-        Conversation.objects.filter(pk=conversation_id, queued_at=None).update(
+        if Conversation.objects.filter(pk=conversation_id, queued_at=None).update(
             queued_at=timezone.now()
-        )
+        ):
+            routing_live.routing_changed_publish(routing_live.QUEUE)  # the supervisors' Live view
         conversation = Conversation.objects.filter(pk=conversation_id).first()
         place = selectors.queue_place(conversation) if conversation else None
         if place is not None:

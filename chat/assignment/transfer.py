@@ -46,6 +46,11 @@ def conversation_transfer(
     changes: dict = {"assignee": assignee}
     if team is not None:
         changes["team"] = team
+        if team.pk != locked.team_id and locked.required_skill_id is not None:
+            # the skill a routing rule asked of the old team's agents: the new team decides
+            Conversation.objects.filter(pk=locked.pk).update(
+                required_skill=None, required_skill_level=1
+            )
     updated = services.conversation_update_fields(actor=actor, conversation=locked, changes=changes)
     note = note.strip()[:NOTE_MAX_CHARS]
     if note:

@@ -9,6 +9,7 @@ from chat.models import (
     CustomerIdentity,
     IdentityKind,
     Message,
+    OfferDecline,
     SenderType,
     WidgetSite,
     WidgetVisitor,
@@ -38,6 +39,15 @@ class ConversationFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     channel = Channel.WEB
+
+
+class OfferDeclineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OfferDecline
+
+    conversation = factory.SubFactory(ConversationFactory)
+    user = factory.SubFactory("routing.tests.factories.UserFactory")
+    reason = "declined"
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

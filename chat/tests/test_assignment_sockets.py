@@ -108,3 +108,41 @@ def test_signing_in_after_a_timeout_restores_the_chosen_presence(client, team):
 
     assert run(scenario)["agent"]["presence"] == "away"
     assert AgentProfile.objects.get(pk=agent.pk).presence == "away"
+
+
+def test_in_offer_mode_the_agent_hears_the_offer_and_the_customer_keeps_their_place(
+    client, site, team
+):
+    team.offer_seconds = 30
+    team.save()
+    agent = AgentProfileFactory(user__username="olga", presence="online", teams=[team])
+    headers = session_headers(client, agent.user)
+    visitor = new_visitor(site)
+
+    async def scenario():
+        desk, _ = await open_agent_socket(headers)
+        widget, _ = await connect(visitor.token)
+        await widget.send_json_to(send_frame("c-1", "我要退款"))
+        agent_frames = await drain(desk, quiet=1.0)
+        widget_frames = await drain(widget, quiet=0.5)
+        reloaded, hello = await open_agent_socket(headers)  # a tab opened meanwhile
+        await reloaded.disconnect()
+        await desk.disconnect()
+        await widget.disconnect()
+        return agent_frames, widget_frames, hello
+
+    agent_frames, widget_frames, hello = run(scenario)
+    conversation = Conversation.objects.get()
+    assert (conversation.assignee_id, conversation.offered_to_id) == (None, agent.user_id)
+    (offered,) = [f for f in agent_frames if f["type"] == "conversation.offered"]
+    assert offered["conversation_id"] == conversation.pk
+    assert offered["first_message"] == "我要退款"
+    assert offered["seconds"] == 30
+    assert offered["conversation"]["customer"]["id"] == conversation.customer_id
+    assert not [f for f in agent_frames if f["type"] == "conversation.assigned"]
+    places = [f for f in widget_frames if f["type"] == "queue.update"]
+    assert places and places[-1]["position"] == 1
+    (pending,) = hello["offers"]
+    assert pending["conversation_id"] == conversation.pk
+    assert pending["first_message"] == "我要退款"
+    assert 0 < pending["seconds"] <= 30

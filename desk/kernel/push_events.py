@@ -40,6 +40,8 @@ AGENT_PRESENCE = "agent.presence"
 SESSION_REVOKED = "session.revoked"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 QUEUE_UPDATE = "queue.update"
+ROUTING_CHANGED = "routing.changed"
+CONVERSATION_OFFERED = "conversation.offered"
 # direct (one socket to its client)
 HELLO = "hello"
 PONG = "pong"
@@ -84,9 +86,18 @@ CATALOGUE: dict[str, FrameType] = {
         _declare(SESSION_REVOKED, PUSH, ()),
         _declare(CONVERSATION_ASSIGNED, PUSH, (AGENT,), "conversation_id conversation"),
         _declare(
+            CONVERSATION_OFFERED,
+            PUSH,
+            (AGENT,),
+            "conversation_id conversation first_message expires_at seconds",
+        ),
+        _declare(
             QUEUE_UPDATE, PUSH, (WIDGET,), "conversation_id position wait_seconds agents_online"
         ),
-        _declare(HELLO, DIRECT, (AGENT, WIDGET), "agent customer conversation agents_online queue"),
+        _declare(ROUTING_CHANGED, PUSH, (AGENT,), "changes"),
+        _declare(
+            HELLO, DIRECT, (AGENT, WIDGET), "agent offers customer conversation agents_online queue"
+        ),
         _declare(PONG, DIRECT, (AGENT, WIDGET), "ref"),
         _declare(
             ACK,

@@ -33,6 +33,11 @@ def agents_group() -> str:
     return "agents"
 
 
+def supervisors_group() -> str:
+    """Every workspace tab of a supervisor (the Live view's `routing.changed` hints)."""
+    return "supervisors"
+
+
 def publish(groups: Iterable[str], event: dict[str, Any]) -> None:
     """Send `event` to each group once the current transaction commits. The event must be
     one the catalogue declares (desk/kernel/push_events.py)."""

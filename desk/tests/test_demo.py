@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from desk.demo import ACCOUNTS, DEMO_PASSWORD
+from desk.demo import ACCOUNTS, DEMO_PASSWORD, TEAMS
 from tickets.models import Ticket, TicketEventKind
 
 COUNTED_APPS = ("auth", "desk", "chat", "tickets", "routing")
@@ -86,4 +86,20 @@ def test_demo_has_the_48_hour_rule_and_an_escalation_per_sla_policy():
     assert {rule.if_sla_policy_id for rule in escalated} == set(
         SlaPolicy.objects.values_list("pk", flat=True)
     )
-    assert TeamHours.objects.count() == 2
+    assert TeamHours.objects.count() == len(TEAMS)  # every team keeps the weekday calendar
+
+
+@pytest.mark.django_db
+def test_demo_has_the_routing_rules_in_order():
+    from routing.models import RoutingRule
+
+    _load()
+
+    rules = list(RoutingRule.objects.select_related("team", "skill"))
+    assert [(r.team.name, r.skill.name if r.skill else None) for r in rules] == [
+        ("金牌客服组", None),
+        ("财务组", None),
+        ("售前 Sales", "English"),
+        ("售后 Support", None),
+    ]
+    assert rules[1].keywords == ["退款", "refund"] and rules[3].channels == ["wechat"]

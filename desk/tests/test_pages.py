@@ -75,6 +75,7 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         "customersUrl": "/api/v1/customers/",
         "ticketViewsUrl": "/api/v1/ticket-views/",
         "slaWatchUrl": "/api/v1/sla/watch/",
+        "liveUrl": "/api/v1/routing/live/",
         "notificationsUrl": "/api/v1/notifications/",
         "cannedRepliesUrl": "/api/v1/canned-replies/",
         "kbSearchUrl": "/api/v1/kb/search/",

@@ -6,6 +6,7 @@ assigned to them. Conversation frames live in `desk.workspace.conversation_frame
 """
 
 from chat import events
+from chat.assignment import offers
 from desk.kernel import access, push_events, ratelimit, realtime
 from desk.kernel.db import db_async
 from desk.kernel.groups import GroupMembership
@@ -51,13 +52,17 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
         inboxes = await db_async(inbox_groups_for)(self.profile)
         self.inbox_groups = set(inboxes)
         self.init_groups()
-        for group in [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]:
+        groups = [realtime.agent_group(self.user.pk), realtime.agents_group(), *inboxes]
+        if events.INBOX_ALL in inboxes:  # a supervisor: the Live view's `routing.changed` too
+            groups.append(realtime.supervisors_group())
+        for group in groups:
             await self.join(group)
         await self.accept()
         await db_async(routing_services.agent_touch)(profile_id=self.profile.pk)
         # Signed in again (or back after the heartbeat sweep): the presence they chose last,
         # or their team's sign-in presence, instead of starting every login offline.
         self.profile = await db_async(routing_services.agent_sign_in_presence)(profile=self.profile)
+        pending = await db_async(offers.offers_pending_json)(self.user.pk)
         await self.send_json(
             frame(
                 push_events.HELLO,
@@ -66,6 +71,7 @@ class AgentConsumer(GroupMembership, ConversationFrames, JsonFrameConsumer):
                     "display_name": self.profile.display_name,
                     "presence": self.profile.presence,
                 },
+                **({"offers": pending} if pending else {}),
             )
         )
 

@@ -13,6 +13,7 @@ from chat.models import Channel, ContentType, ConversationStatus, DeliveryState,
 from desk.kernel.access import is_supervisor
 from desk.kernel.choices import Priority
 from desk.models import CannedReply, CannedReplyScope, Language
+from desk.workspace.live_strings import LIVE_STRINGS
 from routing import selectors as routing_selectors
 from routing.models import Presence
 from tickets.models import (
@@ -60,6 +61,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "customersUrl": reverse("api:customer", args=[0]).removesuffix("0/"),
                 "ticketViewsUrl": reverse("api:ticket-views"),
                 "slaWatchUrl": reverse("api:sla-watch"),
+                "liveUrl": reverse("api:routing-live"),
                 "notificationsUrl": reverse("api:notifications"),
                 "cannedRepliesUrl": reverse("api:canned-replies"),
                 "kbSearchUrl": reverse("api:kb-search"),
@@ -84,6 +86,14 @@ WORKSPACE_STRINGS = {
     "presenceFailed": _("Your status could not be changed. Please try again."),
     "newChatAssigned": _("New chat for you: %(name)s"),
     "newChatsTitle": _("(%(n)s) New chat"),
+    # offer mode (offer_card.js)
+    "offerTitle": _("Chat offered: %(name)s"),
+    "offerSecondsLeft": _("%(n)ss left"),
+    "offerAccept": _("Accept"),
+    "offerDecline": _("Decline"),
+    "offerWindowTitle": _("(%(n)s) Chat offered"),
+    "offerTimedOut": _("The offered chat went to the next agent."),
+    "offerGone": _("That offer has expired or is no longer yours."),
     # inbox
     "youPrefix": _("You: %(text)s"),
     "senderPrefix": _("%(name)s: %(text)s"),
@@ -117,6 +127,13 @@ WORKSPACE_STRINGS = {
     "eventTookOver": _("%(actor)s took the conversation"),
     "eventTeam": _("%(actor)s moved the conversation to %(team)s"),
     "eventNoTeam": _("%(actor)s removed the conversation from its team"),
+    "eventOverflow": _("Waited %(time)s: widened to %(team)s"),
+    "eventOffered": _("Offered to %(name)s"),
+    "eventOfferPassed": {
+        "declined": _("%(name)s declined the offer"),
+        "expired": _("%(name)s did not answer the offer in time"),
+        "offline": _("%(name)s went offline before answering the offer"),
+    },
     "download": _("Download"),
     "sending": _("Sending…"),
     "retry": _("Retry"),
@@ -308,6 +325,7 @@ def workspace_strings() -> dict:
     """The strings above plus the labels of channels, statuses, presences and content types."""
     return {
         **WORKSPACE_STRINGS,
+        "live": LIVE_STRINGS,
         "channels": dict(Channel.choices),
         "identityKinds": dict(IdentityKind.choices),
         "ticketSources": dict(TicketSource.choices),

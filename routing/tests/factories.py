@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from desk.kernel.roles import AGENT_GROUP, SUPERVISOR_GROUP
-from routing.models import AgentProfile, AgentSkill, PresenceLog, Skill, Team
+from routing.models import AgentProfile, AgentSkill, PresenceLog, RoutingRule, Skill, Team
 
 PASSWORD = "correct-horse-battery"
 
@@ -92,3 +92,12 @@ class PresenceLogFactory(factory.django.DjangoModelFactory):
     agent = factory.SubFactory(AgentProfileFactory)
     old_value = "offline"
     new_value = "online"
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutingRule
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    position = factory.Sequence(lambda n: 10 * (n + 1))
+    team = factory.SubFactory(TeamFactory)

@@ -87,6 +87,7 @@ export const api = {
   ticketBulk: (json) => call("POST", `${tickets}bulk/`, { json }),
   ticketViews: () => call("GET", config.ticketViewsUrl),
   slaWatch: () => call("GET", config.slaWatchUrl),
+  live: (params) => call("GET", config.liveUrl, { params }),
   ticketViewCreate: (json) => call("POST", config.ticketViewsUrl, { json }),
   ticketViewDelete: (id) => call("DELETE", `${config.ticketViewsUrl}${id}/`),
   notifications: (params) => call("GET", config.notificationsUrl, { params }),

@@ -1,6 +1,7 @@
-// A chat routed to this agent (`conversation.assigned`): a short tone and a blinking title until
-// the tab is looked at. The inbox shows the chat in 我的 from the conversation.update that comes
-// with it; this only makes sure the agent notices. Text comes from #desk-i18n.
+// A chat routed to this agent (`conversation.assigned`), or offered to them (`conversation.offered`,
+// offer_card.js): a short tone and a blinking title until the tab is looked at. The inbox shows
+// the chat in 我的 from the conversation.update that comes with it; this only makes sure the agent
+// notices. Text comes from #desk-i18n.
 import { t, fmt } from "./dom.js";
 
 const baseTitle = document.title;
@@ -33,11 +34,17 @@ function stop() {
 
 export function newChatAssigned(conversation, showToast) {
   const name = (conversation && conversation.customer && conversation.customer.name) || "";
-  tone();
   showToast(fmt(t.newChatAssigned, { name }));
+  attention(t.newChatsTitle);
+}
+
+/** The tone, and (while the tab is not looked at) a title that blinks `titleTemplate`
+ * ("(%(n)s) New chat") with the count of what arrived unseen. */
+export function attention(titleTemplate) {
+  tone();
   if (document.visibilityState === "visible" && document.hasFocus()) return;
   unseen += 1;
-  const alert = fmt(t.newChatsTitle, { n: unseen });
+  const alert = fmt(titleTemplate, { n: unseen });
   clearInterval(blink);
   let on = false;
   blink = setInterval(() => {

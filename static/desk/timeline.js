@@ -2,7 +2,7 @@
 // twice (push and replay, ack and push) is drawn once; unsent ones wait below, keyed by
 // client_msg_id, until their ack or push replaces them.
 
-import { clockTime, config, dayLabel, el, fileSize, fmt, fullTime, t } from "./dom.js";
+import { clockTime, config, dayLabel, duration, el, fileSize, fmt, fullTime, t } from "./dom.js";
 
 const agentsByUsername = new Map(config.agents.map((agent) => [agent.username, agent.name]));
 
@@ -56,6 +56,12 @@ function eventText(message) {
       return fmt(t.eventAssigned, { actor, name: who(payload.new) });
     case "conversation.team":
       return payload.new ? fmt(t.eventTeam, { actor, team: payload.new }) : fmt(t.eventNoTeam, { actor });
+    case "conversation.overflow":
+      return fmt(t.eventOverflow, { time: duration((payload.waited_seconds || 0) * 1000), team: payload.team });
+    case "conversation.offer":
+      return fmt(t.eventOffered, { name: payload.name });
+    case "conversation.offer_passed":
+      return fmt(t.eventOfferPassed[payload.reason] || t.eventOfferPassed.declined, { name: payload.name });
     default:
       return message.body;
   }

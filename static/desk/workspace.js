@@ -1,7 +1,8 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
-// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), of the Tickets
-// view (ticket_list.js), the bell (notifications.js), @mentions in ticket replies (mentions.js),
-// canned replies in both reply boxes (canned.js) and the Knowledge base tab (kb.js).
+// (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), the offer cards
+// (offer_card.js), of the Tickets view (ticket_list.js), the supervisors' Live view (live.js),
+// the bell (notifications.js), @mentions in ticket replies (mentions.js), canned replies in
+// both reply boxes (canned.js) and the Knowledge base tab (kb.js).
 // Text comes from #desk-i18n.
 import { api } from "./api.js";
 import { CannedPicker } from "./canned.js";
@@ -11,9 +12,11 @@ import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
 import { KbPanel } from "./kb.js";
+import { LiveView } from "./live.js";
 import { MentionAutocomplete } from "./mentions.js";
 import { newChatAssigned } from "./new_chat_alert.js";
 import { NotificationBell } from "./notifications.js";
+import { OfferCards } from "./offer_card.js";
 import { DeskSocket, socketUrl } from "./socket.js";
 import { startSlaTicker } from "./sla.js";
 import { SlaWatch } from "./sla_watch.js";
@@ -108,11 +111,14 @@ function onFrame(frame) {
   switch (frame.type) {
     case "hello":
       showPresence(frame.agent.presence);
+      // offers still waiting for an answer (this tab was opened or reloaded meanwhile)
+      for (const offer of frame.offers || []) offers.show(offer, { quiet: true });
       inbox.reload(); // pushes sent before this socket joined its inboxes were not heard
       pane.onConnected();
       ticketDesk.onConnected();
       ticketList.onConnected();
       slaWatch.onPush();
+      liveView?.onHint();
       bell.onConnected();
       outbox.flush();
       break;
@@ -122,7 +128,12 @@ function onFrame(frame) {
       pane.onConnected();
       ticketDesk.onConnected();
       ticketList.onConnected();
+      liveView?.onHint();
       bell.onConnected();
+      break;
+    case "routing.changed":
+      // a supervisor's Live view is stale (presence, queue or load): read it again
+      liveView?.onHint();
       break;
     case "agent.presence":
       // Another tab (or a supervisor, or the idle sweep) changed this agent's presence.
@@ -141,8 +152,13 @@ function onFrame(frame) {
       break;
     case "conversation.assigned":
       // routed to me: in 我的 at once (the summary), with a tone and a blinking title
+      offers.remove(frame.conversation_id); // an offer accepted in another tab
       inbox.applySummary(frame.conversation);
       newChatAssigned(frame.conversation, showToast);
+      break;
+    case "conversation.offered":
+      // offer mode: a card with Accept / Decline and a countdown
+      offers.show(frame);
       break;
     case "conversation.removed":
       // moved out of this agent's scope: the server no longer lets this tab hear or touch it
@@ -232,7 +248,18 @@ const slaWatch = new SlaWatch({
   },
 });
 startSlaTicker();
+// Supervisors only: the Live view (the queue, agents' presence and load).
+const liveView = document.getElementById("live-view") ? new LiveView({ toast: showToast }) : null;
 const bell = new NotificationBell({ toast: showToast, openTicket });
+const offers = new OfferCards({
+  toast: showToast,
+  onAccepted: (conversation) => {
+    inbox.applySummary(conversation);
+    showView("conversations");
+    pane.open(conversation.id);
+    rememberView();
+  },
+});
 new MentionAutocomplete(document.getElementById("ticket-reply-body"));
 // Canned replies (`/shortcut`, or the button) in both reply boxes.
 composer.canned = new CannedPicker(document.getElementById("composer-input"), {
@@ -271,19 +298,22 @@ pane = new ConversationPane({
 const viewButtons = {
   conversations: document.getElementById("view-conversations"),
   tickets: document.getElementById("view-tickets"),
+  live: document.getElementById("view-live"),
 };
+if (!viewButtons.live) delete viewButtons.live;
 let currentView = "conversations";
 
 function showView(name) {
   currentView = name;
   app.classList.toggle("view-tickets", name === "tickets");
+  app.classList.toggle("view-live", name === "live");
   for (const [key, button] of Object.entries(viewButtons)) {
     button.setAttribute("aria-pressed", String(key === name));
   }
   if (name === "tickets") {
     ticketList.show();
     slaWatch.show();
-  }
+  } else if (name === "live") liveView.show();
   else showConversationCustomer();
 }
 
@@ -316,6 +346,7 @@ function showConversationCustomer() {
 function rememberView(ticketId = null) {
   let hash = "";
   if (currentView === "tickets") hash = ticketId ? `#t=${ticketId}` : "#tickets";
+  else if (currentView === "live") hash = "#live";
   else if (pane.id !== null) hash = `#c=${pane.id}`;
   history.replaceState(null, "", location.pathname + location.search + hash);
 }
@@ -331,6 +362,8 @@ function openFromHash() {
     openTicket(Number(ticket[1]));
   } else if (location.hash === "#tickets") {
     showView("tickets");
+  } else if (location.hash === "#live" && liveView) {
+    showView("live");
   }
 }
 

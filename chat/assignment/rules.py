@@ -1,0 +1,121 @@
+"""The routing rules on a new conversation, once, before its first routing (issue 12).
+
+`conversation_route_or_queue` calls `conversation_rules_apply` for a conversation that is neither
+queued nor assigned yet; it runs in the `message.created` handler after the message's
+transaction committed, never inside it. The first active rule that matches (routing.rules) sets
+the conversation's team, priority and required skill, and the decision goes on its timeline as
+an internal event naming the rule. No rule matches: only the marker changes.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from chat import events
+from chat.models import ContentType, Conversation, ConversationStatus, Message, SenderType
+from chat.services import message_create
+from desk.kernel.choices import Priority
+from routing import rules
+from routing.models import RoutingRule
+
+
+def conversation_facts(conversation: Conversation) -> rules.RuleFacts:
+    """What the rules look at: channel, widget site, the customer, and their first message."""
+    first = (
+        Message.objects.filter(
+            conversation=conversation, sender_type=SenderType.CUSTOMER, is_internal=False
+        )
+        .order_by("seq")
+        .values_list("body", flat=True)
+        .first()
+    ) or ""
+    customer = conversation.customer
+    site = conversation.widget_site
+    return rules.RuleFacts(
+        kind=rules.CONVERSATIONS,
+        channel=conversation.channel,
+        site_key=str(site.key) if site is not None else "",
+        site_name=site.name if site is not None else "",
+        vip_level=customer.vip_level,
+        attributes=customer.attributes if isinstance(customer.attributes, dict) else {},
+        text=first,
+        categories=rules.categories_detected(first) if first else (),
+        language=rules.language_of(first, customer.language),
+        at=timezone.now(),
+    )
+
+
+def rule_decision_text(rule: RoutingRule, *, priority: int | None) -> str:
+    """ "Routing rule 'VIP' → team 金牌客服组, skill English ≥ 3, P1" in the site's language (a
+    timeline row is written once, for every reader)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [_("team %(team)s") % {"team": rule.team.name}]
+        if rule.skill is not None:
+            parts.append(
+                _("skill %(skill)s ≥ %(level)d")
+                % {"skill": rule.skill.name, "level": rule.min_skill_level}
+            )
+        if priority is not None:
+            parts.append(f"P{priority}")
+        return _("Routing rule “%(rule)s” → %(targets)s") % {
+            "rule": rule.name,
+            "targets": ", ".join(parts),
+        }
+
+
+def conversation_rules_apply(*, conversation_id: int) -> RoutingRule | None:
+    """Run the rules once on an open conversation nobody has; returns the rule that matched."""
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("customer", "widget_site", "team")
+            .filter(pk=conversation_id, rules_checked_at=None, assignee__isnull=True)
+            .exclude(status=ConversationStatus.CLOSED)
+            .first()
+        )
+        if conversation is None:
+            return None
+        rule = rules.rule_match(conversation_facts(conversation))
+        conversation.rules_checked_at = timezone.now()
+        if rule is None:
+            conversation.save(update_fields=["rules_checked_at"])
+            return None
+        left = events.inbox_groups(conversation)
+        old = {"team": conversation.team.name if conversation.team else "",
+               "priority": conversation.priority}  # fmt: skip
+        conversation.team = rule.team
+        conversation.routing_rule = rule
+        conversation.required_skill = rule.skill
+        conversation.required_skill_level = rule.min_skill_level if rule.skill else 1
+        if rule.priority is not None:
+            conversation.priority = Priority(rule.priority)
+        conversation.save(
+            update_fields=[
+                "rules_checked_at",
+                "team",
+                "routing_rule",
+                "required_skill",
+                "required_skill_level",
+                "priority",
+            ]
+        )
+        message_create(
+            conversation=conversation,
+            sender_type=SenderType.SYSTEM,
+            content_type=ContentType.EVENT,
+            is_internal=True,
+            body=rule_decision_text(rule, priority=rule.priority),
+            payload={
+                "event": "conversation.routing_rule",
+                "rule_id": rule.pk,
+                "rule": rule.name,
+                "old": old,
+                "team": rule.team.name,
+                "skill": rule.skill.name if rule.skill else "",
+                "skill_level": rule.min_skill_level if rule.skill else None,
+                "priority": rule.priority,
+            },
+        )
+        events.publish_conversation(conversation, also_groups=left)
+        return rule
