@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from desk.kernel.search.backends import PREFIX_MIN
 from desk.kernel.search.snippets import snippet_html
-from desk.kernel.search.text import corrections, is_cjk, query_terms
+from desk.kernel.search.text import corrections, is_cjk, query_terms, typed_prefixes
 from desk.models import KB_SEARCH_INDEX, Audience, KbArticle
 
 MAX_QUERY = 200  # characters of a query an interface accepts
@@ -43,22 +42,17 @@ def kb_articles_for(audience: Audience, language: str | None = None) -> QuerySet
     return articles
 
 
-def _prefixes(term: str) -> bool:
-    """Whether the term also matches longer words (as the backends' prefix queries do)."""
-    return len(term) >= PREFIX_MIN and not is_cjk(term) and not term.isdigit()
-
-
-def _has(words: set[str], term: str) -> bool:
+def _has(words: set[str], term: str, prefixes: frozenset[str]) -> bool:
     """Whether an article with these words matches the query term."""
-    return term in words or (_prefixes(term) and any(word.startswith(term) for word in words))
+    return term in words or (term in prefixes and any(w.startswith(term) for w in words))
 
 
-def _matches(word: str, terms: list[str]) -> bool:
+def _matches(word: str, terms: list[str], prefixes: frozenset[str]) -> bool:
     """Whether a word of an article matches one of the query's terms."""
-    return any(word == term or (_prefixes(term) and word.startswith(term)) for term in terms)
+    return word in terms or any(word.startswith(term) for term in prefixes)
 
 
-def _spelling(terms: list[str], found: Iterable[KbArticle]) -> list[str]:
+def _spelling(terms: list[str], found: Iterable[KbArticle], prefixes: frozenset[str]) -> list[str]:
     """Indexed words one edit away from the query's Latin words that no candidate has and the
     index does not know (a query per such word; none when every word matched)."""
     seen: set[str] = set()
@@ -66,7 +60,7 @@ def _spelling(terms: list[str], found: Iterable[KbArticle]) -> list[str]:
         seen.update(article.search_title.split(), article.search_body.split())
     fixes: list[str] = []
     for term in terms:
-        if not _prefixes(term) or len(term) < 5 or _has(seen, term):
+        if len(term) < 5 or is_cjk(term) or term.isdigit() or _has(seen, term, prefixes):
             continue
         vocabulary = KB_SEARCH_INDEX.vocabulary(term[0])
         if not any(word.startswith(term) for word in vocabulary):
@@ -80,16 +74,19 @@ def kb_search(
     """The articles `audience` may read that match `query`, best first, at most `limit`. An
     empty query (or one of stop words only) finds nothing. Two queries (four or more when a
     word is misspelt)."""
-    terms = query_terms(query[:MAX_QUERY])
+    query = query[:MAX_QUERY]
+    terms = query_terms(query)
     if not terms or limit <= 0:
         return []
+    prefixes = typed_prefixes(query, terms)
     candidates = kb_articles_for(audience, language)
-    ranked = KB_SEARCH_INDEX.rank(terms, candidates, limit=max(CANDIDATES, limit))
+    pool = max(CANDIDATES, limit)
+    ranked = KB_SEARCH_INDEX.rank(terms, candidates, limit=pool, prefixes=prefixes)
     articles = KbArticle.objects.select_related("category").in_bulk([pk for pk, _ in ranked])
-    fixes = _spelling(terms, articles.values())
+    fixes = _spelling(terms, articles.values(), prefixes)
     if fixes:  # a misspelt word: search again with the words it may have meant
         terms = [*terms, *fixes]
-        ranked = KB_SEARCH_INDEX.rank(terms, candidates, limit=max(CANDIDATES, limit))
+        ranked = KB_SEARCH_INDEX.rank(terms, candidates, limit=pool, prefixes=prefixes)
         articles = KbArticle.objects.select_related("category").in_bulk([pk for pk, _ in ranked])
     if not ranked:
         return []
@@ -101,9 +98,9 @@ def kb_search(
             continue
         title_terms = set(article.search_title.split())
         all_terms = title_terms | set(article.search_body.split())
-        coverage = sum(_has(all_terms, term) for term in terms) / len(terms)
-        in_title = sum(_has(title_terms, term) for term in terms) / len(terms)
-        focus = sum(_matches(word, terms) for word in title_terms) / max(len(title_terms), 1)
+        coverage = sum(_has(all_terms, term, prefixes) for term in terms) / len(terms)
+        in_title = sum(_has(title_terms, term, prefixes) for term in terms) / len(terms)
+        focus = sum(_matches(w, terms, prefixes) for w in title_terms) / max(len(title_terms), 1)
         score = (
             W_DATABASE * max(base, 0.0) / best
             + W_COVERAGE * coverage
@@ -116,7 +113,7 @@ def kb_search(
         Hit(
             article=article,
             score=round(score, 4),
-            snippet_html=snippet_html(article.body_text, terms),
+            snippet_html=snippet_html(article.body_text, terms, prefixes=prefixes),
         )
         for score, article in hits[:limit]
     ]

@@ -72,6 +72,31 @@ QUERIES = [
 THE_THREE = QUERIES[:3]  # the issue's examples: first place, exactly
 RECALL_AT_5 = 1.0  # every query finds its article among the first five
 
+# Written after the ranking was tuned on QUERIES, and not tuned on (one change came from them:
+# only the word being typed matches as a prefix, since "charged" found "charger").
+HELD_OUT = [
+    ("退钱", "如何申请退款"),
+    ("耳机静音了", "耳机没有声音怎么办"),
+    ("发票怎么开", "如何开具发票"),
+    ("我的快递到哪了", "发货时间与物流查询"),
+    ("密码错误 登录不上", "忘记密码怎么办"),
+    ("单号 23456", "订单号格式说明"),
+    ("退款要多久", "如何申请退款"),
+    ("换货", "退换货政策"),
+    ("耳机连接不上手机", "蓝牙耳机如何配对"),
+    ("我想改一下地址", "如何修改收货地址"),
+    ("how long does shipping take", "Shipping times and tracking"),
+    ("headphones not working no audio", "My earphones have no sound"),
+    ("I was charged but order unpaid", "My payment failed"),
+    ("earphone", "My earphones have no sound"),
+    ("recieve invoice", "How to get an invoice"),
+    ("wrong address", "How to change the delivery address"),
+    ("my earph", "My earphones have no sound"),
+    ("invoi", "How to get an invoice"),
+    ("warr", "Warranty"),
+]
+HELD_OUT_RECALL_AT_5 = 0.9
+
 
 def build_corpus() -> dict[str, KbArticle]:
     """Every article by title (demo articles with their statuses, distractors published)."""

@@ -4,7 +4,7 @@ on PostgreSQL or on SQLite, with the same ranking call.
 
 - PostgreSQL: an expression GIN index on `setweight(to_tsvector('simple', title), 'A') ||
   setweight(to_tsvector('simple', body), 'B')`; a query is an OR of its terms (a `tsquery` built
-  from the terms as they are, prefixes for longer Latin words), ranked by `ts_rank` with the
+  from the terms as they are, the word being typed as a prefix), ranked by `ts_rank` with the
   title weighted 1.0 and the body 0.4, not divided by length (the article that answers a question
   names its subject often; dividing by length preferred short near-misses). The index follows the
   row by itself.
@@ -23,10 +23,6 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import QuerySet
-
-from desk.kernel.search.text import is_cjk
-
-PREFIX_MIN = 4  # Latin terms at least this long also match longer words (earphon → earphones)
 
 
 @dataclass(frozen=True)
@@ -91,10 +87,16 @@ class FullTextIndex:
     # ---- ranking ---------------------------------------------------------------------------
 
     def rank(
-        self, terms: list[str], candidates: QuerySet, *, limit: int
+        self,
+        terms: list[str],
+        candidates: QuerySet,
+        *,
+        limit: int,
+        prefixes: frozenset[str] = frozenset(),
     ) -> list[tuple[int, float]]:
-        """`(id, score)` of the rows of `candidates` matching any of `terms`, best first (a
-        higher score is better), at most `limit`. One query."""
+        """`(id, score)` of the rows of `candidates` matching any of `terms` (those in `prefixes`
+        also match longer words), best first (a higher score is better), at most `limit`. One
+        query."""
         if not terms:
             return []
         sub_sql, sub_params = candidates.order_by().values("pk").query.sql_with_params()
@@ -105,7 +107,7 @@ class FullTextIndex:
                 f"WHERE {self._vector()} @@ q AND id IN ({sub_sql}) "
                 "ORDER BY score DESC, id LIMIT %s"
             )
-            params = [_tsquery(terms), *sub_params, limit]
+            params = [_tsquery(terms, prefixes), *sub_params, limit]
         else:
             fts = self.name
             sql = (
@@ -113,7 +115,7 @@ class FullTextIndex:
                 f"WHERE {fts} MATCH %s AND rowid IN ({sub_sql}) "
                 "ORDER BY score DESC, rowid LIMIT %s"
             )
-            params = [_fts5_query(terms), *sub_params, limit]
+            params = [_fts5_query(terms, prefixes), *sub_params, limit]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
@@ -135,17 +137,19 @@ class FullTextIndex:
             return [row[0] for row in cursor.fetchall()]
 
 
-def _prefix(term: str) -> bool:
-    return len(term) >= PREFIX_MIN and not is_cjk(term) and not term.isdigit()
+def _tsquery(terms: list[str], prefixes: frozenset[str]) -> str:
+    """`'耳机' | '声音' | 'earph':*`: lexemes quoted as they are (a quote doubled)."""
+    return " | ".join(
+        "'"
+        + term.replace("\\", "\\\\").replace("'", "''")
+        + "'"
+        + (":*" if term in prefixes else "")
+        for term in terms
+    )
 
 
-def _tsquery(terms: list[str]) -> str:
-    """`'耳机' | '声音' | 'earphon':*`: lexemes quoted as they are (a quote doubled)."""
-    quoted = ("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms)
-    return " | ".join(q + (":*" if _prefix(t) else "") for q, t in zip(quoted, terms, strict=True))
-
-
-def _fts5_query(terms: list[str]) -> str:
-    """`"耳机" OR "声音" OR "earphon"*`: each term a quoted string (FTS5 syntax is inert)."""
-    quoted = ('"' + term.replace('"', '""') + '"' for term in terms)
-    return " OR ".join(q + ("*" if _prefix(t) else "") for q, t in zip(quoted, terms, strict=True))
+def _fts5_query(terms: list[str], prefixes: frozenset[str]) -> str:
+    """`"耳机" OR "声音" OR "earph"*`: each term a quoted string (FTS5 syntax is inert)."""
+    return " OR ".join(
+        '"' + term.replace('"', '""') + '"' + ("*" if term in prefixes else "") for term in terms
+    )

@@ -9,9 +9,12 @@ from desk.kernel.search.text import CJK, is_cjk, normalize, word_term
 _NON_CJK_WORD = re.compile(rf"[^\W\d_{CJK}]+|\d+")
 
 
-def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+def match_spans(
+    text: str, terms: list[str], prefixes: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
     """Where the terms occur in `text`: Chinese terms as substrings, other words when their term
-    (the stem) is one of `terms`; overlapping places merged, in order."""
+    (the stem) is one of `terms` or starts with one of `prefixes`; overlapping places merged,
+    in order."""
     spans: list[tuple[int, int]] = []
     lowered = normalize(text)
     same_length = len(lowered) == len(text)  # NFKC may change lengths; then only words count
@@ -20,7 +23,8 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
         if is_cjk(term) and same_length:
             spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(term), lowered))
     for match in _NON_CJK_WORD.finditer(text):
-        if word_term(match.group()) in wanted:
+        term = word_term(match.group())
+        if term in wanted or any(term.startswith(prefix) for prefix in prefixes):
             spans.append(match.span())
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -45,11 +49,13 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, i
     return begin, begin + width
 
 
-def snippet_html(text: str, terms: list[str], *, width: int = 140) -> str:
+def snippet_html(
+    text: str, terms: list[str], *, prefixes: frozenset[str] = frozenset(), width: int = 140
+) -> str:
     """Escaped HTML: about `width` characters of `text` on one line around its matches, each
     match in <mark>, "…" where the text was cut."""
     flat = " ".join(text.split())
-    spans = match_spans(flat, terms)
+    spans = match_spans(flat, terms, prefixes)
     begin, end = _window(flat, spans, width)
     parts = ["…" if begin > 0 else ""]
     at = begin

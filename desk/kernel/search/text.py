@@ -34,6 +34,7 @@ _STOP_WORDS = (
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 MAX_TERMS = 32  # of one query; the rest of a long text adds little and costs a lot
+PREFIX_MIN = 4  # a Latin word still being typed matches longer words from this many letters
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -78,6 +79,19 @@ def query_terms(query: str) -> list[str]:
         if len(seen) >= MAX_TERMS:
             break
     return list(seen)
+
+
+def typed_prefixes(query: str, terms: list[str]) -> frozenset[str]:
+    """The query's last term when the query ends in it (the word being typed, `earph` of
+    `my earph`) and it is a Latin word of PREFIX_MIN letters or more: it also matches longer
+    words. Only the last: a finished word matching longer ones (`charg` of "charged" finding
+    "charger") costs more than it finds."""
+    if not terms or not query or not query[-1].isalnum():
+        return frozenset()
+    last = terms[-1]
+    if len(last) < PREFIX_MIN or not _LATIN.match(last):
+        return frozenset()
+    return frozenset([last])
 
 
 def word_term(word: str) -> str:
