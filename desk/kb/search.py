@@ -3,9 +3,11 @@
 The query is cut into terms like the articles were (desk.kernel.search.text), the database ranks
 the articles the audience may read that contain any of them (PostgreSQL full-text search or
 SQLite FTS5, desk.kernel.search.backends), and the best candidates are ranked again here the
-same way on both databases: the database's score (title over body, rare terms over common ones)
-with how many of the query's terms the article has, and how many its title has. Each hit carries
-a snippet of its text with the matched terms in <mark>, all else escaped.
+same way on both databases: the database's score (title over body; SQLite's bm25 also weighs
+rare terms over common ones) with how many of the query's terms the article and its title have,
+and how much of the title the query names. A misspelt English word is corrected from the
+index's words. Each hit carries a snippet of its text with the matched terms in <mark>, all
+else escaped.
 """
 
 from collections.abc import Iterable
