@@ -3,9 +3,16 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.forms import Script
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from desk.kernel.markdown import markdown_html
 from desk.models import (
     CannedReply,
     CannedReplyUsage,
@@ -16,6 +23,8 @@ from desk.models import (
     OutboxEvent,
 )
 from tickets.admin import ReadOnlyAdminMixin
+
+PREVIEW_MAX_CHARS = 100_000
 
 
 @admin.register(KbCategory)
@@ -29,13 +38,51 @@ class KbCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(KbArticle)
 class KbArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "language", "status", "author", "updated_at"]
+    list_display = ["title", "category", "language", "status", "translation_of", "updated_at"]
     list_filter = ["status", "language", "category", "updated_at"]
-    list_select_related = ["category", "author"]
-    search_fields = ["title", "body", "keywords"]
+    list_select_related = ["category", "translation_of"]
+    search_fields = ["title", "body", "keywords", "tags"]
     date_hierarchy = "updated_at"
-    autocomplete_fields = ["category"]
-    readonly_fields = ["author", "created_at", "updated_at"]
+    autocomplete_fields = ["category", "translation_of"]
+    readonly_fields = ["preview", "author", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "category", "language", "status", "translation_of"]}),
+        (_("Content"), {"fields": ["body", "preview", "tags", "keywords"]}),
+        (_("History"), {"fields": ["author", "created_at", "updated_at"]}),
+    ]
+
+    class Media:
+        js = [Script("desk/kb_preview.js", type="module")]
+        css = {"all": ["desk/kb.css"]}
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj: KbArticle) -> str:
+        """The body as agents and customers see it (markdown-it, then nh3): as saved, then as
+        typed (desk/kb_preview.js asks `preview/`)."""
+        url = reverse("admin:desk_kbarticle_preview")
+        html = mark_safe(obj.body_html) if obj.pk else ""  # noqa: S308 (sanitised by nh3)
+        return format_html('<div class="kb-article-body" data-kb-preview="{}">{}</div>', url, html)
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="desk_kbarticle_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """`POST body=<Markdown>` → `{"html"}`: the body rendered and sanitised."""
+        if request.method != "POST":
+            return JsonResponse({"error": "method_not_allowed"}, status=405)
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        source = request.POST.get("body", "")
+        if len(source) > PREVIEW_MAX_CHARS:
+            return JsonResponse({"error": "too_long"}, status=400)
+        return JsonResponse({"html": markdown_html(source)})
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -12,8 +12,9 @@ from django.db import transaction
 
 from chat import services as chat_services
 from chat.models import Channel, CustomerIdentity, IdentityKind, SenderType
+from desk.kb.demo_data import ARTICLES as KB_ARTICLES
 from desk.kernel.choices import Priority
-from desk.models import ArticleStatus, CannedReply, KbArticle, KbCategory
+from desk.models import CannedReply, KbArticle, KbCategory, Language
 from routing import services as routing_services
 from routing.models import AgentProfile, RoutingRule, RuleAppliesTo, Skill, Team
 from tickets import services as ticket_services
@@ -171,19 +172,7 @@ def _load_configuration() -> None:
         )  # fmt: skip
     for name in CATEGORIES:
         Category.objects.get_or_create(name=name)
-    faq, _ = KbCategory.objects.get_or_create(name="常见问题 FAQ", parent=None)
-    KbArticle.objects.get_or_create(
-        category=faq, title="如何申请退换货",
-        defaults={"language": "zh-hans", "status": ArticleStatus.PUBLISHED,
-                  "body": "签收 7 天内可在“我的订单”中申请退换货，客服审核后会短信通知您。",
-                  "keywords": "退货 换货 退款"},
-    )  # fmt: skip
-    KbArticle.objects.get_or_create(
-        category=faq, title="How to reset your password",
-        defaults={"language": "en", "status": ArticleStatus.PUBLISHED,
-                  "body": "Open Sign in, choose Forgot password and follow the email link.",
-                  "keywords": "password login reset"},
-    )  # fmt: skip
+    _load_knowledge_base()
     for shortcut, language, scope, title, body in CANNED:
         owner = get_user_model().objects.filter(username=scope).first()
         team = Team.objects.filter(name=scope).first()
@@ -201,6 +190,22 @@ def _load_configuration() -> None:
             "category": Category.objects.get(name=CATEGORIES[0]),
         },
     )
+
+
+def _load_knowledge_base() -> None:
+    """Each demo article in Chinese, and its English translation (desk/kb/demo_data.py)."""
+    for spec in KB_ARTICLES:
+        category, _ = KbCategory.objects.get_or_create(name=spec.category, parent=None)
+        common = {"category": category, "status": spec.status, "tags": spec.tags,
+                  "keywords": spec.keywords}  # fmt: skip
+        original, _ = KbArticle.objects.get_or_create(
+            title=spec.zh_title, language=Language.ZH_HANS,
+            defaults={**common, "body": spec.zh_body},
+        )  # fmt: skip
+        KbArticle.objects.get_or_create(
+            title=spec.en_title, language=Language.EN,
+            defaults={**common, "body": spec.en_body, "translation_of": original},
+        )  # fmt: skip
 
 
 def _load_routing(teams: dict[str, Team], skills: dict[str, Skill]) -> None:

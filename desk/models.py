@@ -6,6 +6,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from desk.kernel.markdown import html_text, markdown_html
+from desk.kernel.search.backends import FullTextIndex
+from desk.kernel.search.text import index_text
+
 
 class KbCategory(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -34,7 +38,22 @@ class KbCategory(models.Model):
 class ArticleStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
+    INTERNAL = "internal", _("Internal only")
     ARCHIVED = "archived", _("Archived")
+
+
+class Audience(models.TextChoices):
+    """Who reads the knowledge base: customers see published articles; agents also see the
+    internal-only ones. Nobody finds a draft or an archived article."""
+
+    CUSTOMER = "customer", _("Customers")
+    AGENT = "agent", _("Agents")
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        if self == Audience.AGENT:
+            return (ArticleStatus.PUBLISHED, ArticleStatus.INTERNAL)
+        return (ArticleStatus.PUBLISHED,)
 
 
 class Language(models.TextChoices):
@@ -42,7 +61,17 @@ class Language(models.TextChoices):
     EN = "en", _("English")
 
 
+# The search index of articles (desk.kb.search): the pre-segmented columns, title over body.
+KB_SEARCH_INDEX = FullTextIndex(table="desk_kbarticle", title="search_title", body="search_body")
+
+
 class KbArticle(models.Model):
+    """An article in Markdown. Its HTML, plain text and search terms are derived on save (the
+    row's own rule: whoever saves it, the three agree with the body; a `QuerySet.update()` of
+    the title, body, tags or keywords skips `save()`, so write those through `save()`). The
+    Chinese and English versions of one article form a group: each translation points at the
+    original."""
+
     category = models.ForeignKey(
         KbCategory,
         on_delete=models.PROTECT,
@@ -50,14 +79,44 @@ class KbArticle(models.Model):
         verbose_name=_("category"),
     )
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"))
+    body = models.TextField(
+        _("body"), help_text=_("Markdown: **bold**, lists, [links](https://…), tables.")
+    )
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
+        _("status"),
+        max_length=10,
+        choices=ArticleStatus.choices,
+        default=ArticleStatus.DRAFT,
+        help_text=_(
+            "Published: agents and customers. Internal only: agents. Drafts and archived "
+            "articles are found by nobody."
+        ),
     )
-    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    translation_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="translations",
+        verbose_name=_("translation of"),
+        help_text=_("The original article this one translates into its own language."),
+    )
+    tags = models.CharField(
+        _("tags"), max_length=300, blank=True, help_text=_("Separated by commas.")
+    )
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("Other words customers use for this topic; searched, never shown."),
+    )
+    body_html = models.TextField(_("rendered body"), blank=True, editable=False)
+    body_text = models.TextField(_("plain text"), blank=True, editable=False)
+    search_title = models.TextField(blank=True, editable=False)
+    search_body = models.TextField(blank=True, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -74,9 +133,57 @@ class KbArticle(models.Model):
         verbose_name = _("knowledge base article")
         verbose_name_plural = _("knowledge base articles")
         indexes = [models.Index(fields=["status", "language"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                condition=models.Q(translation_of__isnull=False),
+                name="kb_article_one_translation_per_language",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.derive()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "body_html",
+                "body_text",
+                "search_title",
+                "search_body",
+            }
+        super().save(*args, **kwargs)
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
+
+    def clean(self) -> None:
+        """A translation points at an original (not at another translation) in another
+        language."""
+        super().clean()
+        original = self.translation_of
+        if original is None:
+            return
+        if original.pk == self.pk or original.translation_of_id is not None:
+            raise ValidationError(
+                {"translation_of": _("Choose the original article, not a translation.")}
+            )
+        if original.language == self.language:
+            raise ValidationError(
+                {"translation_of": _("A translation is in another language than the original.")}
+            )
+
+    def derive(self) -> None:
+        """The HTML, plain text and search terms of the current title and body."""
+        self.body_html = markdown_html(self.body)
+        self.body_text = html_text(self.body_html)
+        self.search_title = index_text(self.title)
+        extra = " ".join([self.tags.replace(",", " "), self.keywords, str(self.category)])
+        self.search_body = index_text(f"{self.body_text}\n{extra}")
 
 
 class CannedReplyScope(models.TextChoices):

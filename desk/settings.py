@@ -305,6 +305,7 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "chat.models.IdentityKind.choices",
         "TicketStatusEnum": "tickets.models.TicketStatus.choices",
         "TicketEventKindEnum": "tickets.models.TicketEventKind.choices",
+        "ArticleStatusEnum": "desk.models.ArticleStatus.choices",
     },
 }
 

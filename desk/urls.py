@@ -11,6 +11,8 @@ from chat.assignment import api as offer_api
 from chat.live import api as live_api
 from chat.widget import views as widget_views
 from desk.canned import api as canned_api
+from desk.kb import api as kb_api
+from desk.kb import views as kb_views
 from desk.kernel.ids import IdConverter
 from desk.notifications import api as notification_api
 from desk.workspace import views
@@ -134,6 +136,9 @@ api_patterns = [
         canned_api.CannedReplyUseView.as_view(),
         name="canned-reply-uses",
     ),
+    path("kb/search/", kb_api.KbSearchView.as_view(), name="kb-search"),
+    path("kb/suggestions/", kb_api.KbSuggestionsView.as_view(), name="kb-suggestions"),
+    path("kb/articles/<id:pk>/", kb_api.KbArticleView.as_view(), name="kb-article"),
     path(
         "tickets/<id:pk>/replies/",
         tickets_api.TicketRepliesView.as_view(),
@@ -162,6 +167,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("help/articles/<id:pk>/", kb_views.article_public, name="kb-article-public"),
     path("demo/", views.demo_site, name="demo"),
     path("healthz", views.healthz, name="healthz"),
     path(

@@ -78,6 +78,9 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         "liveUrl": "/api/v1/routing/live/",
         "notificationsUrl": "/api/v1/notifications/",
         "cannedRepliesUrl": "/api/v1/canned-replies/",
+        "kbSearchUrl": "/api/v1/kb/search/",
+        "kbSuggestionsUrl": "/api/v1/kb/suggestions/",
+        "kbArticlesUrl": "/api/v1/kb/articles/",
         "categories": [],
     }
     strings = _json_script(html, "desk-i18n")

@@ -64,6 +64,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "liveUrl": reverse("api:routing-live"),
                 "notificationsUrl": reverse("api:notifications"),
                 "cannedRepliesUrl": reverse("api:canned-replies"),
+                "kbSearchUrl": reverse("api:kb-search"),
+                "kbSuggestionsUrl": reverse("api:kb-suggestions"),
+                "kbArticlesUrl": reverse("api:kb-article", args=[0]).removesuffix("0/"),
                 "categories": [{"id": c.pk, "name": str(c)} for c in categories_active()],
             },
             "desk_i18n": workspace_strings(),
@@ -299,6 +302,22 @@ WORKSPACE_STRINGS = {
     "cannedEditTitle": _("Edit my canned reply"),
     "cannedSaved": _("Saved %(word)s."),
     "cannedDeleted": _("Deleted %(word)s."),
+    # the knowledge base tab (kb.js)
+    "kbSearching": _("Searching…"),
+    "kbNoResults": _("No articles match."),
+    "kbSearchFailed": _("The knowledge base could not be searched. Please try again."),
+    "kbResultCount": _("Found: %(n)s"),
+    "kbNoSuggestions": _("No articles match what the customer wrote."),
+    "kbInsertAnswer": _("Insert answer"),
+    "kbInsertLink": _("Insert link"),
+    "kbInsertAnswerOf": _("Insert the answer of “%(title)s” into the reply"),
+    "kbInsertLinkOf": _("Insert a link to “%(title)s” into the reply"),
+    "kbInserted": _("Inserted “%(title)s” into the reply."),
+    "kbNoConversation": _("Open a conversation to insert into its reply."),
+    "kbInternal": _("Internal only"),
+    "kbBack": _("Back to results"),
+    "kbOtherLanguage": _("Also in: %(language)s"),
+    "kbLoadFailed": _("The article could not be loaded. Please try again."),
 }
 
 
@@ -319,6 +338,7 @@ def workspace_strings() -> dict:
         "ticketActions": dict(TicketSystemAction.choices),
         "slaTargets": dict(SlaTarget.choices),
         "cannedScopes": dict(CannedReplyScope.choices),
+        "kbLanguages": dict(Language.choices),
         "contentTypes": {
             value: f"[{label}]" for value, label in ContentType.choices if value != "text"
         },

@@ -98,4 +98,7 @@ export const api = {
   cannedCreate: (json) => call("POST", config.cannedRepliesUrl, { json }),
   cannedUpdate: (id, json) => call("PATCH", `${config.cannedRepliesUrl}${id}/`, { json }),
   cannedDelete: (id) => call("DELETE", `${config.cannedRepliesUrl}${id}/`),
+  kbSearch: (params) => call("GET", config.kbSearchUrl, { params }),
+  kbSuggestions: (params) => call("GET", config.kbSuggestionsUrl, { params }),
+  kbArticle: (id) => call("GET", `${config.kbArticlesUrl}${id}/`),
 };

@@ -11,8 +11,8 @@ const TYPING_TIMEOUT_MS = 6000;
 const SYNC_TIMEOUT_MS = 10000;
 
 export class ConversationPane {
-  constructor({ socket, inbox, timeline, composer, customerPanel, outbox, toast, tickets }) {
-    Object.assign(this, { socket, inbox, timeline, composer, customerPanel, outbox, toast, tickets });
+  constructor({ socket, inbox, timeline, composer, customerPanel, outbox, toast, tickets, kb }) {
+    Object.assign(this, { socket, inbox, timeline, composer, customerPanel, outbox, toast, tickets, kb });
     this.pane = document.getElementById("conversation");
     this.empty = document.getElementById("conversation-empty");
     this.header = {
@@ -92,6 +92,7 @@ export class ConversationPane {
     this.renderCollision();
     this.composer.setConversation(this.summary);
     this.tickets.setConversation(id);
+    this.kb.setConversation(id);
     this.customerDetail = null; // what the Customer tab shows for this conversation
     this.customerPanel.loading();
     this.socket.send({ type: "conversation.open", conversation_id: id });
@@ -131,6 +132,7 @@ export class ConversationPane {
     this.inbox.select(null);
     this.composer.setConversation(null);
     this.tickets.setConversation(null);
+    this.kb.setConversation(null);
     this.customerDetail = null;
     this.customerPanel.clear();
     history.replaceState(null, "", location.pathname + location.search);

@@ -1,8 +1,8 @@
 // The agent workspace shell: live connection, presence, tabs, and the wiring of the panes
 // (inbox.js, conversation.js, timeline.js, composer.js, customer.js, tickets.js), the offer cards
 // (offer_card.js), of the Tickets view (ticket_list.js), the supervisors' Live view (live.js),
-// the bell (notifications.js), @mentions in ticket replies (mentions.js) and canned replies in
-// both reply boxes (canned.js).
+// the bell (notifications.js), @mentions in ticket replies (mentions.js), canned replies in
+// both reply boxes (canned.js) and the Knowledge base tab (kb.js).
 // Text comes from #desk-i18n.
 import { api } from "./api.js";
 import { CannedPicker } from "./canned.js";
@@ -11,6 +11,7 @@ import { ConversationPane } from "./conversation.js";
 import { CustomerPanel } from "./customer.js";
 import { config, t } from "./dom.js";
 import { Inbox } from "./inbox.js";
+import { KbPanel } from "./kb.js";
 import { LiveView } from "./live.js";
 import { MentionAutocomplete } from "./mentions.js";
 import { newChatAssigned } from "./new_chat_alert.js";
@@ -142,6 +143,7 @@ function onFrame(frame) {
     case "message.new":
       inbox.applySummary(frame.conversation, frame.message);
       pane.onFrame(frame);
+      kb.onMessage(frame);
       break;
     case "conversation.update":
       inbox.applySummary(frame.conversation);
@@ -272,7 +274,14 @@ ticketDesk.canned = new CannedPicker(document.getElementById("ticket-reply-body"
   button: document.getElementById("ticket-reply-canned"),
   toast: showToast,
 });
+// The Knowledge base tab: search, suggestions for the open chat, insert into its reply box.
+const kb = new KbPanel({
+  box: document.getElementById("composer-input"),
+  canInsert: () => Boolean(composer.conversation),
+  toast: showToast,
+});
 pane = new ConversationPane({
+  kb,
   socket,
   inbox,
   timeline,

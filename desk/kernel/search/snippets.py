@@ -1,0 +1,72 @@
+"""A few lines of a text around the terms a search matched, the matches in <mark>, everything
+else escaped: the snippet is safe to put into a page as HTML whatever the text or the query."""
+
+import re
+from html import escape
+
+from desk.kernel.search.text import CJK, is_cjk, normalize, word_term
+
+_NON_CJK_WORD = re.compile(rf"[^\W\d_{CJK}]+|\d+")
+
+
+def match_spans(
+    text: str, terms: list[str], prefixes: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Where the terms occur in `text`: Chinese terms as substrings, other words when their term
+    (the stem) is one of `terms` or starts with one of `prefixes`; overlapping places merged,
+    in order."""
+    spans: list[tuple[int, int]] = []
+    lowered = normalize(text)
+    same_length = len(lowered) == len(text)  # NFKC may change lengths; then only words count
+    wanted = set(terms)
+    for term in terms:
+        if is_cjk(term) and same_length:
+            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(term), lowered))
+    for match in _NON_CJK_WORD.finditer(text):
+        term = word_term(match.group())
+        if term in wanted or any(term.startswith(prefix) for prefix in prefixes):
+            spans.append(match.span())
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The `width` characters holding the most matches, starting a little before the first."""
+    if not spans or len(text) <= width:
+        return 0, min(len(text), width)
+    best, best_count = spans[0][0], 0
+    for start, _ in spans:
+        count = sum(1 for s, e in spans if s >= start and e <= start + width)
+        if count > best_count:
+            best, best_count = start, count
+    begin = max(0, min(best - width // 5, len(text) - width))
+    return begin, begin + width
+
+
+def snippet_html(
+    text: str, terms: list[str], *, prefixes: frozenset[str] = frozenset(), width: int = 140
+) -> str:
+    """Escaped HTML: about `width` characters of `text` on one line around its matches, each
+    match in <mark>, "…" where the text was cut."""
+    flat = " ".join(text.split())
+    spans = match_spans(flat, terms, prefixes)
+    begin, end = _window(flat, spans, width)
+    parts = ["…" if begin > 0 else ""]
+    at = begin
+    for start, stop in spans:
+        if stop <= begin or start >= end:
+            continue
+        start, stop = max(start, begin), min(stop, end)
+        parts.append(escape(flat[at:start]))
+        parts.append(f"<mark>{escape(flat[start:stop])}</mark>")
+        at = stop
+    parts.append(escape(flat[at:end]))
+    if end < len(flat):
+        parts.append("…")
+    return "".join(parts)
