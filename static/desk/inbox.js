@@ -32,6 +32,21 @@ function previewText(last, text) {
   return name ? fmt(t.senderPrefix, { name, text }) : text;
 }
 
+
+/** "急" / "Upset" from the offline assistance flags (chat/mood.py), with the words as a tooltip. */
+function moodBadge(assist) {
+  if (!assist || !(assist.urgent || assist.angry)) return null;
+  const text = assist.urgent ? t.assistUrgent : t.assistAngry;
+  const title = [assist.urgent ? t.assistUrgent : null, assist.angry ? t.assistAngry : null]
+    .filter(Boolean)
+    .join(" · ");
+  return el("span", {
+    class: assist.angry ? "mood-badge angry" : "mood-badge",
+    text,
+    title: assist.words?.length ? `${title}: ${assist.words.join(", ")}` : title,
+  });
+}
+
 export class Inbox {
   constructor({ onSelect }) {
     this.onSelect = onSelect;
@@ -293,6 +308,7 @@ export class Inbox {
           { class: "conv-line" },
           el("span", { class: "conv-name", text: customerName(conv.customer) }),
           conv.customer.vip_level ? el("span", { class: "vip", text: `VIP${conv.customer.vip_level}` }) : null,
+          moodBadge(conv.assist),
           el("time", {
             class: "conv-time",
             datetime: conv.last_message_at || conv.created_at,
