@@ -51,7 +51,7 @@ def test_it_names_finance_for_an_invoice_in_either_language():
         prediction = text_classify(text)
         assert prediction is not None
         assert (prediction.name, prediction.source) == ("财务问题", Source.MODEL)
-        assert 0.45 <= prediction.confidence <= 1
+        assert 0.35 <= prediction.confidence <= 1
 
 
 def test_too_few_tickets_train_nothing_and_the_keywords_decide():
