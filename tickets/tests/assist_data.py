@@ -14,8 +14,9 @@ PHRASES: dict[str, dict[str, list[str]]] = {
                "付款后没有收到收据", "对公转账怎么付款", "发票金额和订单不一致"],
         "en": ["I need an invoice for my order", "the invoice has the wrong company name",
                "please send a VAT invoice for reimbursement", "I never received the receipt",
-               "can you reissue the invoice with our tax number", "billing address on the "
-               "invoice is wrong", "how do I pay by bank transfer", "expense claim needs a receipt"],
+               "can you reissue the invoice with our tax number",
+               "billing address on the invoice is wrong", "how do I pay by bank transfer",
+               "expense claim needs a receipt"],
     },
     "物流配送": {
         "zh": ["快递三天了还没到", "物流信息一直不更新", "包裹显示已签收但我没收到",

@@ -55,6 +55,9 @@ def new_chat(team, *bodies: str, **extra) -> Conversation:
     return conversation
 
 
+RAISED = "conversation.priority_raised"
+
+
 def timeline(conversation: Conversation) -> list[Message]:
     return list(
         Message.objects.filter(
@@ -172,8 +175,11 @@ def test_the_ticket_draft_suggests_the_category_with_confidence_and_a_summary(
     data = response.json()
     percent = round(data["category_confidence"] * 100)
     assert data["category"]["name"] == "财务问题"
-    assert data["category_reason"] == {"code": "classifier", "text": "Learned from resolved tickets",
-                                       "detail": f"财务问题 · {percent}%"}  # fmt: skip
+    assert data["category_reason"] == {
+        "code": "classifier",
+        "text": "Learned from resolved tickets",
+        "detail": f"财务问题 · {percent}%",
+    }
     assert data["summary"] == (
         "我上个月买的耳机需要开发票，公司报销用。发票抬头是上海某某科技有限公司。"
     )
