@@ -29,7 +29,7 @@ class CustomerSummarySerializer(_Named):
     vip_level = serializers.IntegerField()
 
 
-class AssistSerializer(serializers.Serializer):
+class ConversationAssistSerializer(serializers.Serializer):
     """Offline assistance (issue 13): kept after each customer message."""
 
     category = serializers.CharField(help_text='The detected ticket category\'s name, or "".')
@@ -66,7 +66,7 @@ class ConversationSummarySerializer(serializers.Serializer):
         "full; pushed summaries without `left_seconds` and `open_spans`.",
     )
 
-    assist = AssistSerializer()
+    assist = ConversationAssistSerializer()
 
     def to_representation(self, instance):
         return events.conversation_json(instance)

@@ -16,6 +16,7 @@ from tickets.assist import features
 
 SUMMARY_CHARS = 300
 SUMMARY_SENTENCES = 5
+SHORT = 3
 MESSAGES_READ = 100  # the customer's first messages looked at
 DAMPING = 0.85
 ITERATIONS = 50
@@ -99,7 +100,13 @@ class ExtractiveSummariser:
         if not sentences:
             return ""
         scores = textrank(sentences)
-        ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+        # Below the average a sentence shares little with the rest: an aside, not the problem.
+        # A short conversation (SHORT sentences or fewer) is kept whole if it fits.
+        floor = sum(scores) / len(scores) if len(sentences) > SHORT else 0.0
+        ranked = sorted(
+            (i for i in range(len(sentences)) if scores[i] >= floor),
+            key=lambda i: (-scores[i], i),
+        )
         chosen: list[int] = []
         used = 0
         for index in ranked:
