@@ -26,7 +26,20 @@ ANGRY_EN = (
 # "退款" alone is a normal request; "退款" after a demand word is anger: kept in rules below.
 ANGRY_ZH_PLAIN = tuple(word for word in ANGRY_ZH if word != "退款")
 
-NEGATIONS_ZH = ("不", "没", "别", "无需", "不用", "不必", "并不", "没有", "勿")
+NEGATIONS_ZH = (
+    "不",
+    "没",
+    "别",
+    "无需",
+    "不用",
+    "不必",
+    "并不",
+    "没有",
+    "勿",
+    "不是",
+    "不算",
+    "不是很",
+)
 NEGATIONS_EN = ("not", "no", "don't", "dont", "isn't", "isnt", "never", "without", "nothing")
 # "不太差" is praise; "不急" is calm; but "非常不满" and "太不像话" are anger of their own.
 ANGRY_PHRASES_ZH = ("不满", "不像话", "不靠谱", "不讲理", "不负责")
@@ -49,7 +62,7 @@ class Mood:
 
 
 def _zh_negated(text: str, start: int) -> bool:
-    before = text[max(0, start - 2) : start]
+    before = text[max(0, start - 3) : start]
     return any(before.endswith(neg) for neg in NEGATIONS_ZH)
 
 

@@ -24,6 +24,9 @@ from chat.mood import Mood, moods_merge, text_mood
         ("我不着急", False, False, []),
         ("别着急，明天也行", False, False, []),
         ("质量不太差", False, False, []),
+        ("也不是很急", False, False, []),
+        ("我没有投诉的意思", False, False, []),
+        ("不行，马上处理", True, False, ["马上"]),  # the stop ends the negation's reach
         ("我要退款", False, False, []),  # a plain request
         ("你好，发票什么时候开好", False, False, []),
         # English

@@ -78,6 +78,9 @@ def test_an_invoice_chat_lands_in_the_finance_team_through_a_category_rule(sales
     assert conversation.assignee_id == accountant.user_id
     assert conversation.detected_category == "财务问题"
     assert 0.35 <= conversation.category_confidence <= 1
+    # Routing's detector classified the message; the handler after it found it in the cache.
+    cache = classifier._model_predict.cache_info()
+    assert (cache.misses, cache.hits) == (1, 1)
     other = new_chat(sales, "my parcel has not arrived yet")
     assert (other.team_id, other.detected_category) == (sales.pk, "物流配送")
 
