@@ -33,17 +33,16 @@ function previewText(last, text) {
 }
 
 
-/** "急" / "Upset" from the offline assistance flags (chat/mood.py), with the words as a tooltip. */
+/** 紧急 Urgent / 不满 Upset from the offline assistance flags (chat/mood.py), the words as its tooltip. */
 function moodBadge(assist) {
   if (!assist || !(assist.urgent || assist.angry)) return null;
-  const text = assist.urgent ? t.assistUrgent : t.assistAngry;
-  const title = [assist.urgent ? t.assistUrgent : null, assist.angry ? t.assistAngry : null]
+  const text = [assist.urgent ? t.assistUrgent : null, assist.angry ? t.assistAngry : null]
     .filter(Boolean)
     .join(" · ");
   return el("span", {
     class: assist.angry ? "mood-badge angry" : "mood-badge",
     text,
-    title: assist.words?.length ? `${title}: ${assist.words.join(", ")}` : title,
+    title: assist.words?.length ? `${text}: ${assist.words.join(", ")}` : text,
   });
 }
 
