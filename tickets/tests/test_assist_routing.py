@@ -187,3 +187,17 @@ def test_the_ticket_draft_suggests_the_category_with_confidence_and_a_summary(
         "我上个月买的耳机需要开发票，公司报销用。发票抬头是上海某某科技有限公司。"
     )
     assert "发票抬头是上海某某科技有限公司。" in data["description"]  # the transcript stays
+
+
+def test_the_inbox_list_row_carries_the_flags_for_its_badge(sales, client):
+    agent = online(sales, "agent2")
+    client.force_login(agent.user)
+    new_chat(sales, "我要投诉，马上处理!!!")
+    (row,) = client.get("/api/v1/conversations/").json()["results"]
+    assert row["assist"] == {
+        "category": "",
+        "confidence": None,
+        "urgent": True,
+        "angry": True,
+        "words": ["马上", "投诉", "!!!"],
+    }
