@@ -104,25 +104,25 @@ def test_the_model_is_loaded_once_per_process_and_again_for_a_new_version(
 
 
 def test_the_admin_button_and_action_queue_a_retrain_that_stores_a_new_version(
-    admin_client, django_capture_on_commit_callbacks
+    supervisor_client, django_capture_on_commit_callbacks
 ):
     resolved_tickets(30, seed=1)
     url = "/admin/tickets/categoryclassifier/"
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(url + "retrain/")
+        response = supervisor_client.post(url + "retrain/")
     assert response.status_code == 302
     first = CategoryClassifier.objects.get()
-    page = admin_client.get(url).content.decode()
+    page = supervisor_client.get(url).content.decode()
     assert "Retrain now" in page and f"{first.accuracy * 100:.1f}%" in page
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(url, {"action": "retrain", "_selected_action": [first.pk]})
+        supervisor_client.post(url, {"action": "retrain", "_selected_action": [first.pk]})
     assert list(CategoryClassifier.objects.values_list("version", flat=True)) == [2, 1]
-    assert admin_client.get(url + "retrain/").status_code == 302  # GET queues nothing
+    assert supervisor_client.get(url + "retrain/").status_code == 302  # GET queues nothing
     assert CategoryClassifier.objects.count() == 2
 
 
-def test_supervisors_edit_a_categorys_keywords_inline(admin_client):
+def test_supervisors_edit_a_categorys_keywords_inline(supervisor_client):
     categories = resolved_tickets(1, seed=1)
-    page = admin_client.get(f"/admin/tickets/category/{categories['财务问题'].pk}/change/")
+    page = supervisor_client.get(f"/admin/tickets/category/{categories['财务问题'].pk}/change/")
     assert page.status_code == 200
     assert "assist_keywords-TOTAL_FORMS" in page.content.decode()
