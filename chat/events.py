@@ -161,6 +161,13 @@ def conversation_json(
         "created_at": _iso(conversation.created_at),
         "closed_at": _iso(conversation.closed_at),
         "sla": sla if sla is not None else conversation_sla_json(conversation),
+        "assist": {
+            "category": conversation.detected_category,
+            "confidence": conversation.category_confidence,
+            "urgent": conversation.urgent,
+            "angry": conversation.angry,
+            "words": conversation.mood_words or [],
+        },
     }
 
 

@@ -172,6 +172,14 @@ class Conversation(models.Model):
     # When its wait outgrew the team's overflow time and the fallback team's agents became
     # eligible too (chat/assignment/overflow.py); it keeps its team.
     overflowed_at = models.DateTimeField(_("overflowed at"), null=True, blank=True)
+    # Offline assistance (issue 13), kept after commit by tickets' message handler: the category
+    # its classifier names for what the customer wrote, how sure it is (0–1), and whether the
+    # customer sounds urgent or angry (chat/mood.py) with the words that said so.
+    detected_category = models.CharField(_("detected category"), max_length=100, blank=True)
+    category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    angry = models.BooleanField(_("angry"), default=False)
+    mood_words = models.JSONField(_("urgent or angry words"), default=list, blank=True)
     # Offer mode (chat/assignment/offers.py): the agent whose slot is reserved for it until
     # they accept, decline or the offer expires; it waits in the queue meanwhile.
     offered_to = models.ForeignKey(

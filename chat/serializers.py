@@ -29,6 +29,18 @@ class CustomerSummarySerializer(_Named):
     vip_level = serializers.IntegerField()
 
 
+class ConversationAssistSerializer(serializers.Serializer):
+    """Offline assistance (issue 13): kept after each customer message."""
+
+    category = serializers.CharField(help_text='The detected ticket category\'s name, or "".')
+    confidence = serializers.FloatField(allow_null=True, help_text="0–1, null when none.")
+    urgent = serializers.BooleanField()
+    angry = serializers.BooleanField()
+    words = serializers.ListField(
+        child=serializers.CharField(), help_text="What made it urgent or angry (投诉, ASAP, !!!)."
+    )
+
+
 class ConversationSummarySerializer(serializers.Serializer):
     """The conversation as the inbox and the `conversation.update` event show it."""
 
@@ -53,6 +65,8 @@ class ConversationSummarySerializer(serializers.Serializer):
         "a policy, or once closed. The inbox list and the conversation's detail give it in "
         "full; pushed summaries without `left_seconds` and `open_spans`.",
     )
+
+    assist = ConversationAssistSerializer()
 
     def to_representation(self, instance):
         return events.conversation_json(instance)

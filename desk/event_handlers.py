@@ -21,6 +21,9 @@ HANDLERS: dict[str, list[str]] = {
         "tickets.handlers.message_created_continue_ticket",
         "tickets.handlers.message_created_offline_ticket",
         "tickets.handlers.message_created_conversation_sla",
+        # the detected category and urgent / angry flags the inbox shows (routing's rules above
+        # already ran the same classifier on the first message: it is cached)
+        "tickets.assist.handlers.message_created_assist",
     ],
     "agent.presence_changed": ["chat.assignment.handlers.agent_presence_changed"],
     "conversation.released": ["chat.assignment.handlers.conversation_released"],

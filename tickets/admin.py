@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from tickets import services, tasks
+from tickets.assist.admin import CategoryKeywordsInline
 from tickets.automation import admin as automation_admin  # noqa: F401 (automation rules)
 from tickets.models import (
     BusinessHours,
@@ -53,6 +54,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "parent"]
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
+    inlines = [CategoryKeywordsInline]  # the classifier's fallback (tickets/assist/)
 
 
 @admin.register(Tag)

@@ -31,6 +31,7 @@ from chat.serializers import (
 from desk.kernel import ratelimit
 from routing import selectors as routing_selectors
 from tickets import selectors, services
+from tickets.assist.summary import conversation_summary
 from tickets.category_suggestion import suggested_category
 from tickets.field_changes import CustomFieldsPatch
 from tickets.models import Ticket, TicketSource
@@ -117,6 +118,7 @@ class ConversationTicketDraftView(AgentView):
             "prefill": selectors.ticket_prefill_from_conversation(conversation, zone=zone),
             "open_ticket": selectors.conversation_open_ticket(conversation),
             "suggestion": suggested_category(conversation),
+            "summary": conversation_summary(conversation),
         }
         return Response(TicketDraftSerializer(payload).data)
 

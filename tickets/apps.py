@@ -22,3 +22,9 @@ class TicketsConfig(AppConfig):
         from tickets.sla.conversations import conversation_clocks
 
         clocks_register(conversation_clocks)
+
+        # The category classifier (issue 13) names categories for routing's category rules.
+        from routing.rules import category_detector_register
+        from tickets.assist.classifier import categories_detect
+
+        category_detector_register(categories_detect)

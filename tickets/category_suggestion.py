@@ -1,7 +1,9 @@
 """The category a 转工单 form suggests for a conversation, and why.
 
 In order: the category of a keyword rule that matches something the customer wrote (the same
-rules that create tickets by themselves, `tickets.sources.keywords`); else an active category whose
+rules that create tickets by themselves, `tickets.sources.keywords`); else the category
+classifier's (tickets/assist/classifier.py: the trained model when sure, else the categories'
+keywords), with its confidence; else an active category whose
 name
 the customer wrote (the longest such name, so "退换货" wins over "退货"); else the category of
 the customer's newest categorised ticket. None when nothing points anywhere.
@@ -13,6 +15,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Conversation, Message, SenderType
+from tickets.assist.classifier import Source, text_classify
 from tickets.models import Category, Ticket
 from tickets.selectors import categories_active
 from tickets.sources.keywords import active_triggers
@@ -23,6 +26,8 @@ NAME_MIN_LENGTH = 2  # shorter category names match too much by accident
 
 class SuggestionReason(TextChoices):
     KEYWORD_RULE = "keyword_rule", _("A keyword rule matches what the customer wrote")
+    CLASSIFIER = "classifier", _("Learned from resolved tickets")
+    CATEGORY_KEYWORDS = "category_keywords", _("The category's keywords")
     MENTIONED = "mentioned", _("The customer wrote the category's name")
     PREVIOUS_TICKET = "previous_ticket", _("The customer's previous ticket")
 
@@ -31,7 +36,8 @@ class SuggestionReason(TextChoices):
 class CategorySuggestion:
     category: Category
     reason: str  # a SuggestionReason
-    detail: str  # the rule's name, the word written, or the previous ticket's number
+    detail: str  # the rule's name, the word written, the previous ticket's number, "财务 · 82%"
+    confidence: float | None = None  # the classifier's, 0–1
 
 
 def _customer_texts(conversation: Conversation) -> list[str]:
@@ -79,6 +85,25 @@ def _by_previous_ticket(conversation: Conversation) -> CategorySuggestion | None
     return CategorySuggestion(previous.category, SuggestionReason.PREVIOUS_TICKET, previous.number)
 
 
+def _by_classifier(texts: list[str]) -> CategorySuggestion | None:
+    prediction = text_classify("\n".join(reversed(texts)))
+    if prediction is None:
+        return None
+    category = Category.objects.select_related("parent").get(pk=prediction.category_id)
+    reason = (
+        SuggestionReason.CLASSIFIER
+        if prediction.source == Source.MODEL
+        else SuggestionReason.CATEGORY_KEYWORDS
+    )
+    detail = f"{category.name} · {round(prediction.confidence * 100)}%"
+    return CategorySuggestion(category, reason, detail, prediction.confidence)
+
+
 def suggested_category(conversation: Conversation) -> CategorySuggestion | None:
     texts = _customer_texts(conversation)
-    return _by_rule(texts) or _by_name(texts) or _by_previous_ticket(conversation)
+    return (
+        _by_rule(texts)
+        or _by_classifier(texts)
+        or _by_name(texts)
+        or _by_previous_ticket(conversation)
+    )

@@ -239,6 +239,13 @@ class TicketDraftSerializer(serializers.Serializer):
         "named, or that of the customer's previous ticket.",
     )
     category_reason = CategoryReasonSerializer(allow_null=True)
+    category_confidence = serializers.FloatField(
+        allow_null=True, help_text="The category classifier's confidence (0–1), else null."
+    )
+    summary = serializers.CharField(
+        help_text="The customer's most informative sentences, in order (extractive, at most "
+        "300 characters); the workspace puts it above the transcript in the description."
+    )
     open_ticket = TicketSummarySerializer(allow_null=True)
 
     def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
@@ -270,6 +277,8 @@ class TicketDraftSerializer(serializers.Serializer):
                 if suggestion
                 else None
             ),
+            "category_confidence": suggestion.confidence if suggestion else None,
+            "summary": instance.get("summary", ""),
             "open_ticket": ticket_json(open_ticket) if open_ticket else None,
         }
 

@@ -31,3 +31,13 @@ def automation_rules_sweep() -> int:
     """Time rules whose hours have passed, and held notices whose team has opened (every
     AUTOMATION_SWEEP_SECONDS)."""
     return automation_sweep.sweep()
+
+
+@shared_task(name="tickets.tasks.category_classifier_train")
+def category_classifier_train() -> int | None:
+    """A new version of the category classifier from the resolved tickets (a supervisor asked
+    in the admin); its version, or None when there were too few examples."""
+    from tickets.assist.classifier import classifier_train
+
+    trained = classifier_train()
+    return trained.version if trained else None

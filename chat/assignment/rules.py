@@ -4,7 +4,9 @@
 queued nor assigned yet; it runs in the `message.created` handler after the message's
 transaction committed, never inside it. The first active rule that matches (routing.rules) sets
 the conversation's team, priority and required skill, and the decision goes on its timeline as
-an internal event naming the rule. No rule matches: only the marker changes.
+an internal event naming the rule. An urgent or angry first message (chat/mood.py) raises the
+priority by one level more, with its own internal event naming the words. Neither: only the
+marker changes.
 """
 
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from chat import events
 from chat.models import ContentType, Conversation, ConversationStatus, Message, SenderType
+from chat.mood import Mood, moods_merge, text_mood
 from chat.services import message_create
 from desk.kernel.choices import Priority
 from routing import rules
@@ -76,46 +79,93 @@ def conversation_rules_apply(*, conversation_id: int) -> RoutingRule | None:
         )
         if conversation is None:
             return None
-        rule = rules.rule_match(conversation_facts(conversation))
+        facts = conversation_facts(conversation)
+        rule = rules.rule_match(facts)
+        mood = text_mood(facts.text)
         conversation.rules_checked_at = timezone.now()
-        if rule is None:
+        if rule is None and not mood.upset:
             conversation.save(update_fields=["rules_checked_at"])
             return None
         left = events.inbox_groups(conversation)
-        old = {"team": conversation.team.name if conversation.team else "",
-               "priority": conversation.priority}  # fmt: skip
-        conversation.team = rule.team
-        conversation.routing_rule = rule
-        conversation.required_skill = rule.skill
-        conversation.required_skill_level = rule.min_skill_level if rule.skill else 1
-        if rule.priority is not None:
-            conversation.priority = Priority(rule.priority)
-        conversation.save(
-            update_fields=[
-                "rules_checked_at",
-                "team",
-                "routing_rule",
-                "required_skill",
-                "required_skill_level",
-                "priority",
-            ]
-        )
-        message_create(
-            conversation=conversation,
-            sender_type=SenderType.SYSTEM,
-            content_type=ContentType.EVENT,
-            is_internal=True,
-            body=rule_decision_text(rule, priority=rule.priority),
-            payload={
-                "event": "conversation.routing_rule",
-                "rule_id": rule.pk,
-                "rule": rule.name,
-                "old": old,
-                "team": rule.team.name,
-                "skill": rule.skill.name if rule.skill else "",
-                "skill_level": rule.min_skill_level if rule.skill else None,
-                "priority": rule.priority,
-            },
-        )
+        if rule is not None:
+            _rule_apply(conversation, rule)
+        if mood.upset:
+            _mood_raise(conversation, mood)
+        conversation.save(update_fields=SAVED)
         events.publish_conversation(conversation, also_groups=left)
         return rule
+
+
+SAVED = ["rules_checked_at", "team", "routing_rule", "required_skill", "required_skill_level",
+         "priority", "urgent", "angry", "mood_words"]  # fmt: skip
+
+
+def _rule_apply(conversation: Conversation, rule: RoutingRule) -> None:
+    old = {"team": conversation.team.name if conversation.team else "",
+           "priority": conversation.priority}  # fmt: skip
+    conversation.team = rule.team
+    conversation.routing_rule = rule
+    conversation.required_skill = rule.skill
+    conversation.required_skill_level = rule.min_skill_level if rule.skill else 1
+    if rule.priority is not None:
+        conversation.priority = Priority(rule.priority)
+    message_create(
+        conversation=conversation,
+        sender_type=SenderType.SYSTEM,
+        content_type=ContentType.EVENT,
+        is_internal=True,
+        body=rule_decision_text(rule, priority=rule.priority),
+        payload={
+            "event": "conversation.routing_rule",
+            "rule_id": rule.pk,
+            "rule": rule.name,
+            "old": old,
+            "team": rule.team.name,
+            "skill": rule.skill.name if rule.skill else "",
+            "skill_level": rule.min_skill_level if rule.skill else None,
+            "priority": rule.priority,
+        },
+    )
+
+
+def mood_raise_text(mood: Mood, *, priority: int) -> str:
+    """ "Priority raised to P1: the customer sounds urgent (马上)" in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if mood.urgent and mood.angry:
+            why = _("the customer sounds urgent and angry")
+        elif mood.urgent:
+            why = _("the customer sounds urgent")
+        else:
+            why = _("the customer sounds angry")
+        return _("Priority raised to P%(priority)d: %(why)s (%(words)s)") % {
+            "priority": priority,
+            "why": why,
+            "words": ", ".join(mood.words),
+        }
+
+
+def _mood_raise(conversation: Conversation, mood: Mood) -> None:
+    """An urgent or angry first message: the flags, and the priority one level up (after the
+    rule's), on the timeline with the words that raised it."""
+    conversation.urgent = conversation.urgent or mood.urgent
+    conversation.angry = conversation.angry or mood.angry
+    conversation.mood_words = moods_merge(conversation.mood_words or [], mood)
+    old = conversation.priority
+    if old <= min(Priority.values):
+        return
+    conversation.priority = Priority(old - 1)
+    message_create(
+        conversation=conversation,
+        sender_type=SenderType.SYSTEM,
+        content_type=ContentType.EVENT,
+        is_internal=True,
+        body=mood_raise_text(mood, priority=conversation.priority),
+        payload={
+            "event": "conversation.priority_raised",
+            "old": old,
+            "priority": int(conversation.priority),
+            "urgent": mood.urgent,
+            "angry": mood.angry,
+            "words": mood.words,
+        },
+    )

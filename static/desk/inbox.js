@@ -32,6 +32,20 @@ function previewText(last, text) {
   return name ? fmt(t.senderPrefix, { name, text }) : text;
 }
 
+
+/** 紧急 Urgent / 不满 Upset from the offline assistance flags (chat/mood.py), the words as its tooltip. */
+function moodBadge(assist) {
+  if (!assist || !(assist.urgent || assist.angry)) return null;
+  const text = [assist.urgent ? t.assistUrgent : null, assist.angry ? t.assistAngry : null]
+    .filter(Boolean)
+    .join(" · ");
+  return el("span", {
+    class: assist.angry ? "mood-badge angry" : "mood-badge",
+    text,
+    title: assist.words?.length ? `${text}: ${assist.words.join(", ")}` : text,
+  });
+}
+
 export class Inbox {
   constructor({ onSelect }) {
     this.onSelect = onSelect;
@@ -293,6 +307,7 @@ export class Inbox {
           { class: "conv-line" },
           el("span", { class: "conv-name", text: customerName(conv.customer) }),
           conv.customer.vip_level ? el("span", { class: "vip", text: `VIP${conv.customer.vip_level}` }) : null,
+          moodBadge(conv.assist),
           el("time", {
             class: "conv-time",
             datetime: conv.last_message_at || conv.created_at,

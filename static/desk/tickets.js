@@ -269,7 +269,10 @@ export class TicketDesk {
     if (this.conversationId !== id || !this.dialog.open) return;
     this.draftFor = id;
     f.subject.value = draft.subject;
-    f.description.value = draft.description;
+    // The extractive summary (tickets/assist/summary.py) above the transcript; the agent edits both.
+    f.description.value = draft.summary
+      ? `${t.ticketSummary}\n${draft.summary}\n\n${draft.description}`
+      : draft.description;
     fillSelect(f.priority, Object.entries(t.priorities), draft.priority);
     const none = ["", t.ticketNone];
     fillSelect(f.team, [none, ...config.teams.map((x) => [x.id, x.name])], draft.team?.id);

@@ -1,5 +1,6 @@
 """The tickets app's models, one module per idea; import them from here."""
 
+from tickets.models.assist import CategoryClassifier, CategoryKeywords
 from tickets.models.automation import WAITING_MINUTES_MAX, default_waiting_minutes
 from tickets.models.menu import (
     MAX_ANSWER_CHARS,
@@ -70,6 +71,8 @@ __all__ = [
     "BusinessHours",
     "BusinessHoursInterval",
     "Category",
+    "CategoryClassifier",
+    "CategoryKeywords",
     "HeldNotice",
     "Holiday",
     "KeywordTrigger",
