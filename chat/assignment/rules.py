@@ -68,20 +68,24 @@ def rule_decision_text(rule: RoutingRule, *, priority: int | None) -> str:
 
 
 def conversation_rules_apply(*, conversation_id: int) -> RoutingRule | None:
-    """Run the rules once on an open conversation nobody has; returns the rule that matched."""
+    """Run the rules once on an open conversation nobody has; returns the rule that matched.
+    The facts (the classifier among them) are read before the conversation's row is locked:
+    the customer's next message waits for that lock, not for a model."""
+    unchecked = (
+        Conversation.objects.select_related("customer", "widget_site", "team")
+        .filter(pk=conversation_id, rules_checked_at=None, assignee__isnull=True)
+        .exclude(status=ConversationStatus.CLOSED)
+    )
+    pending = unchecked.first()
+    if pending is None:
+        return None
+    facts = conversation_facts(pending)
+    rule = rules.rule_match(facts)
+    mood = text_mood(facts.text)
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("customer", "widget_site", "team")
-            .filter(pk=conversation_id, rules_checked_at=None, assignee__isnull=True)
-            .exclude(status=ConversationStatus.CLOSED)
-            .first()
-        )
+        conversation = unchecked.select_for_update(of=("self",)).first()
         if conversation is None:
-            return None
-        facts = conversation_facts(conversation)
-        rule = rules.rule_match(facts)
-        mood = text_mood(facts.text)
+            return None  # taken or checked meanwhile
         conversation.rules_checked_at = timezone.now()
         if rule is None and not mood.upset:
             conversation.save(update_fields=["rules_checked_at"])

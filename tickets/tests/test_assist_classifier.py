@@ -112,7 +112,7 @@ def test_the_admin_button_and_action_queue_a_retrain_that_stores_a_new_version(
         response = supervisor_client.post(url + "retrain/")
     assert response.status_code == 302
     first = CategoryClassifier.objects.get()
-    page = supervisor_client.get(url).content.decode()
+    page = supervisor_client.get(url, headers={"accept-language": "en"}).content.decode()
     assert "Retrain now" in page and f"{first.accuracy * 100:.1f}%" in page
     with django_capture_on_commit_callbacks(execute=True):
         supervisor_client.post(url, {"action": "retrain", "_selected_action": [first.pk]})
