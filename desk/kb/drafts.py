@@ -10,7 +10,11 @@ ticket's row lock and a unique constraint make a second click, or two at once, r
 desk.kb sits above tickets, so the ticket side never imports this (CONTRIBUTING.md, "Layers").
 """
 
+import json
+
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType as ModelType
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -142,4 +146,14 @@ def kb_article_draft_from_ticket(
                 )
         except IntegrityError:  # another click won the race on a database without the lock
             return KbArticle.objects.get(source_ticket=ticket), False
+        # The audit row (house rule 3): the article's admin history says who added it ("Added.",
+        # in the reader's language); `source_ticket` says from which ticket.
+        LogEntry.objects.create(
+            user_id=actor.pk,
+            content_type=ModelType.objects.get_for_model(KbArticle),
+            object_id=str(article.pk),
+            object_repr=str(article)[:200],
+            action_flag=ADDITION,
+            change_message=json.dumps([{"added": {}}]),
+        )
     return article, True

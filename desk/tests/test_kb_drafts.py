@@ -1,6 +1,7 @@
 """From a resolved ticket, one click drafts a KB article: POST /api/v1/tickets/<id>/kb-draft/."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from chat.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
@@ -76,6 +77,12 @@ def test_a_resolved_ticket_drafts_an_article_with_its_question_and_answer(
         "## 解答\n\n请在“我的订单”中点击“申请退款”。\n\n退款已原路退回。\n"
     )
     assert "<h2>问题</h2>" in article.body_html
+    [entry] = LogEntry.objects.filter(object_id=str(article.pk))
+    assert (entry.user, entry.is_addition(), entry.change_message) == (
+        agent.user,
+        True,
+        '[{"added": {}}]',
+    )
 
 
 def test_a_second_click_returns_the_same_draft(agent_client, ticket):
