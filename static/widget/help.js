@@ -57,10 +57,13 @@ export class HelpPanel {
       event.preventDefault();
       this.search();
     });
-    this.input.addEventListener("input", () => {
+    // A pause in typing searches; pinyin still being composed (IME) does not.
+    const soon = (event) => {
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.search(), TYPING_PAUSE_MS);
-    });
+      if (!event.isComposing) this.timer = setTimeout(() => this.search(), TYPING_PAUSE_MS);
+    };
+    this.input.addEventListener("input", soon);
+    this.input.addEventListener("compositionend", soon);
     this.toChat.addEventListener("click", () => this.close());
     this.toResults.addEventListener("click", () => this.showList());
   }
