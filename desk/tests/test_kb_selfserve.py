@@ -312,3 +312,12 @@ def test_the_admin_lists_article_views_read_only(supervisor_client, visitor, art
     assert response.status_code == 200
     assert "如何申请退款" in response.content.decode()
     assert KbArticle.objects.filter(views__isnull=False).count() == 1
+
+
+def test_search_takes_a_fixed_number_of_queries(client, token, articles, django_assert_num_queries):
+    for n in range(6):
+        KbArticleFactory(title=f"退款问题 {n}", language="en", body="退款 refund")
+    # the token's visitor, then each language's search: rank and load (no spelling pass)
+    with django_assert_num_queries(5):
+        response = search(client, token, "退款")
+    assert len(response.json()["results"]) == 8
