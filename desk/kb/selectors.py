@@ -1,5 +1,6 @@
 """What an agent reads of the knowledge base: one article, and the articles that answer the
-latest words of a customer in a conversation the agent may see (house rule 8)."""
+latest words of a customer in a conversation the agent may see (house rule 8); and what a
+customer finds in the widget's help (published articles, their language first)."""
 
 from django.contrib.auth.models import AbstractBaseUser
 
