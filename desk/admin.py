@@ -4,7 +4,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast, NullIf
 from django.forms import Script
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from desk.kernel.markdown import markdown_html
 from desk.models import (
+    ArticleView,
     CannedReply,
     CannedReplyUsage,
     HandledEvent,
@@ -38,18 +40,75 @@ class KbCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(KbArticle)
 class KbArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "language", "status", "translation_of", "updated_at"]
+    list_display = [
+        "title",
+        "category",
+        "language",
+        "status",
+        "translation_of",
+        "updated_at",
+        "view_count",
+        "views_before_chat",
+        "asked_agent_count",
+        "deflection_rate",
+        "helpful_votes",
+    ]
     list_filter = ["status", "language", "category", "updated_at"]
     list_select_related = ["category", "translation_of"]
     search_fields = ["title", "body", "keywords", "tags"]
     date_hierarchy = "updated_at"
     autocomplete_fields = ["category", "translation_of"]
-    readonly_fields = ["preview", "author", "created_at", "updated_at"]
+    readonly_fields = ["preview", "author", "source_ticket", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "category", "language", "status", "translation_of"]}),
         (_("Content"), {"fields": ["body", "preview", "tags", "keywords"]}),
-        (_("History"), {"fields": ["author", "created_at", "updated_at"]}),
+        (_("History"), {"fields": ["author", "source_ticket", "created_at", "updated_at"]}),
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[KbArticle]:
+        """Self-service figures of each article from its widget views (desk/kb/deflection.py),
+        counted in the list's one query: views, those before a chat, settled views whose
+        customer still wrote, and the deflection rate (settled views without a chat after)."""
+        views = "views"
+        settled = Q(views__asked_agent__isnull=False)
+        deflected = Count(views, filter=Q(views__asked_agent=False))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                kb_views=Count(views),
+                kb_before_chat=Count(views, filter=Q(views__before_conversation=True)),
+                kb_asked=Count(views, filter=Q(views__asked_agent=True)),
+                kb_settled=Count(views, filter=settled),
+                kb_helpful=Count(views, filter=Q(views__helpful=True)),
+                kb_unhelpful=Count(views, filter=Q(views__helpful=False)),
+                kb_deflection=Cast(deflected, FloatField())
+                / NullIf(Cast(F("kb_settled"), FloatField()), 0.0),
+            )
+        )
+
+    @admin.display(description=_("views"), ordering="kb_views")
+    def view_count(self, obj: KbArticle) -> int:
+        return obj.kb_views
+
+    @admin.display(description=_("views before a chat"), ordering="kb_before_chat")
+    def views_before_chat(self, obj: KbArticle) -> int:
+        return obj.kb_before_chat
+
+    @admin.display(description=_("still asked for an agent"), ordering="kb_asked")
+    def asked_agent_count(self, obj: KbArticle) -> int:
+        return obj.kb_asked
+
+    @admin.display(description=_("deflection rate"), ordering="kb_deflection")
+    def deflection_rate(self, obj: KbArticle) -> str:
+        """Settled views whose customer did not write within 30 minutes, of all settled."""
+        if obj.kb_deflection is None:
+            return "–"
+        return f"{obj.kb_deflection:.0%}"
+
+    @admin.display(description=_("helpful / not helpful"), ordering="kb_helpful")
+    def helpful_votes(self, obj: KbArticle) -> str:
+        return f"{obj.kb_helpful} / {obj.kb_unhelpful}"
 
     class Media:
         js = [Script("desk/kb_preview.js", type="module")]
@@ -88,6 +147,24 @@ class KbArticleAdmin(admin.ModelAdmin):
         if not change:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ArticleView)
+class ArticleViewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each article a widget visitor opened; settled by the beat sweep after 30 minutes."""
+
+    list_display = [
+        "viewed_at",
+        "article",
+        "site",
+        "customer",
+        "before_conversation",
+        "asked_agent",
+        "helpful",
+    ]
+    list_filter = ["before_conversation", "asked_agent", "helpful", "site"]
+    list_select_related = ["article", "site", "customer"]
+    date_hierarchy = "viewed_at"
 
 
 class CannedReplyUsageInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -1,9 +1,12 @@
 """Knowledge base and canned replies, shared by every agent."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desk.kernel.markdown import html_text, markdown_html
@@ -125,6 +128,15 @@ class KbArticle(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
+    source_ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("drafted from ticket"),
+        help_text=_("The resolved ticket this article was drafted from (one article per ticket)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -138,6 +150,11 @@ class KbArticle(models.Model):
                 fields=["translation_of", "language"],
                 condition=models.Q(translation_of__isnull=False),
                 name="kb_article_one_translation_per_language",
+            ),
+            models.UniqueConstraint(
+                fields=["source_ticket"],
+                condition=models.Q(source_ticket__isnull=False),
+                name="kb_article_one_draft_per_ticket",
             ),
         ]
 
@@ -184,6 +201,55 @@ class KbArticle(models.Model):
         self.search_title = index_text(self.title)
         extra = " ".join([self.tags.replace(",", " "), self.keywords, str(self.category)])
         self.search_body = index_text(f"{self.body_text}\n{extra}")
+
+
+# A view is "deflected" when its customer asked for nobody within this long after reading.
+DEFLECTION_WINDOW = timedelta(minutes=30)
+
+
+class ArticleView(models.Model):
+    """A customer opened a published article in the widget (self-service). Whether they still
+    asked for an agent afterwards (`asked_agent`: a message of theirs within DEFLECTION_WINDOW)
+    is settled once the window has passed (desk.kb.deflection); None until then. `helpful` is
+    the customer's answer to "Was this helpful?", None when they did not say."""
+
+    article = models.ForeignKey(
+        KbArticle, on_delete=models.CASCADE, related_name="views", verbose_name=_("article")
+    )
+    site = models.ForeignKey(
+        "chat.WidgetSite", on_delete=models.CASCADE, related_name="+", verbose_name=_("site")
+    )
+    customer = models.ForeignKey(
+        "chat.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
+    before_conversation = models.BooleanField(
+        _("before a chat"),
+        help_text=_("The customer had no open conversation when they read the article."),
+    )
+    asked_agent = models.BooleanField(
+        _("still asked for an agent"),
+        null=True,
+        blank=True,
+        help_text=_("Empty until the 30 minutes after the view have passed."),
+    )
+    helpful = models.BooleanField(_("helpful"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        verbose_name = _("article view")
+        verbose_name_plural = _("article views")
+        indexes = [
+            # the settling sweep's due rows
+            models.Index(
+                fields=["viewed_at"],
+                condition=models.Q(asked_agent__isnull=True),
+                name="kb_view_unsettled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} · {self.viewed_at:%Y-%m-%d %H:%M}"
 
 
 class CannedReplyScope(models.TextChoices):

@@ -155,6 +155,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "desk.kernel.tasks.domain_events_sweep",
         "schedule": float(env_int("DOMAIN_EVENT_SWEEP_SECONDS", 5)),
     },
+    # self-service: whether each article view was followed by a chat (desk/kb/deflection.py)
+    "kb-views-settle": {"task": "desk.kb.tasks.kb_views_settle", "schedule": 60.0},
     "domain-events-prune": {
         "task": "desk.kernel.tasks.domain_events_prune",
         "schedule": 24 * 3600.0,
@@ -334,6 +336,8 @@ RATE_LIMITS = {
     "message.agent": env_rate("RATE_AGENT_MESSAGES", "20/10"),
     "upload.visitor": env_rate("RATE_VISITOR_UPLOADS", "20/60"),
     "upload.agent": env_rate("RATE_AGENT_UPLOADS", "60/60"),
+    # the widget's help: searches, articles opened and votes (desk/kb/widget_api.py)
+    "kb.visitor": env_rate("RATE_VISITOR_KB", "30/60"),
     "channel_webhook.ip": env_rate("RATE_CHANNEL_WEBHOOKS_PER_IP", "3000/60"),
 }
 SOCKET_CAPS = {

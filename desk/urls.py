@@ -139,6 +139,7 @@ api_patterns = [
     path("kb/search/", kb_api.KbSearchView.as_view(), name="kb-search"),
     path("kb/suggestions/", kb_api.KbSuggestionsView.as_view(), name="kb-suggestions"),
     path("kb/articles/<id:pk>/", kb_api.KbArticleView.as_view(), name="kb-article"),
+    path("tickets/<id:pk>/kb-draft/", kb_api.KbDraftView.as_view(), name="ticket-kb-draft"),
     path(
         "tickets/<id:pk>/replies/",
         tickets_api.TicketRepliesView.as_view(),
@@ -151,6 +152,7 @@ api_patterns = [
 widget_api_patterns = [
     path("", include("chat.widget.urls")),
     path("", include("tickets.widget.urls")),
+    path("", include("desk.kb.widget_urls")),
 ]
 
 urlpatterns = [

@@ -92,6 +92,17 @@ WIDGET_STRINGS = {
     "invalidChoice": _("Choose one of the listed answers."),
     "chooseOne": _("Choose…"),
     "agentsOffline": _("No agent is online now; leave a message and we'll reply by ticket."),
+    # self-service help (the knowledge base's published articles; static/widget/help.js)
+    "help": _("Help"),
+    "helpSearch": _("Search help articles"),
+    "helpEmpty": _("No articles found. Try other words, or chat with us."),
+    "helpBack": _("Back to chat"),
+    "helpResults": _("Back to results"),
+    "helpHelpful": _("Was this helpful?"),
+    "helpYes": _("Helpful"),
+    "helpNo": _("Not helpful"),
+    "helpThanks": _("Thanks for your feedback."),
+    "helpFailed": _("Help could not be loaded. Please try again."),
 }
 
 
@@ -137,6 +148,10 @@ def frame_context(site: WidgetSite) -> dict:
             "messagesUrl": reverse("widget-api:messages", args=[0]).replace("/0/", "/{id}/"),
             "ticketUrl": reverse("widget-api:ticket", args=[0]).replace("/0/", "/{id}/"),
             "menuUrl": reverse("widget-api:menu", args=[0]).replace("/0/", "/{id}/"),
+            # the help's endpoints are desk.kb's (above chat), mounted in the same namespace
+            "kbSearchUrl": reverse("widget-api:kb-search"),
+            "kbViewUrl": reverse("widget-api:kb-article-view", args=[0]).replace("/0/", "/{id}/"),
+            "kbVoteUrl": reverse("widget-api:kb-vote", args=[0]).replace("/0/", "/{id}/"),
             "socketPath": "/ws/widget/",
         },
         "widget_i18n": widget_strings(),

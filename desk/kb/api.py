@@ -2,17 +2,20 @@
 suggestions for an open conversation, one article. Agents read published and internal-only
 articles; a draft, and a conversation the agent may not see, are "not found" (house rule 8)."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat.api import AgentView
 from desk.kb import selectors
+from desk.kb.drafts import kb_article_draft_from_ticket
 from desk.kb.search import kb_search
 from desk.kb.serializers import (
     ArticleSerializer,
+    DraftSerializer,
     HitSerializer,
     SearchQuerySerializer,
     SearchResultsSerializer,
@@ -20,6 +23,7 @@ from desk.kb.serializers import (
     SuggestionsSerializer,
 )
 from desk.models import Audience
+from tickets.selectors import ticket_get_for_agent
 
 SEARCH_LIMIT = 10
 
@@ -71,3 +75,31 @@ class KbArticleView(AgentView):
             raise exceptions.NotFound(_("No such article."))
         versions = selectors.kb_article_versions(article)
         return Response(ArticleSerializer(article, context={"versions": versions}).data)
+
+
+class KbDraftView(AgentView):
+    @extend_schema(
+        request=None,
+        responses={
+            201: DraftSerializer,
+            200: DraftSerializer,
+            404: OpenApiResponse(description="No such ticket in the agent's scope."),
+            409: OpenApiResponse(description="`ticket_not_resolved`: nothing was written."),
+        },
+        operation_id="tickets_kb_draft",
+        summary="Draft a KB article from a resolved ticket (its draft again on a second call)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = ticket_get_for_agent(request.user, pk)
+        if ticket is None:
+            raise exceptions.NotFound(_("No such ticket."))
+        article, created = kb_article_draft_from_ticket(actor=request.user, ticket=ticket)
+        data = {
+            "article_id": article.pk,
+            "title": article.title,
+            "status": article.status,
+            "language": article.language,
+            "created": created,
+            "admin_url": reverse("admin:desk_kbarticle_change", args=[article.pk]),
+        }
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,12 +1,13 @@
 """What an agent reads of the knowledge base: one article, and the articles that answer the
-latest words of a customer in a conversation the agent may see (house rule 8)."""
+latest words of a customer in a conversation the agent may see (house rule 8); and what a
+customer finds in the widget's help (published articles, their language first)."""
 
 from django.contrib.auth.models import AbstractBaseUser
 
 from chat.models import ContentType, Message, SenderType
 from chat.selectors import conversation_get_for_agent
 from desk.kb.search import MAX_QUERY, Hit, kb_articles_for, kb_search
-from desk.models import Audience, KbArticle
+from desk.models import Audience, KbArticle, Language
 
 SUGGESTIONS = 3
 LATEST_MESSAGES = 3  # the customer's last messages that make the question
@@ -67,3 +68,22 @@ def kb_suggestions_for_conversation(
         more = kb_search(question, audience=Audience.AGENT, limit=SUGGESTIONS)
         hits += [hit for hit in more if hit.article.pk not in seen][: SUGGESTIONS - len(hits)]
     return True, question, hits
+
+
+def kb_search_for_customer(query: str, *, language: str, limit: int) -> list[Hit]:
+    """Published articles for a customer reading in `language`: that language's matches first,
+    then, to fill `limit`, the other languages' (without an article already found in another
+    language of the same group)."""
+    hits = kb_search(query, audience=Audience.CUSTOMER, language=language, limit=limit)
+    if len(hits) >= limit or not query.strip():
+        return hits
+    groups = {hit.article.translation_of_id or hit.article.pk for hit in hits}
+    for other in Language.values:
+        if other == language:
+            continue
+        for hit in kb_search(query, audience=Audience.CUSTOMER, language=other, limit=limit):
+            group = hit.article.translation_of_id or hit.article.pk
+            if group not in groups and len(hits) < limit:
+                groups.add(group)
+                hits.append(hit)
+    return hits

@@ -122,3 +122,14 @@ class ArticleSerializer(ArticleSummarySerializer):
             "versions": [{"id": v.pk, "title": v.title, "language": v.language} for v in versions],
             "updated_at": serializers.DateTimeField().to_representation(instance.updated_at),
         }
+
+
+class DraftSerializer(serializers.Serializer):
+    article_id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=ArticleStatus.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
+    created = serializers.BooleanField(help_text="False: the ticket's draft from an earlier call.")
+    admin_url = serializers.CharField(
+        help_text="The admin page where the draft is edited and published."
+    )

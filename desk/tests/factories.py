@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from desk.models import (
+    ArticleView,
     CannedReply,
     CannedReplyUsage,
     KbArticle,
@@ -28,6 +29,16 @@ class KbArticleFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Article {n}")
     body = "How to do it."
     status = "published"
+
+
+class ArticleViewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticleView
+
+    article = factory.SubFactory(KbArticleFactory)
+    site = factory.SubFactory("chat.tests.factories.WidgetSiteFactory")
+    customer = factory.SubFactory("chat.tests.factories.CustomerFactory")
+    before_conversation = True
 
 
 class CannedReplyFactory(factory.django.DjangoModelFactory):

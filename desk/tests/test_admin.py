@@ -26,6 +26,7 @@ NOT_IN_ADMIN = {"tickets.ticketnumbersequence", "tickets.widgetmenuquestion", "d
 FACTORIES = {
     "desk.kbcategory": desk_f.KbCategoryFactory,
     "desk.kbarticle": desk_f.KbArticleFactory,
+    "desk.articleview": desk_f.ArticleViewFactory,
     "desk.cannedreply": desk_f.CannedReplyFactory,
     "desk.cannedreplyusage": desk_f.CannedReplyUsageFactory,
     "desk.notification": desk_f.NotificationFactory,
@@ -67,6 +68,7 @@ FACTORIES = {
 # Written only by services: the admin shows them and nothing more (Attachment may be deleted).
 NO_ADD = {
     "desk.cannedreplyusage",
+    "desk.articleview",
     "chat.conversation",
     "chat.message",
     "chat.offerdecline",
@@ -320,6 +322,7 @@ def test_agent_is_sent_to_the_admin_login(agent_client, path):
         "chat.customer",
         "chat.attachment",
         "desk.kbarticle",
+        "desk.articleview",
         "desk.cannedreply",
         "routing.agentprofile",
         "routing.presencelog",

@@ -219,6 +219,9 @@ WORKSPACE_STRINGS = {
     "ticketEventNotified": _("%(actor)s notified: %(text)s"),
     "ticketEventNoticeHeld": _("%(actor)s will notify when the team opens (%(due)s): %(text)s"),
     "ticketReplySent": _("Reply sent to the customer."),
+    # a resolved ticket drafts a KB article (ticket_kb_draft.js)
+    "kbDraftCreated": _("Draft article “%(title)s” created: edit and publish it in the admin."),
+    "kbDraftExists": _("This ticket's article “%(title)s” already exists: it is linked below."),
     # the ticket panel's header editor (ticket_fields.js) and merge/link (ticket_relations.js)
     "ticketEdit": _("Edit"),
     "ticketTagRemove": _("Remove tag %(name)s"),

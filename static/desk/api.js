@@ -81,6 +81,7 @@ export const api = {
   ticket: (id) => call("GET", `${tickets}${id}/`),
   ticketUpdate: (id, json) => call("PATCH", `${tickets}${id}/`, { json }),
   ticketReply: (id, json) => call("POST", `${tickets}${id}/replies/`, { json }),
+  ticketKbDraft: (id) => call("POST", `${tickets}${id}/kb-draft/`),
   ticketMerge: (id, json) => call("POST", `${tickets}${id}/merge/`, { json }),
   ticketLink: (id, json) => call("POST", `${tickets}${id}/links/`, { json }),
   ticketList: (params) => call("GET", `${tickets}?${params}`),

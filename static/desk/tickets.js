@@ -9,6 +9,7 @@ import { config, el, fmt, fullTime, t } from "./dom.js";
 import { slaBadge } from "./sla.js";
 import { draftFacts } from "./ticket_draft_facts.js";
 import { TicketFields, fieldEventHead, fillSelect } from "./ticket_fields.js";
+import { TicketKbDraft } from "./ticket_kb_draft.js";
 import { TicketRelations } from "./ticket_relations.js";
 
 const ACTIVE = new Set(["new", "open", "in_progress", "pending"]);
@@ -125,6 +126,7 @@ export class TicketDesk {
       openTicket: (id) => this.showTicket(id, { reveal: true }),
       reload: (id) => this.showTicket(id),
     });
+    this.kbDraft = new TicketKbDraft({ toast, showError: (text) => this.showError(text) });
     this.replyPlaceholder = this.panel.body.placeholder;
     this.canned = null; // the CannedPicker on the reply box (canned.js), set by workspace.js
     this.conversationId = null;
@@ -391,6 +393,7 @@ export class TicketDesk {
     fillSelect(p.priority, Object.entries(t.priorities), detail.priority);
     this.fields.render(detail);
     this.relations.render(detail);
+    this.kbDraft.render(detail);
     p.timeline.replaceChildren(...detail.timeline.map((event) => this.eventItem(event, detail)));
     p.timeline.scrollTop = p.timeline.scrollHeight;
   }

@@ -57,6 +57,7 @@ export function buildShell(root, t) {
   refs.avatar = el("span", { class: "avatar", "aria-hidden": "true" });
   refs.title = el("strong", { class: "title" });
   refs.sub = el("span", { class: "sub" });
+  refs.help = el("button", { type: "button", class: "help-btn" }, t.help);
   refs.close = el("button", { type: "button", class: "icon-btn close", title: t.close, "aria-label": t.close }, icon("close"));
   refs.banner = el("div", { class: "banner", role: "status", hidden: true });
   refs.earlier = el("button", { type: "button", class: "earlier", hidden: true }, t.earlier);
@@ -72,7 +73,7 @@ export function buildShell(root, t) {
   refs.composer = el("form", { class: "composer" }, refs.attach, refs.file, refs.input, refs.send);
   refs.notice = el("div", { class: "notice", role: "alert", hidden: true });
   root.append(
-    el("header", { class: "head" }, refs.avatar, el("div", { class: "who" }, refs.title, refs.sub), refs.close),
+    el("header", { class: "head" }, refs.avatar, el("div", { class: "who" }, refs.title, refs.sub), refs.help, refs.close),
     refs.banner,
     refs.log,
     refs.prechat,

@@ -486,6 +486,22 @@ async function openMenu(option) {
   }
 }
 
+// ---- self-service help (help.js, loaded on the first click) --------------------------------
+
+let help = null;
+
+async function openHelp() {
+  try {
+    if (!help) {
+      const { HelpPanel } = await import("./help.js");
+      help = help || new HelpPanel(app, { t, lang, config, http, onClose: () => refs.input.focus() });
+    }
+    help.open();
+  } catch {
+    notice(t.helpFailed);
+  }
+}
+
 // ---- visibility, read receipts, the host page ---------------------------------------------
 
 function visible() {
@@ -545,5 +561,6 @@ refs.earlier.addEventListener("click", () => {
   if (state.earliest) loadHistory(state.earliest.id, state.earliest.seq);
 });
 refs.prechat.addEventListener("submit", submitPrechat);
+refs.help.addEventListener("click", openHelp);
 
 start();
