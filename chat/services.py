@@ -417,7 +417,7 @@ def _offer_cancel(conversation: Conversation) -> None:
     user_id = conversation.offered_to_id
     Conversation.objects.filter(pk=conversation.pk).update(offered_to=None, offer_expires_at=None)
     conversation.offered_to_id, conversation.offer_expires_at = None, None
-    capacity.agent_load_release(user_id=user_id)
+    capacity.agent_load_release(user_id=user_id, channel=conversation.channel)
     domain_events.record(
         "conversation.released",
         conversation_id=conversation.pk,
@@ -434,9 +434,9 @@ def _load_follow(
     if held_by != holds:
         for user_id in sorted(filter(None, {held_by, holds})):
             if user_id == held_by:
-                capacity.agent_load_release(user_id=user_id)
+                capacity.agent_load_release(user_id=user_id, channel=conversation.channel)
             elif not slot_claimed:
-                capacity.agent_load_add(user_id=user_id)
+                capacity.agent_load_add(user_id=user_id, channel=conversation.channel)
     requeue = (
         conversation.status != ConversationStatus.CLOSED
         and conversation.assignee_id is None

@@ -17,13 +17,15 @@ def unsent_uploads_sweep() -> int:
 
 @shared_task(name="chat.tasks.queue_sweep")
 def queue_sweep() -> int:
-    """Every QUEUE_SWEEP_SECONDS: load counts that no conversation backs are mended, then the
+    """Every QUEUE_SWEEP_SECONDS: load counts (agents' and their channel limits') that no
+    conversation backs are mended, then the
     queue's heads go to agents with room (what an event may have missed) and every waiting
     customer hears a fresh place and wait."""
-    from chat.assignment.load import agent_load_reconcile
+    from chat.assignment.load import agent_load_reconcile, channel_load_reconcile
     from chat.assignment.services import queue_drain
 
     agent_load_reconcile()
+    channel_load_reconcile()
     return queue_drain()
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from routing import rule_admin, services
-from routing.models import AgentProfile, AgentSkill, PresenceLog, Skill, Team
+from routing.models import AgentChannelCapacity, AgentProfile, AgentSkill, PresenceLog, Skill, Team
 
 User = get_user_model()
 __all__ = ["rule_admin"]  # registers the routing rules' admin
@@ -59,6 +59,13 @@ class SkillAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
 
 
+class AgentChannelCapacityInline(admin.TabularInline):
+    model = AgentChannelCapacity
+    fields = ["channel", "max_chats", "active_chats"]
+    readonly_fields = ["active_chats"]
+    extra = 0
+
+
 class AgentSkillInline(admin.TabularInline):
     model = AgentSkill
     autocomplete_fields = ["skill"]
@@ -91,7 +98,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     filter_horizontal = ["teams"]
     readonly_fields = AGENT_SYSTEM_FIELDS
-    inlines = [AgentSkillInline]
+    inlines = [AgentSkillInline, AgentChannelCapacityInline]
 
     def get_readonly_fields(self, request, obj=None):
         # A new profile starts offline; later changes are logged through the service.

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from desk.kernel.choices import Priority
-from routing.rule_checks import rule_errors
+from routing.rule_checks import CHANNEL_CHOICES, rule_errors
 
 
 class AssignmentMode(models.TextChoices):
@@ -235,6 +235,41 @@ class AgentSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} · {self.skill} ({self.level})"
+
+
+class AgentChannelCapacity(models.Model):
+    """A limit on one channel's share of the agent's chats (say two WeChat chats of five): a
+    full channel gets them no more of its chats, others still may. `active_chats` counts the
+    agent's open conversations of the channel, kept by routing.capacity's conditional UPDATEs
+    like the agent's own count."""
+
+    agent = models.ForeignKey(
+        AgentProfile,
+        on_delete=models.CASCADE,
+        related_name="channel_capacities",
+        verbose_name=_("agent"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=CHANNEL_CHOICES)
+    max_chats = models.PositiveSmallIntegerField(
+        _("max concurrent chats"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    active_chats = models.PositiveSmallIntegerField(_("active chats"), default=0)
+
+    class Meta:
+        verbose_name = _("channel limit")
+        verbose_name_plural = _("channel limits")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "channel"], name="agent_channel_unique"),
+            models.CheckConstraint(
+                condition=models.Q(max_chats__gte=1, max_chats__lte=50),
+                name="agent_channel_max_1_50",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.get_channel_display()} ({self.max_chats})"
 
 
 class PresenceLog(models.Model):

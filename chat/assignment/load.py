@@ -20,7 +20,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from chat.models import Conversation, ConversationStatus
-from routing.models import AgentProfile
+from routing.models import AgentChannelCapacity, AgentProfile
 
 logger = logging.getLogger(__name__)
 
@@ -64,4 +64,52 @@ def agent_load_reconcile() -> list[tuple[int, int, int]]:
                     profile.active_chats,
                     held,
                 )
+    return mended
+
+
+def channel_load_reconcile() -> int:
+    """The same for each per-channel limit's count (routing.models.AgentChannelCapacity): the
+    row is locked before the agent's open conversations of its channel are counted. Returns how
+    many counts were mended."""
+    held = Subquery(
+        Conversation.objects.filter(
+            assignee_id=OuterRef("agent__user_id"), channel=OuterRef("channel")
+        )
+        .exclude(status=ConversationStatus.CLOSED)
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    suspects = list(
+        AgentChannelCapacity.objects.annotate(held=Coalesce(held, 0))
+        .filter(~Q(active_chats=F("held")))
+        .values_list("pk", flat=True)
+    )
+    mended = 0
+    for pk in suspects:
+        with transaction.atomic():
+            row = (
+                AgentChannelCapacity.objects.select_for_update(of=("self",))
+                .select_related("agent")
+                .filter(pk=pk)
+                .first()
+            )
+            if row is None:
+                continue
+            count = (
+                Conversation.objects.filter(assignee_id=row.agent.user_id, channel=row.channel)
+                .exclude(status=ConversationStatus.CLOSED)
+                .count()
+            )
+            if count != row.active_chats:
+                AgentChannelCapacity.objects.filter(pk=pk).update(active_chats=count)
+                logger.warning(
+                    "agent %s, %s: load counted %s, holds %s: mended",
+                    row.agent.user_id,
+                    row.channel,
+                    row.active_chats,
+                    count,
+                )
+                mended += 1
     return mended

@@ -212,7 +212,7 @@ def _withdraw(conversation: Conversation, *, reason: str, actor: AbstractBaseUse
         [OfferDecline(conversation_id=conversation.pk, user_id=user_id, reason=reason)],
         ignore_conflicts=True,
     )
-    capacity.agent_load_release(user_id=user_id)
+    capacity.agent_load_release(user_id=user_id, channel=conversation.channel)
     name = (
         AgentProfile.objects.filter(user_id=user_id).values_list("display_name", flat=True).first()
         or ""

@@ -61,6 +61,7 @@ def conversation_route(*, conversation_id: int, skip_locked: bool = False) -> in
             min_level=conversation.required_skill_level,
             also_team=team.overflow_team() if team and conversation.overflowed_at else None,
             exclude_user_ids=offers.declined_user_ids(conversation.pk) if offer_seconds else (),
+            channel=conversation.channel,
         )
         if agent is None:
             return None

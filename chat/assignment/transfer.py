@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from chat import services
 from chat.models import Conversation, SenderType
 from desk.kernel.errors import DomainError
+from routing import capacity
 from routing.models import AgentProfile, Team
 
 NOTE_MAX_CHARS = 1000
@@ -42,6 +43,16 @@ def conversation_transfer(
             raise AgentAtCapacity(
                 _("%(name)s already has %(n)s open conversations, their limit.")
                 % {"name": profile.display_name, "n": profile.active_chats}
+            )
+        full = capacity.channel_full(user_id=assignee.pk, channel=locked.channel)
+        if profile is not None and full is not None:
+            raise AgentAtCapacity(
+                _("%(name)s already has %(n)s open %(channel)s conversations, their limit.")
+                % {
+                    "name": profile.display_name,
+                    "n": full.active_chats,
+                    "channel": full.get_channel_display(),
+                }
             )
     changes: dict = {"assignee": assignee}
     if team is not None:

@@ -1,6 +1,7 @@
 """Issue 12's correctness proof, on PostgreSQL with real concurrent connections: 100
-conversations arrive at once while agents go on and off line and close chats, and nobody is ever
-over their capacity, no conversation is assigned twice, every agent's load matches their open
+conversations arrive at once (half of them WeChat chats, which four agents may hold only one of)
+while agents go on and off line and close chats, and nobody is ever over their capacity or their
+channel's limit, no conversation is assigned twice, every agent's load matches their open
 conversations, and nothing is stranded (an agent with room while chats wait, or an offline agent
 holding chats)."""
 
@@ -23,7 +24,7 @@ from desk.kernel import realtime
 from desk.kernel.domain_events import dispatch
 from desk.models import OutboxEvent
 from routing import capacity
-from routing.models import AgentProfile, Presence
+from routing.models import AgentChannelCapacity, AgentProfile, Presence
 from routing.services import agent_set_presence
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
@@ -75,7 +76,16 @@ def _over_capacity() -> list[tuple[int, int]]:
         .annotate(n=Count("id"))
     )
     limits = dict(AgentProfile.objects.values_list("user_id", "max_concurrent_chats"))
-    return [(row["assignee"], row["n"]) for row in held if row["n"] > limits[row["assignee"]]]
+    over = [(row["assignee"], row["n"]) for row in held if row["n"] > limits[row["assignee"]]]
+    wechat = dict(
+        AgentChannelCapacity.objects.filter(channel=Channel.WECHAT).values_list(
+            "agent__user_id", "max_chats"
+        )
+    )
+    held_wechat = held.filter(channel=Channel.WECHAT, assignee__in=list(wechat))
+    return over + [
+        (row["assignee"], row["n"]) for row in held_wechat if row["n"] > wechat[row["assignee"]]
+    ]
 
 
 def test_a_hundred_arrivals_while_agents_come_and_go_never_overfill_or_double_assign(monkeypatch):
@@ -90,15 +100,19 @@ def test_a_hundred_arrivals_while_agents_come_and_go_never_overfill_or_double_as
         )
         for i in range(6)
     ]
+    for profile in agents[:4]:
+        AgentChannelCapacity.objects.create(agent=profile, channel=Channel.WECHAT, max_chats=1)
     customers = [CustomerFactory() for _ in range(ARRIVALS)]
     done = threading.Event()
     seen_over: list = []
 
     def arrive(batch: int):
         def work():
-            for customer in customers[batch::ARRIVAL_THREADS]:
+            for index, customer in enumerate(customers[batch::ARRIVAL_THREADS]):
                 conversation = services.conversation_start(
-                    customer=customer, channel=Channel.WEB, team=sales
+                    customer=customer,
+                    channel=Channel.WECHAT if index % 2 else Channel.WEB,
+                    team=sales,
                 )
                 services.message_create(
                     conversation=conversation, sender_type=SenderType.CUSTOMER, body="hi"
@@ -182,6 +196,13 @@ def test_a_hundred_arrivals_while_agents_come_and_go_never_overfill_or_double_as
             .count()
         )
         assert profile.active_chats == held, profile
+        for limit in AgentChannelCapacity.objects.filter(agent=profile):
+            on_channel = (
+                Conversation.objects.filter(assignee_id=profile.user_id, channel=limit.channel)
+                .exclude(status=ConversationStatus.CLOSED)
+                .count()
+            )
+            assert limit.active_chats == on_channel, (profile, limit.channel)
         if profile.presence != Presence.ONLINE:
             assert held == 0, f"{profile} is {profile.presence} and holds {held}"
     # Never assigned twice: each assignment on a conversation's timeline starts from the
@@ -200,5 +221,6 @@ def test_a_hundred_arrivals_while_agents_come_and_go_never_overfill_or_double_as
     assert steps.filter(payload__new="").exists()
     assert Conversation.objects.filter(status=ConversationStatus.CLOSED).count() >= 10
     # Nothing stranded: chats wait only when no eligible agent has room.
-    waiting = queue.queued_conversations().filter(team=sales).exists()
-    assert not (waiting and capacity.agents_with_room(team=sales))
+    for channel in (Channel.WEB, Channel.WECHAT):
+        waiting = queue.queued_conversations().filter(team=sales, channel=channel).exists()
+        assert not (waiting and capacity.agent_claim(team=sales, channel=channel)), channel

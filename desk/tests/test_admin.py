@@ -21,7 +21,15 @@ User = get_user_model()
 OUR_APPS = ("desk", "chat", "tickets", "routing")
 # Not in the admin index: the number sequence; menu questions are edited on their option; a
 # domain event's handled markers are shown on the event.
-NOT_IN_ADMIN = {"tickets.ticketnumbersequence", "tickets.widgetmenuquestion", "desk.handledevent"}
+# Not registered on their own: a counter, the event log's markers, and rows edited inline on
+# their parent (a menu's questions, a category's keywords, an agent's channel limits).
+NOT_IN_ADMIN = {
+    "tickets.ticketnumbersequence",
+    "tickets.widgetmenuquestion",
+    "tickets.categorykeywords",
+    "routing.agentchannelcapacity",
+    "desk.handledevent",
+}
 
 FACTORIES = {
     "desk.kbcategory": desk_f.KbCategoryFactory,
@@ -40,6 +48,7 @@ FACTORIES = {
     "chat.widgetsite": chat_f.WidgetSiteFactory,
     "chat.widgetvisitor": chat_f.WidgetVisitorFactory,
     "tickets.category": tickets_f.CategoryFactory,
+    "tickets.categoryclassifier": tickets_f.CategoryClassifierFactory,
     "tickets.tag": tickets_f.TagFactory,
     "tickets.businesshours": tickets_f.BusinessHoursFactory,
     "tickets.businesshoursinterval": tickets_f.BusinessHoursIntervalFactory,
@@ -78,6 +87,7 @@ NO_ADD = {
     "tickets.slatimer",
     "tickets.ruleexecution",
     "tickets.heldnotice",
+    "tickets.categoryclassifier",  # versions come from training, not from a form
     "routing.presencelog",
     "desk.notification",
     "desk.outboxevent",

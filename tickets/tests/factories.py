@@ -10,6 +10,7 @@ from tickets.models import (
     BusinessHours,
     BusinessHoursInterval,
     Category,
+    CategoryClassifier,
     HeldNotice,
     Holiday,
     KeywordTrigger,
@@ -211,3 +212,16 @@ class HeldNoticeFactory(factory.django.DjangoModelFactory):
     recipient_ids = factory.LazyFunction(list)
     text = "Overdue"
     send_at = factory.LazyFunction(timezone.now)
+
+
+class CategoryClassifierFactory(factory.django.DjangoModelFactory):
+    """A stored version's row (its model bytes are not a model: the admin never loads them)."""
+
+    class Meta:
+        model = CategoryClassifier
+
+    version = factory.Sequence(lambda n: n + 1)
+    model = b"not a model"
+    sample_count = 40
+    class_counts = factory.LazyFunction(lambda: {"财务问题": 20, "物流问题": 20})
+    accuracy = 0.9
