@@ -21,6 +21,8 @@ HANDLERS: dict[str, list[str]] = {
         "tickets.handlers.message_created_continue_ticket",
         "tickets.handlers.message_created_offline_ticket",
         "tickets.handlers.message_created_conversation_sla",
+        # an agent's reply in a provider's conversation (Telegram …) goes out to the provider
+        "chat.channels.outbound.message_created_send",
     ],
     "agent.presence_changed": ["chat.assignment.handlers.agent_presence_changed"],
     "conversation.released": ["chat.assignment.handlers.conversation_released"],

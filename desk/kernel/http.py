@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import urllib3
 from django.conf import settings
@@ -303,7 +303,7 @@ def request(
     sent_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     body = None
     if params:
-        url = url + ("&" if "?" in url else "?") + urllib3.request.urlencode(params)
+        url = url + ("&" if "?" in url else "?") + urlencode(params)
     if json is not None:
         body = jsonlib.dumps(json, ensure_ascii=False).encode()
         sent_headers.setdefault("Content-Type", "application/json")
