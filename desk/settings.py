@@ -208,6 +208,9 @@ OUTBOUND_ALLOWLIST = env_list("OUTBOUND_ALLOWLIST", [])
 # this Fernet key (comma-separated: the first encrypts, all decrypt); empty: derived from
 # SECRET_KEY. The Telegram Bot API's base URL (a stand-in server in tests).
 CHANNEL_SECRETS_KEY = env_str("CHANNEL_SECRETS_KEY", "")
+# This server's public address (https://desk.example.com) for the webhook URLs the admin shows
+# and registers with providers; empty: the admin request's own scheme and host.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org")
 # Raw inbound events not processed (a crashed worker, a failed parse) are tried again by a beat
 # sweep, every CHANNEL_EVENT_SWEEP_SECONDS, with a backoff doubling per attempt up to an hour.

@@ -3,7 +3,7 @@
 - `models.py`: `ChannelAccount` (one bot / official account / number, its secrets encrypted),
   `InboundEvent` (every webhook request stored raw before it is processed), `OutboundDelivery`
   (an agent's reply on its way to the provider: attempts, next try, the reason it failed).
-- `crypto.py`: the Fernet keys of the secrets.
+- `secret_box.py`: the Fernet keys of the secrets.
 - `inbound.py`: store the raw event (the webhook's only write), process it after commit, and the
   sweep that processes what a crash left behind.
 - `outbound.py`: the reply's delivery: queued after commit, sent by a task, retried with backoff,

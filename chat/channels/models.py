@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from chat.channels.crypto import secrets_decrypt, secrets_encrypt
+from chat.channels.secret_box import secrets_decrypt, secrets_encrypt
 
 
 def new_account_key() -> str:
@@ -28,7 +28,7 @@ class AccountChannel(models.TextChoices):
 
 class ChannelAccount(models.Model):
     """One provider account (a Telegram bot; later a WeChat official account, a WhatsApp
-    number): its webhook URL carries `key`, its secrets are encrypted (crypto.py), and its
+    number): its webhook URL carries `key`, its secrets are encrypted (secret_box.py), and its
     conversations go to `team`."""
 
     channel = models.CharField(
