@@ -24,10 +24,28 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 from chat.channels.models import ChannelAccount
 from chat.inbound import InboundMessage
 from chat.models import Message
+
+# What a failed reply's `payload.delivery_error.code` means, in the agent's language (the
+# workspace shows it with the provider's own `reason`).
+FAILURE_LABELS = {
+    "unauthorized": _("the channel's token was refused"),
+    "forbidden": _("the customer has blocked the bot or never started it"),
+    "bad_request": _("the provider refused the message"),
+    "rate_limited": _("the provider asked to slow down"),
+    "provider_error": _("the provider failed"),
+    "timeout": _("the provider did not answer in time"),
+    "unreachable": _("the provider cannot be reached"),
+    "tls": _("the secure connection failed"),
+    "blocked": _("the provider's address is not allowed"),
+    "too_large": _("the provider's answer was too large"),
+    "no_recipient": _("the customer has no address on this channel"),
+    "account_inactive": _("the channel account is switched off"),
+}
 
 
 class SendFailed(Exception):
