@@ -136,6 +136,7 @@ class ProviderWebhookView(APIView):
             429: OpenApiResponse(description="`rate_limited` (see `Retry-After`)."),
             503: OpenApiResponse(description="`channel_disabled`: the account has no secret."),
         },
+        operation_id="channels_provider_webhook",
         summary="A messaging provider's updates for one channel account (Telegram)",
         description="See docs/channels.md.",
         tags=["channels"],
