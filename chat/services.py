@@ -255,7 +255,7 @@ def _message_store(
     message = Message.objects.create(
         conversation=conv,
         seq=conv.last_seq,
-        delivery_state=_first_delivery_state(conv, sender_type, is_internal),
+        delivery_state=_first_delivery_state(conv, sender_type, is_internal, content_type),
         channel=conv.channel,
         sender_type=sender_type,
         sender_user=taken.sender,
@@ -287,14 +287,16 @@ def _message_store(
     return MessageResult(message, True)
 
 
-def _first_delivery_state(conv: Conversation, sender_type: str, is_internal: bool) -> str:
-    """A reply into a provider account's conversation is on its way (chat/channels/outbound.py
-    sends it after commit and sets `sent` or `failed`); every other message is there at once."""
-    if (
-        conv.channel_account_id is not None
-        and not is_internal
-        and sender_type in (SenderType.AGENT, SenderType.BOT)
-    ):
+def _first_delivery_state(
+    conv: Conversation, sender_type: str, is_internal: bool, content_type: str
+) -> str:
+    """A reply (or a ticket card) into a provider account's conversation is on its way
+    (chat/channels/outbound.py sends it after commit and sets `sent` or `failed`); every other
+    message is there at once."""
+    outgoing = sender_type in (SenderType.AGENT, SenderType.BOT) or (
+        sender_type == SenderType.SYSTEM and content_type == ContentType.TICKET
+    )
+    if conv.channel_account_id is not None and not is_internal and outgoing:
         return DeliveryState.PENDING
     return DeliveryState.SENT
 

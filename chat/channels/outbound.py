@@ -1,4 +1,5 @@
-"""An agent's reply in a provider's conversation goes out to the provider, after commit.
+"""An agent's reply in a provider's conversation goes out to the provider, after commit; so do
+the ticket cards the customer would see in the widget (转工单's number, status changes).
 
 1. `message_create` stores the reply with `delivery_state=pending` (the conversation has a
    channel account) and records `message.created`.
@@ -41,7 +42,7 @@ BACKOFF_MAX_SECONDS = 1800
 def _is_reply(event: domain_events.Event) -> bool:
     payload = event.payload
     return (
-        payload.get("sender_type") in (SenderType.AGENT, SenderType.BOT)
+        payload.get("sender_type") in (SenderType.AGENT, SenderType.BOT, SenderType.SYSTEM)
         and not payload.get("is_internal")
         and payload.get("channel") in _sending_channels()
     )
@@ -61,6 +62,8 @@ def message_created_send(event: domain_events.Event) -> None:
     message = Message.objects.filter(pk=event.message_id).select_related("conversation").first()
     if message is None or message.conversation.channel_account_id is None:
         return
+    if message.delivery_state != DeliveryState.PENDING:
+        return  # not one that goes out (a system event; only ticket cards do)
     delivery, created = OutboundDelivery.objects.get_or_create(
         message=message,
         defaults={

@@ -232,3 +232,24 @@ def test_a_switched_off_account_fails_the_reply(conversation, bot_api, run_commi
     message = reply(run_commits, conversation, supervisor.user)
     assert message.delivery_state == "failed" and sends(bot_api) == []
     assert message.payload["delivery_error"]["code"] == "account_inactive"
+
+
+def test_turning_the_chat_into_a_ticket_tells_the_telegram_customer(
+    conversation, bot_api, run_commits, supervisor
+):
+    """转工单 works as in any conversation, and the ticket card the widget would show reaches
+    the customer in Telegram as a message with the ticket's number."""
+    from tickets.models import TicketSource
+    from tickets.services import TicketData, ticket_create_from_conversation
+
+    made = run_commits(
+        ticket_create_from_conversation,
+        actor=supervisor.user,
+        conversation=conversation,
+        data=TicketData(subject="Parcel late"),
+        source=TicketSource.BUTTON,
+    )
+    card = Message.objects.get(content_type="ticket")
+    assert card.delivery_state == "sent"
+    (sent,) = sends(bot_api)
+    assert sent["chat_id"] == "1111111" and made.ticket.number in sent["text"]

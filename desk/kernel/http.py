@@ -220,13 +220,13 @@ def _backoff(attempt: int) -> float:
 def _read_capped(raw: urllib3.BaseHTTPResponse, max_bytes: int, url: str) -> bytes:
     declared = raw.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raw.release_conn()
+        raw.close()  # not read, not drained: the connection is dropped
         raise TooLarge(f"The answer is {declared} bytes, over {max_bytes}.", url=url)
     chunks, size = [], 0
     for chunk in raw.stream(64 * 1024, decode_content=True):
         size += len(chunk)
         if size > max_bytes:
-            raw.drain_conn()
+            raw.close()
             raise TooLarge(f"The answer is over {max_bytes} bytes.", url=url)
         chunks.append(chunk)
     return b"".join(chunks)
