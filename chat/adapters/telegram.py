@@ -131,7 +131,10 @@ class TelegramAdapter(ProviderAdapter):
         text = message.get("text") or message.get("caption") or ""
         content_type, files = ContentType.TEXT, ()
         if message.get("photo"):
-            largest = max(message["photo"], key=lambda size: size.get("file_size") or 0)
+            largest = max(
+                message["photo"],
+                key=lambda size: (size.get("file_size") or 0, _area(size)),
+            )
             files = (
                 self._download(
                     account, largest["file_id"], f"photo-{message['message_id']}.jpg", "image/jpeg"
@@ -300,6 +303,11 @@ class TelegramAdapter(ProviderAdapter):
             if isinstance(data.get("result"), dict)
             else {"value": data.get("result")}
         )
+
+
+def _area(size: dict[str, Any]) -> int:
+    width, height = size.get("width"), size.get("height")
+    return width * height if isinstance(width, int) and isinstance(height, int) else 0
 
 
 def _base() -> str:
