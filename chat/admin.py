@@ -309,3 +309,7 @@ class WidgetVisitorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Channel accounts, their raw events and outbound deliveries (chat/channels/admin.py).
+from chat.channels import admin as channels_admin  # noqa: E402, F401

@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from chat import services
 from chat.context import ConversationContext
 from chat.models import (
+    Attachment,
     Channel,
     ContentType,
     Conversation,
@@ -39,10 +41,21 @@ from chat.models import (
     SenderType,
 )
 from chat.services import IdentityRef, MessageResult
+from routing.models import Team
 
 OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
 PROVIDER_ID_MAX_LENGTH = Message._meta.get_field("provider_message_id").max_length
 EXTERNAL_ID_MAX_LENGTH = CustomerIdentity._meta.get_field("external_id").max_length
+
+
+@dataclass(frozen=True)
+class InboundFile:
+    """A file that came with a provider's message (a Telegram photo or document), already
+    downloaded and checked by its adapter: stored as an attachment of the message."""
+
+    name: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,10 @@ class InboundMessage:
     `identity` is who sent it on that channel (`IdentityKind` + the provider's user id);
     `display_name` names a customer seen for the first time (an existing one keeps theirs);
     `payload` is stored on the message as is, plus `sent_at` (the provider's time, ISO 8601) when
-    given; `context` (device, app version …) is kept on a conversation this message starts."""
+    given; `context` (device, app version …) is kept on a conversation this message starts.
+    `account_id` is the provider account it came through (chat/channels: a Telegram bot): the
+    customer's conversation is the one on that account, and a new one is given the account's
+    `team_id`."""
 
     channel: str
     provider_message_id: str
@@ -63,6 +79,9 @@ class InboundMessage:
     payload: Mapping[str, Any] = field(default_factory=dict)
     sent_at: datetime | None = None
     context: ConversationContext | None = None
+    account_id: int | None = None
+    team_id: int | None = None
+    files: tuple[InboundFile, ...] = ()
 
     def __post_init__(self) -> None:
         if self.channel not in Channel.values:
@@ -80,7 +99,7 @@ class InboundMessage:
 
 def inbound_message_receive(*, message: InboundMessage) -> MessageResult:
     """Store a provider's message once; `created` is False for a redelivery (the stored row)."""
-    conversation_id = _open_conversation_id(message.channel, message.identity)
+    conversation_id = _open_conversation_id(message.channel, message.identity, message.account_id)
     if conversation_id is not None:
         try:
             # Not in an outer transaction: message_create's own is the one (no savepoints).
@@ -90,13 +109,16 @@ def inbound_message_receive(*, message: InboundMessage) -> MessageResult:
     return _receive_first_or_after_close(message)
 
 
-def _open_conversation_id(channel: str, identity: IdentityRef) -> int | None:
+def _open_conversation_id(
+    channel: str, identity: IdentityRef, account_id: int | None
+) -> int | None:
     """The customer's open conversation on `channel` (the latest) in one query: identity
     (unique kind + external id) → its customer's conversations. Only its id: message_create's
     UPDATE … RETURNING reads the row (and what its announcement needs) anyway."""
     return (
         Conversation.objects.filter(
             channel=channel,
+            channel_account_id=account_id,
             status__in=OPEN_STATUSES,
             customer_id__in=CustomerIdentity.objects.filter(
                 kind=identity.kind, external_id=identity.external_id
@@ -124,7 +146,10 @@ def _receive_first_or_after_close(message: InboundMessage) -> MessageResult:
     list(Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list("pk"))
     conversation_id = (
         Conversation.objects.filter(
-            customer=customer, channel=message.channel, status__in=OPEN_STATUSES
+            customer=customer,
+            channel=message.channel,
+            channel_account_id=message.account_id,
+            status__in=OPEN_STATUSES,
         )
         .order_by("-pk")
         .values_list("pk", flat=True)
@@ -145,7 +170,11 @@ def _receive_first_or_after_close(message: InboundMessage) -> MessageResult:
     if stored is not None:
         return MessageResult(stored, False)  # redelivered after its conversation closed
     conversation = services.conversation_start(
-        customer=customer, channel=message.channel, context=message.context
+        customer=customer,
+        channel=message.channel,
+        context=message.context,
+        team=Team(pk=message.team_id) if message.team_id else None,
+        channel_account_id=message.account_id,
     )
     return _store(conversation.pk, message)
 
@@ -154,6 +183,17 @@ def _store(conversation_id: int, message: InboundMessage) -> MessageResult:
     payload = dict(message.payload)
     if message.sent_at is not None:
         payload["sent_at"] = message.sent_at.isoformat()
+    attachment_ids = [
+        Attachment.objects.create(
+            conversation_id=conversation_id,
+            uploader_type=SenderType.CUSTOMER,
+            file=ContentFile(file.data, name=file.name),
+            content_type=file.content_type,
+            size=len(file.data),
+            original_name=file.name,
+        ).pk
+        for file in message.files
+    ]  # a redelivery leaves its copies unsent: the unsent-uploads sweep deletes them
     return services.message_create(
         conversation=Conversation(pk=conversation_id),
         sender_type=SenderType.CUSTOMER,
@@ -161,5 +201,6 @@ def _store(conversation_id: int, message: InboundMessage) -> MessageResult:
         content_type=message.content_type,
         payload=payload,
         provider_message_id=message.provider_message_id,
+        attachment_ids=attachment_ids,
         refuse_closed=True,
     )

@@ -135,6 +135,16 @@ class Conversation(models.Model):
         related_name="conversations",
         verbose_name=_("widget site"),
     )
+    # The provider account it came through (a Telegram bot …; chat/channels): replies go back
+    # through it. None for the widget and the app.
+    channel_account = models.ForeignKey(
+        "chat.ChannelAccount",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("channel account"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The first-response SLA clock of the current wait (set and cleared after commit by the
@@ -251,6 +261,7 @@ class ContentType(models.TextChoices):
 
 
 class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Sending")  # a reply on its way to a provider (chat/channels)
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
@@ -376,6 +387,9 @@ class Attachment(models.Model):
 # Who passed on an offered conversation (offer mode) lives with the assignment feature.
 from chat.assignment.models import OfferDecline, OfferDeclineReason  # noqa: E402
 
+# Messaging-provider accounts, their raw events and outbound deliveries (chat/channels).
+from chat.channels.models import ChannelAccount, InboundEvent, OutboundDelivery  # noqa: E402
+
 # The embeddable widget's sites and visitors live in their own module.
 from chat.widget.models import (  # noqa: E402
     PRECHAT_FIELDS,
@@ -390,6 +404,7 @@ __all__ = [
     "PRECHAT_FIELDS",
     "Attachment",
     "Channel",
+    "ChannelAccount",
     "ContentType",
     "Conversation",
     "ConversationStatus",
@@ -397,9 +412,11 @@ __all__ = [
     "CustomerIdentity",
     "DeliveryState",
     "IdentityKind",
+    "InboundEvent",
     "Message",
     "OfferDecline",
     "OfferDeclineReason",
+    "OutboundDelivery",
     "PrechatField",
     "SenderType",
     "WidgetLanguage",

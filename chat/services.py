@@ -96,9 +96,10 @@ def conversation_start(
     subject: str = "",
     team: "Team | None" = None,
     widget_site: "WidgetSite | None" = None,
+    channel_account_id: int | None = None,
 ) -> Conversation:
     """A new waiting conversation (one INSERT), routed to `team` and, for the widget, made on
-    `widget_site`."""
+    `widget_site`; a provider's (chat/channels) on its `channel_account_id`."""
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     ctx = context or ConversationContext()
@@ -109,6 +110,7 @@ def conversation_start(
         status=ConversationStatus.WAITING,
         team=team,
         widget_site=widget_site,
+        channel_account_id=channel_account_id,
         **ctx.__dict__,
     )
 
@@ -253,6 +255,7 @@ def _message_store(
     message = Message.objects.create(
         conversation=conv,
         seq=conv.last_seq,
+        delivery_state=_first_delivery_state(conv, sender_type, is_internal, content_type),
         channel=conv.channel,
         sender_type=sender_type,
         sender_user=taken.sender,
@@ -282,6 +285,20 @@ def _message_store(
     )
     events.publish_message(message)
     return MessageResult(message, True)
+
+
+def _first_delivery_state(
+    conv: Conversation, sender_type: str, is_internal: bool, content_type: str
+) -> str:
+    """A reply (or a ticket card) into a provider account's conversation is on its way
+    (chat/channels/outbound.py sends it after commit and sets `sent` or `failed`); every other
+    message is there at once."""
+    outgoing = sender_type in (SenderType.AGENT, SenderType.BOT) or (
+        sender_type == SenderType.SYSTEM and content_type == ContentType.TICKET
+    )
+    if conv.channel_account_id is not None and not is_internal and outgoing:
+        return DeliveryState.PENDING
+    return DeliveryState.SENT
 
 
 def _existing_message(

@@ -9,4 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "desk.settings")
 app = Celery("unidesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["desk.kernel", "desk.kb"])  # domain events; KB view settling
+# desk.kernel.tasks (domain events), desk.kb.tasks (KB view settling), chat.channels.tasks
+# (provider channels)
+app.autodiscover_tasks(["desk.kernel", "desk.kb", "chat.channels"])

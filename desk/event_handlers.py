@@ -24,6 +24,8 @@ HANDLERS: dict[str, list[str]] = {
         # the detected category and urgent / angry flags the inbox shows (routing's rules above
         # already ran the same classifier on the first message: it is cached)
         "tickets.assist.handlers.message_created_assist",
+        # an agent's reply in a provider's conversation (Telegram …) goes out to the provider
+        "chat.channels.outbound.message_created_send",
     ],
     "agent.presence_changed": ["chat.assignment.handlers.agent_presence_changed"],
     "conversation.released": ["chat.assignment.handlers.conversation_released"],

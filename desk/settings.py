@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # self-service: whether each article view was followed by a chat (desk/kb/deflection.py)
     "kb-views-settle": {"task": "desk.kb.tasks.kb_views_settle", "schedule": 60.0},
+    # messaging channels: raw events not yet processed, sends due again (chat/channels)
+    "channel-events-sweep": {
+        "task": "chat.channels.tasks.channel_sweep",
+        "schedule": float(env_int("CHANNEL_EVENT_SWEEP_SECONDS", 15)),
+    },
     "domain-events-prune": {
         "task": "desk.kernel.tasks.domain_events_prune",
         "schedule": 24 * 3600.0,
@@ -190,6 +195,31 @@ TICKET_AFTER_WAITING_MINUTES = env_int("TICKET_AFTER_WAITING_MINUTES", 30)
 # The mobile app channel's webhook (docs/channels.md): the app backend signs its requests with
 # this shared secret; empty turns the endpoint off (503 `channel_disabled`).
 APP_CHANNEL_SECRET = env_str("APP_CHANNEL_SECRET", "")
+# Outbound HTTP (desk/kernel/http.py, house rule 9): timeouts in seconds, the largest answer read,
+# retries of network errors, 5xx and 429, and the hosts/addresses/networks that may be private
+# (refused otherwise): `127.0.0.1,localhost` for a Bot API stand-in in tests or self-hosting.
+OUTBOUND_CONNECT_TIMEOUT = float(env_int("OUTBOUND_CONNECT_TIMEOUT", 5))
+OUTBOUND_READ_TIMEOUT = float(env_int("OUTBOUND_READ_TIMEOUT", 20))
+OUTBOUND_MAX_BYTES = env_int("OUTBOUND_MAX_BYTES", 5 * 1024 * 1024)
+OUTBOUND_RETRIES = env_int("OUTBOUND_RETRIES", 3)
+OUTBOUND_BACKOFF_SECONDS = 0.5
+OUTBOUND_BACKOFF_MAX_SECONDS = 8.0
+OUTBOUND_RETRY_AFTER_MAX = float(env_int("OUTBOUND_RETRY_AFTER_MAX", 10))
+OUTBOUND_ALLOWLIST = env_list("OUTBOUND_ALLOWLIST", [])
+# Messaging channels (docs/channels.md): channel accounts' tokens and secrets are encrypted with
+# this Fernet key (comma-separated: the first encrypts, all decrypt); empty: derived from
+# SECRET_KEY. The Telegram Bot API's base URL (a stand-in server in tests).
+CHANNEL_SECRETS_KEY = env_str("CHANNEL_SECRETS_KEY", "")
+# This server's public address (https://desk.example.com) for the webhook URLs the admin shows
+# and registers with providers; empty: the admin request's own scheme and host.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
+TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org")
+# Raw inbound events not processed (a crashed worker, a failed parse) are tried again by a beat
+# sweep, every CHANNEL_EVENT_SWEEP_SECONDS, with a backoff doubling per attempt up to an hour.
+CHANNEL_EVENT_SWEEP_SECONDS = env_int("CHANNEL_EVENT_SWEEP_SECONDS", 15)
+CHANNEL_EVENT_MAX_ATTEMPTS = env_int("CHANNEL_EVENT_MAX_ATTEMPTS", 12)
+# Outbound sends to a channel: failed rounds retried with backoff, then the message is failed.
+CHANNEL_SEND_MAX_ATTEMPTS = env_int("CHANNEL_SEND_MAX_ATTEMPTS", 5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from chat import api as chat_api
 from chat import views as chat_views
 from chat.assignment import api as offer_api
+from chat.channels import api as channels_api
 from chat.live import api as live_api
 from chat.widget import views as widget_views
 from desk.canned import api as canned_api
@@ -50,6 +51,11 @@ api_patterns = [
         "conversations/<id:pk>/messages/",
         chat_api.ConversationMessagesView.as_view(),
         name="conversation-messages",
+    ),
+    path(
+        "conversations/<id:pk>/messages/<id:message_id>/retry/",
+        channels_api.MessageRetryView.as_view(),
+        name="conversation-message-retry",
     ),
     path(
         "conversations/<id:pk>/attachments/",

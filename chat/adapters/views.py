@@ -13,14 +13,15 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from chat.adapters import app
-from chat.adapters.base import ChannelAdapter, WebhookRejected
+from chat.adapters.base import ChannelAdapter, InvalidJson, WebhookRejected
 from chat.inbound import inbound_message_receive
-from desk.kernel import body_limits, ratelimit
+from desk.kernel import body_limits, json_input, ratelimit
 from desk.kernel.api_errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -111,3 +112,75 @@ class AppWebhookView(ChannelWebhookView):
     )
     def post(self, request: Request):
         return super().post(request)
+
+
+class ProviderWebhookView(APIView):
+    """`POST /api/channels/v1/<channel>/<account key>/webhook/`: a messaging provider's webhook
+    (Telegram now). Verified with the account's secret, the body checked against the provider's
+    shape, then stored raw (`chat.channels.inbound.inbound_event_store`, one INSERT, once per
+    provider event id) and answered at once; the messages are made by a task after commit.
+    Unlike the app channel's webhook, nothing but the raw event is written in the request."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes: list = []
+
+    @extend_schema(
+        request={"application/json": dict},
+        responses={
+            200: OpenApiResponse(description='Stored (or already stored): `{"ok": true}`.'),
+            400: OpenApiResponse(description="`invalid_json`, or `invalid` with `fields`."),
+            401: OpenApiResponse(description="`signature_missing`, `signature_invalid`."),
+            404: OpenApiResponse(description="No active account has this key."),
+            413: OpenApiResponse(description="`payload_too_large`."),
+            429: OpenApiResponse(description="`rate_limited` (see `Retry-After`)."),
+            503: OpenApiResponse(description="`channel_disabled`: the account has no secret."),
+        },
+        operation_id="channels_provider_webhook",
+        summary="A messaging provider's updates for one channel account (Telegram)",
+        description="See docs/channels.md.",
+        tags=["channels"],
+        auth=[],
+    )
+    def post(self, request: Request, channel: str, key: str):
+        from chat.channels.inbound import inbound_event_store
+        from chat.channels.models import ChannelAccount
+        from chat.channels.registry import ADAPTERS
+
+        ratelimit.enforce(("channel_webhook.ip", request.META.get("REMOTE_ADDR") or None))
+        http_request = request._request
+        limit = body_limits.body_limit(http_request.path_info)
+        if len(http_request.body) > limit:
+            message = _("The request is too large (at most %(size)s).")
+            raise ApiError(413, body_limits.REFUSED_CODE, message % {"size": filesizeformat(limit)})
+        adapter = ADAPTERS.get(channel)
+        account = (
+            ChannelAccount.objects.filter(channel=channel, key=key, is_active=True).first()
+            if adapter is not None
+            else None
+        )
+        if account is None:
+            raise NotFound(_("No such channel account."))
+        try:
+            adapter.verify(http_request, account)
+            try:
+                body = json_input.json_loads(http_request.body)
+            except json_input.InvalidJson as exc:
+                raise InvalidJson() from exc
+            event_id = adapter.event_id(body)
+        except WebhookRejected as exc:
+            log.warning(
+                "%s webhook of account %s refused: %s %s",
+                channel,
+                account.pk,
+                exc.code,
+                getattr(exc, "fields", ""),
+            )
+            raise
+        headers = {
+            name: http_request.headers[name]
+            for name in adapter.kept_headers
+            if name in http_request.headers
+        }
+        inbound_event_store(account=account, provider_event_id=event_id, body=body, headers=headers)
+        return adapter.ack_response()

@@ -4,12 +4,15 @@ from django.core.files.base import ContentFile
 from chat.models import (
     Attachment,
     Channel,
+    ChannelAccount,
     Conversation,
     Customer,
     CustomerIdentity,
     IdentityKind,
+    InboundEvent,
     Message,
     OfferDecline,
+    OutboundDelivery,
     SenderType,
     WidgetSite,
     WidgetVisitor,
@@ -99,3 +102,36 @@ class WidgetVisitorFactory(factory.django.DjangoModelFactory):
 
     site = factory.SubFactory(WidgetSiteFactory)
     customer = factory.SubFactory(CustomerFactory)
+
+
+class ChannelAccountFactory(factory.django.DjangoModelFactory):
+    """A Telegram bot's account with a token and webhook secret (chat/channels)."""
+
+    class Meta:
+        model = ChannelAccount
+
+    channel = "telegram"
+    name = factory.Sequence(lambda n: f"Bot {n}")
+
+    @factory.post_generation
+    def secrets(self, create, extracted, **kwargs):
+        self.set_secrets(token="123456:TEST-token", webhook_secret="webhook-secret", **kwargs)
+        if create:
+            self.save()
+
+
+class InboundEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InboundEvent
+
+    account = factory.SubFactory(ChannelAccountFactory)
+    provider_event_id = factory.Sequence(str)
+    body = factory.LazyAttribute(lambda event: {"update_id": int(event.provider_event_id)})
+
+
+class OutboundDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboundDelivery
+
+    message = factory.SubFactory(MessageFactory)
+    account = factory.SubFactory(ChannelAccountFactory)

@@ -153,7 +153,9 @@ def test_a_new_message_after_the_close_starts_a_new_conversation(known):
 def test_a_close_between_the_lookup_and_the_store_starts_a_new_conversation(known, monkeypatch):
     """The open conversation was found, then an agent closed it before the message got in."""
     Conversation.objects.filter(pk=known.pk).update(status=ConversationStatus.CLOSED)
-    monkeypatch.setattr(inbound, "_open_conversation_id", lambda channel, identity: known.pk)
+    monkeypatch.setattr(
+        inbound, "_open_conversation_id", lambda channel, identity, account_id: known.pk
+    )
 
     result = inbound_message_receive(message=app_message("m-2"))
 

@@ -29,6 +29,7 @@ WIDGET = "widget"
 # ---- the type names -------------------------------------------------------------------------
 # pushed (channel layer)
 MESSAGE_NEW = "message.new"
+MESSAGE_UPDATE = "message.update"
 CONVERSATION_UPDATE = "conversation.update"
 CONVERSATION_NEW = "conversation.new"
 READ = "read"
@@ -68,6 +69,7 @@ CATALOGUE: dict[str, FrameType] = {
     spec.type: spec
     for spec in (
         _declare(MESSAGE_NEW, PUSH, (AGENT, WIDGET), "conversation_id seq message conversation"),
+        _declare(MESSAGE_UPDATE, PUSH, (AGENT,), "conversation_id seq message"),
         _declare(
             CONVERSATION_UPDATE,
             PUSH,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from chat.adapters.provider import FAILURE_LABELS
 from chat.models import Channel, ContentType, ConversationStatus, DeliveryState, IdentityKind
 from desk.kernel.access import is_supervisor
 from desk.kernel.choices import Priority
@@ -137,6 +138,8 @@ WORKSPACE_STRINGS = {
     "download": _("Download"),
     "sending": _("Sending…"),
     "retry": _("Retry"),
+    "notDelivered": _("Not delivered: %(reason)s"),
+    "resendFailed": _("The message could not be queued again. Please try again."),
     "discard": _("Discard"),
     "sendFailed": _("Not sent."),
     "sendErrors": {
@@ -338,6 +341,7 @@ def workspace_strings() -> dict:
         "statuses": dict(ConversationStatus.choices),
         "presences": dict(Presence.choices),
         "deliveryStates": dict(DeliveryState.choices),
+        "deliveryErrors": dict(FAILURE_LABELS),
         "ticketStatuses": dict(TicketStatus.choices),
         "priorities": {str(value): label for value, label in Priority.choices},
         "ticketEventKinds": dict(TicketEventKind.choices),

@@ -63,6 +63,8 @@ export const api = {
   list: (params) => call("GET", base, { params }),
   detail: (id) => call("GET", `${base}${id}/`),
   messages: (id, params) => call("GET", `${base}${id}/messages/`, { params }),
+  /** Send a reply that failed to reach the customer's channel again (it becomes pending). */
+  resend: (id, messageId) => call("POST", `${base}${id}/messages/${messageId}/retry/`),
   action: (id, action, json = {}) => call("POST", `${base}${id}/${action}/`, { json }),
   upload(id, file) {
     const form = new FormData();

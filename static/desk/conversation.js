@@ -81,6 +81,7 @@ export class ConversationPane {
     this.typers = new Map();
     this.clearCustomerTyping();
     this.timeline.reset();
+    this.timeline.channel = this.summary?.channel || null;
     this.toggleTransfer(false);
     this.empty.hidden = true;
     this.pane.hidden = false;
@@ -108,6 +109,7 @@ export class ConversationPane {
     }
     if (this.id !== id) return;
     this.applySummary(detail);
+    if (this.timeline.channel !== detail.channel) this.timeline.channel = detail.channel;
     this.customerDetail = detail;
     this.customerPanel.show(detail);
     this.tickets.setTickets(detail.tickets);
@@ -181,6 +183,7 @@ export class ConversationPane {
     if (frame.conversation_id !== this.id || this.id === null) return;
     const handler = {
       "message.new": () => this.onMessage(frame.message, frame.conversation),
+      "message.update": () => this.timeline.update(frame.message),
       "conversation.update": () => this.applySummary(frame.conversation),
       messages: () => this.onReplay(frame),
       viewers: () => {

@@ -67,6 +67,10 @@ function eventText(message) {
   }
 }
 
+// A reply's delivery moves forward only; an older copy of it (a push or ack built before the
+// send finished) never takes a drawn state back. `failed` → `pending` is a retry: message.update.
+const STATE_RANK = { pending: 0, sent: 1, failed: 1, delivered: 2, read: 3 };
+
 function tick(state) {
   const read = state === "read";
   return el("span", {
@@ -76,14 +80,29 @@ function tick(state) {
   });
 }
 
+/** A reply a provider (Telegram …) did not take: why, and a button that sends it again. */
+function failedNote(message, onResend) {
+  const error = message.payload?.delivery_error;
+  const label = (error && t.deliveryErrors[error.code]) || "";
+  const reason = [label, error?.reason].filter(Boolean).join(" — ") || t.deliveryStates.failed;
+  return el(
+    "div",
+    { class: "msg-actions msg-failed" },
+    el("span", { class: "msg-failed-reason", text: fmt(t.notDelivered, { reason }) }),
+    el("button", { type: "button", class: "link-btn", text: t.retry, onclick: () => onResend(message) }),
+  );
+}
+
 export class Timeline {
-  constructor({ onRetry, onDiscard }) {
+  constructor({ onRetry, onDiscard, onResend }) {
     this.scroller = document.getElementById("timeline");
     this.list = document.getElementById("messages");
     this.pendingList = document.getElementById("pending");
     this.older = document.getElementById("timeline-older");
     this.onRetry = onRetry;
     this.onDiscard = onDiscard;
+    this.onResend = onResend; // a failed reply to a provider: send it again
+    this.channel = null; // the conversation's channel, labelled on the customer's messages
     this.pinned = true; // following the newest message
     this.scroller.addEventListener("scroll", () => {
       this.pinned = this.nearBottom();
@@ -98,6 +117,7 @@ export class Timeline {
 
   reset() {
     this.nodes = new Map(); // seq -> li
+    this.early = new Map(); // seq -> a message.update heard before the message itself
     this.pending = new Map(); // client_msg_id -> li
     this.base = null; // seq before the oldest loaded message
     this.contiguous = 0; // every seq up to this one is drawn
@@ -129,6 +149,10 @@ export class Timeline {
 
   /** Draw a message once; returns false when it was already there. */
   apply(message) {
+    if (this.early.has(message.seq)) {
+      message = this.early.get(message.seq); // its state is newer than this copy's
+      this.early.delete(message.seq);
+    }
     const pending = message.client_msg_id && this.pending.get(message.client_msg_id);
     if (pending) {
       pending.remove();
@@ -136,8 +160,13 @@ export class Timeline {
     }
     const existing = this.nodes.get(message.seq);
     if (existing) {
-      if (existing.dataset.state !== message.delivery_state && existing.querySelector(".tick")) {
-        this.setState(existing, message.delivery_state);
+      const older = (STATE_RANK[message.delivery_state] ?? 0) < (STATE_RANK[existing.dataset.state] ?? 0);
+      if (existing.dataset.state !== message.delivery_state && existing.querySelector(".tick") && !older) {
+        if (message.delivery_state === "failed" || existing.dataset.state === "failed") {
+          this.update(message); // the reason and the Retry button come and go with it
+        } else {
+          this.setState(existing, message.delivery_state);
+        }
       }
       return false;
     }
@@ -148,6 +177,20 @@ export class Timeline {
       while (this.nodes.has(this.contiguous + 1)) this.contiguous += 1;
     }
     return true;
+  }
+
+  /** `message.update`: a message changed (a reply's delivery state). One not drawn yet (its
+   * ack or push still on the way) takes this state when it comes. */
+  update(message) {
+    const existing = this.nodes.get(message.seq);
+    if (!existing) {
+      this.early.set(message.seq, message);
+      return;
+    }
+    const node = this.render(message);
+    existing.replaceWith(node);
+    this.nodes.set(message.seq, node);
+    this.refreshDay(node);
   }
 
   insert(node, seq) {
@@ -204,9 +247,15 @@ export class Timeline {
         el(
           "div",
           { class: "msg-meta" },
+          !outgoing && this.channel
+            ? el("span", { class: `msg-channel msg-channel-${this.channel}`, text: t.channels[this.channel] || this.channel })
+            : null,
           el("time", { datetime: at, title: fullTime(at), text: clockTime(at) }),
           outgoing && !message.is_internal ? tick(message.delivery_state) : null,
         ),
+        outgoing && !message.is_internal && message.delivery_state === "failed"
+          ? failedNote(message, (failed) => this.onResend(failed))
+          : null,
       ),
     );
     return node;

@@ -173,6 +173,7 @@ function onFrame(frame) {
     case "notification":
       bell.onFrame(frame);
       break;
+    case "message.update":
     case "messages":
     case "viewers":
     case "typing":
@@ -206,6 +207,14 @@ const outbox = new Outbox({
 });
 const timeline = new Timeline({
   onRetry: (item) => outbox.retry(item),
+  // a reply the customer's channel (Telegram …) did not take: queued again, `message.update` follows
+  onResend: async (message) => {
+    try {
+      timeline.update(await api.resend(message.conversation_id, message.id));
+    } catch {
+      showToast(t.resendFailed, { error: true });
+    }
+  },
   onDiscard: (item) => {
     outbox.remove(item.client_msg_id);
     timeline.dropPending(item.client_msg_id);

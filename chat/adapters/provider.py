@@ -1,0 +1,102 @@
+"""The shape of a messaging provider's adapter (Telegram now; WeChat and WhatsApp next): what
+`chat.adapters.base.ChannelAdapter` has for the inbound side, per channel account, plus the
+outbound side and the admin's checks.
+
+A provider adapter (`chat/adapters/telegram.py` is the model to copy) has:
+
+- `channel`, `identity_kind`: the `chat.models.Channel` and `IdentityKind` of its customers;
+- `kept_headers`: the request headers worth keeping with the raw event (never secrets);
+- `verify(request, account)`: the provider's signature or shared token, compared in constant time,
+  before the body is read as data; raises a `WebhookRejected` (nothing is stored);
+- `event_id(body)`: the checked JSON body's event id, the dedupe key of the raw event (Telegram's
+  `update_id`, WeChat's `MsgId`, WhatsApp's `wamid`); raises `InvalidPayload` for a body that is
+  not the provider's shape (400, nothing stored);
+- `parse_event(account, body)`: later, in a task, the stored event as `InboundMessage`s (media
+  downloaded through `desk.kernel.http`); an update the desk does not show gives `[]`;
+- `ack_response()`: what the provider wants to hear once the raw event is stored;
+- `send(account, message, recipient)`: one reply out; the provider's message id, or `SendFailed`
+  saying whether trying again may help;
+- `check_connection(account)` and `register_webhook(account, url)`: the admin's actions; they
+  raise `ConnectionProblem` with the reason in plain words.
+"""
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
+
+from chat.channels.models import ChannelAccount
+from chat.inbound import InboundMessage
+from chat.models import Message
+
+# What a failed reply's `payload.delivery_error.code` means, in the agent's language (the
+# workspace shows it with the provider's own `reason`).
+FAILURE_LABELS = {
+    "unauthorized": _("the channel's token was refused"),
+    "forbidden": _("the customer has blocked the bot or never started it"),
+    "bad_request": _("the provider refused the message"),
+    "rate_limited": _("the provider asked to slow down"),
+    "provider_error": _("the provider failed"),
+    "timeout": _("the provider did not answer in time"),
+    "unreachable": _("the provider cannot be reached"),
+    "tls": _("the secure connection failed"),
+    "blocked": _("the provider's address is not allowed"),
+    "too_large": _("the provider's answer was too large"),
+    "no_recipient": _("the customer has no address on this channel"),
+    "account_inactive": _("the channel account is switched off"),
+}
+
+
+class SendFailed(Exception):
+    """A reply the provider did not take: `code` for programs, `reason` for the agent (shown in
+    the timeline), `retryable` when trying again later may work (`retry_after` seconds, when the
+    provider said)."""
+
+    def __init__(
+        self, code: str, reason: str, *, retryable: bool, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class ConnectionProblem(Exception):
+    """What is wrong between the desk and the provider, in the admin's language."""
+
+    def __init__(self, code: str, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+class ProviderAdapter(ABC):
+    channel: ClassVar[str]
+    identity_kind: ClassVar[str]
+    kept_headers: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def verify(self, request: HttpRequest, account: ChannelAccount) -> None: ...
+
+    @abstractmethod
+    def event_id(self, body: Any) -> str: ...
+
+    @abstractmethod
+    def parse_event(
+        self, account: ChannelAccount, body: dict[str, Any]
+    ) -> list[InboundMessage]: ...
+
+    def ack_response(self) -> HttpResponse:
+        return JsonResponse({"ok": True})
+
+    @abstractmethod
+    def send(self, account: ChannelAccount, message: Message, recipient: str) -> str: ...
+
+    @abstractmethod
+    def check_connection(self, account: ChannelAccount) -> list[str]: ...
+
+    @abstractmethod
+    def register_webhook(self, account: ChannelAccount, url: str) -> None: ...

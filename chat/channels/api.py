@@ -1,0 +1,27 @@
+"""The workspace's door to provider channels: send a failed reply again."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chat.api import AgentView
+from chat.channels.outbound import delivery_retry
+from chat.serializers import MessageSerializer
+
+
+class MessageRetryView(AgentView):
+    @extend_schema(
+        request=None,
+        responses=MessageSerializer,
+        operation_id="conversations_messages_retry",
+        summary="Send a reply that failed to reach the customer's channel again",
+        description="Only a failed reply of a provider's conversation (Telegram …); it becomes "
+        "`pending` and is sent after commit, the workspace hears `message.update`. 409 "
+        "`not_retryable` otherwise.",
+    )
+    def post(self, request: Request, pk: int, message_id: int) -> Response:
+        conversation = self.conversation(pk)
+        message = delivery_retry(
+            actor=request.user, conversation=conversation, message_id=message_id
+        )
+        return Response(MessageSerializer(message).data)

@@ -1,0 +1,12 @@
+"""Each provider channel's adapter (`chat/adapters/<name>.py`): one line per channel."""
+
+from chat.adapters.provider import ProviderAdapter
+from chat.adapters.telegram import TelegramAdapter
+
+ADAPTERS: dict[str, ProviderAdapter] = {
+    TelegramAdapter.channel: TelegramAdapter(),
+}
+
+
+def adapter_for(channel: str) -> ProviderAdapter:
+    return ADAPTERS[channel]

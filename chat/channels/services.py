@@ -1,0 +1,69 @@
+"""The channel accounts' admin actions, each one service (house rule 1): check the connection,
+register the webhook, rotate the webhook secret, process failed raw events again."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from chat.adapters.provider import ConnectionProblem
+from chat.channels.models import ChannelAccount, InboundEvent, new_webhook_secret
+
+__all__ = [
+    "channel_account_check",
+    "channel_account_register_webhook",
+    "channel_account_rotate_secret",
+    "inbound_events_retry",
+    "new_webhook_secret",
+]
+from chat.channels.registry import adapter_for
+from chat.channels.secret_box import SecretsUnreadable
+
+
+def channel_account_check(*, account: ChannelAccount) -> list[str]:
+    """What the provider says about the account (bot name, webhook, pending updates), or
+    `ConnectionProblem` with what is wrong in plain words."""
+    try:
+        return adapter_for(account.channel).check_connection(account)
+    except SecretsUnreadable as exc:
+        raise _unreadable() from exc
+
+
+def channel_account_register_webhook(*, account: ChannelAccount, url: str) -> None:
+    """Point the provider at `url` with the account's secret (made now if it has none)."""
+    try:
+        if not account.secrets.get("webhook_secret"):
+            account.set_secrets(webhook_secret=new_webhook_secret())
+            account.save(update_fields=["secrets_encrypted", "updated_at"])
+        adapter_for(account.channel).register_webhook(account, url)
+    except SecretsUnreadable as exc:
+        raise _unreadable() from exc
+    account.webhook_registered_at = timezone.now()
+    account.save(update_fields=["webhook_registered_at", "updated_at"])
+
+
+def channel_account_rotate_secret(*, account: ChannelAccount) -> str:
+    """A new webhook secret (returned once, to be shown once); the provider must be told it
+    (register the webhook again), until then its deliveries are refused."""
+    secret = new_webhook_secret()
+    account.set_secrets(webhook_secret=secret)
+    account.webhook_registered_at = None
+    account.save(update_fields=["secrets_encrypted", "webhook_registered_at", "updated_at"])
+    return secret
+
+
+def inbound_events_retry(*, events: QuerySet[InboundEvent]) -> int:
+    """Events not processed (their attempts ran out) are due again at the next sweep."""
+    return events.filter(processed_at__isnull=True).update(
+        next_attempt_at=timezone.now(), attempts=0
+    )
+
+
+def _unreadable() -> ConnectionProblem:
+    from django.utils.translation import gettext as _
+
+    return ConnectionProblem(
+        "secrets_unreadable",
+        _(
+            "The saved token cannot be decrypted (SECRET_KEY or CHANNEL_SECRETS_KEY changed): "
+            "enter it again."
+        ),
+    )
