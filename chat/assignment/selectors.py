@@ -51,15 +51,18 @@ def queued_conversations() -> QuerySet[Conversation]:
 @dataclass(frozen=True)
 class DrainHead:
     pk: int
-    # who may take it: (team, overflowed, required skill, minimum level); a drain that found
-    # nobody for one key skips the rest of that key's conversations
-    stuck_key: tuple[int | None, bool, int | None, int]
+    # who may take it: (team, overflowed, required skill, minimum level, channel); a drain that
+    # found nobody for one key skips the rest of that key's conversations (the channel counts:
+    # agents full on WeChat may still take web chats)
+    stuck_key: tuple[int | None, bool, int | None, int, str]
     passed_on: bool  # an agent declined its offer (so they are not eligible for it)
 
     @property
-    def anyone_key(self) -> tuple[int | None, bool, int | None, int]:
-        """The same team with no skill asked: nobody free there means nobody for any skill."""
-        return (*self.stuck_key[:2], None, 1)
+    def anyone_key(self) -> tuple[int | None, bool, int | None, int, str]:
+        """The same team and channel with no skill asked: nobody free there means nobody for
+        any skill."""
+        team, overflowed, _skill, _level, channel = self.stuck_key
+        return (team, overflowed, None, 1, channel)
 
 
 def drain_heads(*, limit: int) -> list[DrainHead]:
@@ -70,16 +73,22 @@ def drain_heads(*, limit: int) -> list[DrainHead]:
         .filter(offered_to__isnull=True)
         .annotate(passed=Exists(OfferDecline.objects.filter(conversation=OuterRef("pk"))))
         .values_list(
-            "pk", "team_id", "overflowed_at", "required_skill_id", "required_skill_level", "passed"
+            "pk",
+            "team_id",
+            "overflowed_at",
+            "required_skill_id",
+            "required_skill_level",
+            "channel",
+            "passed",
         )[:limit]
     )
     return [
         DrainHead(
             pk,
-            (team_id, overflowed_at is not None, skill_id, level if skill_id else 1),
+            (team_id, overflowed_at is not None, skill_id, level if skill_id else 1, channel),
             passed,
         )
-        for pk, team_id, overflowed_at, skill_id, level, passed in rows
+        for pk, team_id, overflowed_at, skill_id, level, channel, passed in rows
     ]
 
 

@@ -92,7 +92,7 @@ def queue_drain(*, limit: int = DRAIN_LIMIT) -> int:
     hears its new places. Returns how many were assigned (or offered). Conversations on offer
     are skipped; an overflowed one has more agents than its team's others, so it is stuck on
     its own."""
-    stuck: set[tuple[int | None, bool, int | None, int]] = set()
+    stuck: set[tuple[int | None, bool, int | None, int, str]] = set()
     assigned = 0
     for head in selectors.drain_heads(limit=limit):
         if head.stuck_key in stuck or head.anyone_key in stuck:
@@ -156,12 +156,21 @@ def conversation_route_or_queue(*, conversation_id: int, again: bool = False) ->
     return assigned
 
 
+@transaction.atomic
 def agent_conversations_requeue(*, user_id: int) -> int:
     """An agent went offline: each of their open conversations loses its assignee (on its
-    timeline) and is routed again after commit (`conversation.released`). Returns how many."""
+    timeline) and is routed again after commit (`conversation.released`). Returns how many.
+
+    Every one of them is locked first, in id order, before the first gives its slot back: the
+    release locks the agent's row, and taking a conversation's lock after that would reverse
+    the order everyone else keeps (conversation, then agent). A colleague closing one of the
+    agent's chats meanwhile held that chat and waited for the agent's row while this waited for
+    the chat: a deadlock (the concurrency proof, chat/tests/test_assignment_concurrency.py)."""
     open_ids = list(
-        Conversation.objects.filter(assignee_id=user_id)
+        Conversation.objects.select_for_update()
+        .filter(assignee_id=user_id)
         .exclude(status=ConversationStatus.CLOSED)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     for conversation_id in open_ids:

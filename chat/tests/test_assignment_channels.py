@@ -5,6 +5,7 @@ do, and a slot comes back when one closes. Kept by conditional UPDATEs like the 
 import pytest
 
 from chat import services
+from chat.assignment import services as assignment
 from chat.assignment import transfer
 from chat.assignment.load import channel_load_reconcile
 from chat.models import Channel, ConversationStatus
@@ -12,7 +13,7 @@ from chat.tests.factories import ConversationFactory
 from chat.tests.test_assignment import load, new_chat, online
 from desk.kernel import realtime
 from routing import capacity
-from routing.models import AgentChannelCapacity
+from routing.models import AgentChannelCapacity, AgentProfile
 from routing.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +109,23 @@ def test_the_sweep_mends_a_channel_count_no_conversation_backs(team):
     assert channel_load_reconcile() == 1
     assert channel_load(limit) == 1
     assert channel_load_reconcile() == 0
+
+
+def test_a_wechat_chat_nobody_can_take_does_not_hold_up_the_web_chats_behind_it(team):
+    agent = online(team, "wx7")
+    limit = wechat_limit(agent, 1)
+    AgentChannelCapacity.objects.filter(pk=limit.pk).update(active_chats=1)  # WeChat full
+    services.conversation_update_fields(  # and the agent full too, for now
+        actor=None, conversation=ConversationFactory(team=team), changes={"assignee": agent.user}
+    )
+    AgentProfile.objects.filter(pk=agent.pk).update(max_concurrent_chats=1)
+    wechat = new_chat(team, channel=Channel.WECHAT)  # the head of the queue
+    web = new_chat(team, channel=Channel.WEB)
+    assert (wechat.assignee_id, web.assignee_id) == (None, None)
+
+    AgentProfile.objects.filter(pk=agent.pk).update(max_concurrent_chats=5)
+    assignment.queue_drain()
+
+    web.refresh_from_db()
+    wechat.refresh_from_db()
+    assert (wechat.assignee_id, web.assignee_id) == (None, agent.user_id)

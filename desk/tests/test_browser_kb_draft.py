@@ -50,9 +50,11 @@ def test_agent_drafts_an_article_from_a_resolved_ticket(daphne_server, agent, pa
 
         desk.locator(f"#tl-rows tr[data-id='{done_id}'] .tl-subject").click()
         expect(desk.locator("#ticket-panel")).to_have_attribute("data-ticket-id", str(done_id))
+        expect(desk.locator("#ticket-kb-draft-row")).to_be_visible()
         desk.locator("#ticket-kb-draft").click()
         link = desk.locator("#ticket-kb-draft-link")
-        expect(link).to_be_visible()
+        # the server's first article segments its text: the segmenter's dictionary loads then
+        expect(link).to_be_visible(timeout=15_000)
         [(pk, title, status, ticket_id)] = in_thread(drafts)
         assert (title, status, ticket_id) == ("如何申请退款", "draft", done_id)
         expect(link).to_have_attribute("href", reverse("admin:desk_kbarticle_change", args=[pk]))

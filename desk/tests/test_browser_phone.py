@@ -227,6 +227,7 @@ def test_a_ticket_link_survives_sign_in_and_the_ticket_reads_in_one_clock(
         expect(page.locator("#messages .msg-in time")).to_have_text("03:00 AM")
         page.click("#action-ticket")
         expect(page.locator("#ticket-form-description")).to_have_value(
+            "Summary:\nMy parcel is broken\n\n"  # the extractive summary above the transcript
             "[2026-03-01 03:00:05 UTC+01:00] Wang Fang: My parcel is broken"
         )
         browser.close()
