@@ -378,6 +378,9 @@ from chat.widget.models import (  # noqa: E402
     new_widget_secret,
 )
 
+# The search row of a message lives with the search feature.
+from chat.search.models import MessageSearch  # noqa: E402
+
 __all__ = [
     "PRECHAT_FIELDS",
     "Attachment",
@@ -390,6 +393,7 @@ __all__ = [
     "DeliveryState",
     "IdentityKind",
     "Message",
+    "MessageSearch",
     "OfferDecline",
     "OfferDeclineReason",
     "PrechatField",

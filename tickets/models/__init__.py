@@ -47,6 +47,7 @@ from tickets.models.ticket import (
     TicketSystemAction,
     TicketView,
 )
+from tickets.search.models import TicketSearch  # the search feature's document
 from tickets.models.trigger import (
     KEYWORD_SEPARATORS,
     MAX_PATTERN_CHARS,
@@ -89,6 +90,7 @@ __all__ = [
     "TicketEventKind",
     "TicketNumberSequence",
     "TicketPreset",
+    "TicketSearch",
     "TicketSource",
     "TicketStatus",
     "TicketSystemAction",

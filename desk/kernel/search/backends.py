@@ -28,7 +28,7 @@ from django.db.models import QuerySet
 @dataclass(frozen=True)
 class FullTextIndex:
     table: str  # the model's table, with an integer primary key `id`
-    title: str  # column of pre-segmented title text
+    title: str  # column of pre-segmented title text ("" for a table without titles)
     body: str  # column of pre-segmented body text
 
     @property
@@ -36,10 +36,17 @@ class FullTextIndex:
         return f"{self.table}_fts"
 
     def _vector(self) -> str:
+        body = f"setweight(to_tsvector('simple'::regconfig, coalesce({self.body}, '')), 'B')"
+        if not self.title:
+            return f"({body})"
         return (
             f"(setweight(to_tsvector('simple'::regconfig, coalesce({self.title}, '')), 'A') || "
-            f"setweight(to_tsvector('simple'::regconfig, coalesce({self.body}, '')), 'B'))"
+            f"{body})"
         )
+
+    @property
+    def _columns(self) -> list[str]:
+        return [self.title, self.body] if self.title else [self.body]
 
     # ---- schema (migrations) ---------------------------------------------------------------
 
@@ -54,23 +61,26 @@ class FullTextIndex:
             return
         if schema_editor.connection.vendor != "sqlite":
             return
-        t, a, b, fts = self.table, self.title, self.body, self.name
+        t, fts = self.table, self.name
+        cols = ", ".join(self._columns)
+        new = ", ".join(f"new.{c}" for c in self._columns)
+        old = ", ".join(f"old.{c}" for c in self._columns)
         execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({a}, {b}, content='{t}', "
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{t}', "
             f"content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
         )
         execute(
             f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {t} BEGIN INSERT INTO "
-            f"{fts}(rowid, {a}, {b}) VALUES (new.id, new.{a}, new.{b}); END"
+            f"{fts}(rowid, {cols}) VALUES (new.id, {new}); END"
         )
         execute(
             f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {t} BEGIN INSERT INTO "
-            f"{fts}({fts}, rowid, {a}, {b}) VALUES ('delete', old.id, old.{a}, old.{b}); END"
+            f"{fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
         )
         execute(
             f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE ON {t} BEGIN INSERT INTO "
-            f"{fts}({fts}, rowid, {a}, {b}) VALUES ('delete', old.id, old.{a}, old.{b}); "
-            f"INSERT INTO {fts}(rowid, {a}, {b}) VALUES (new.id, new.{a}, new.{b}); END"
+            f"{fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
         )
         execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts}_vocab USING fts5vocab({fts}, 'row')")
         execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
@@ -111,7 +121,7 @@ class FullTextIndex:
         else:
             fts = self.name
             sql = (
-                f"SELECT rowid, -bm25({fts}, 10.0, 1.0) AS score FROM {fts} "
+                f"SELECT rowid, -{self._bm25()} AS score FROM {fts} "
                 f"WHERE {fts} MATCH %s AND rowid IN ({sub_sql}) "
                 "ORDER BY score DESC, rowid LIMIT %s"
             )
@@ -119,6 +129,56 @@ class FullTextIndex:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+    def _bm25(self) -> str:
+        return f"bm25({self.name}, 10.0, 1.0)" if self.title else f"bm25({self.name})"
+
+    def rank_groups(
+        self,
+        terms: list[str],
+        *,
+        group: str,
+        pick: str = "id",
+        within: QuerySet | None,
+        limit: int,
+        prefixes: frozenset[str] = frozenset(),
+    ) -> list[tuple[int, float, int]]:
+        """`(group id, score, column `pick` of its best row)` for the values of column `group`
+        (a conversation of many message rows) whose rows match any of `terms`, a group scored
+        by its best row, best first, at most `limit`. `within`: a queryset whose primary keys
+        are the groups allowed (None: all). One query."""
+        if not terms:
+            return []
+        sub_sql, sub_params = "", []
+        if within is not None:
+            inner, sub_params = within.order_by().values("pk").query.sql_with_params()
+            sub_sql = f" AND {group} IN ({inner})"
+        if connection.vendor == "postgresql":
+            score = f"ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {self._vector()}, q, 0)"
+            sql = (
+                f"SELECT {group}, max(score), (array_agg({pick} ORDER BY score DESC))[1] "
+                f"FROM (SELECT {pick}, {group}, {score} AS score "
+                f"FROM {self.table}, CAST(%s AS tsquery) AS q "
+                f"WHERE {self._vector()} @@ q{sub_sql}) AS hits "
+                f"GROUP BY {group} ORDER BY 2 DESC, 1 DESC LIMIT %s"
+            )
+            params = [_tsquery(terms, prefixes), *sub_params, limit]
+        else:
+            fts = self.name
+            # bm25 is computed before grouping (a materialised CTE: the function refuses an
+            # aggregate's context); SQLite's max() makes the bare column `pick` that of the row
+            # with the maximum
+            sql = (
+                f"WITH hits AS MATERIALIZED (SELECT t.{pick} AS {pick}, t.{group} AS {group}, "
+                f"-{self._bm25()} AS score FROM {fts} JOIN {self.table} AS t ON t.id = {fts}.rowid "
+                f"WHERE {fts} MATCH %s{sub_sql}) "
+                f"SELECT {group}, max(score), {pick} FROM hits "
+                f"GROUP BY {group} ORDER BY 2 DESC, 1 DESC LIMIT %s"
+            )
+            params = [_fts5_query(terms, prefixes), *sub_params, limit]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(int(g), float(score), int(pk)) for g, score, pk in cursor.fetchall()]
 
     def vocabulary(self, prefix: str, *, limit: int = 2000) -> list[str]:
         """The indexed terms that start with `prefix` (for spelling corrections). One query;
