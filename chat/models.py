@@ -368,6 +368,9 @@ class Attachment(models.Model):
 # Who passed on an offered conversation (offer mode) lives with the assignment feature.
 from chat.assignment.models import OfferDecline, OfferDeclineReason  # noqa: E402
 
+# The search row of a message lives with the search feature.
+from chat.search.models import MessageSearch  # noqa: E402
+
 # The embeddable widget's sites and visitors live in their own module.
 from chat.widget.models import (  # noqa: E402
     PRECHAT_FIELDS,
@@ -377,9 +380,6 @@ from chat.widget.models import (  # noqa: E402
     WidgetVisitor,
     new_widget_secret,
 )
-
-# The search row of a message lives with the search feature.
-from chat.search.models import MessageSearch  # noqa: E402
 
 __all__ = [
     "PRECHAT_FIELDS",

@@ -47,7 +47,6 @@ from tickets.models.ticket import (
     TicketSystemAction,
     TicketView,
 )
-from tickets.search.models import TicketSearch  # the search feature's document
 from tickets.models.trigger import (
     KEYWORD_SEPARATORS,
     MAX_PATTERN_CHARS,
@@ -55,6 +54,7 @@ from tickets.models.trigger import (
     TriggerMatch,
     split_keywords,
 )
+from tickets.search.models import TicketSearch  # the search feature's document
 
 __all__ = [
     "CSAT_MAX",
