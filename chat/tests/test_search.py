@@ -78,7 +78,7 @@ def test_a_query_in_both_languages_finds_both(agent_client, chats):
 
 
 def test_the_exact_lookups_still_work_and_come_first(agent_client, chats):
-    refund, english, _ = chats
+    _, english, _ = chats
     named = ConversationFactory(customer=CustomerFactory(display_name="Refund Li"))
     assert found(agent_client, f"#{english.pk}") == [english.pk]
     assert found(agent_client, "refund")[0] == named.pk
@@ -137,9 +137,11 @@ def test_the_index_is_written_after_commit_not_in_the_message_transaction(
     django_capture_on_commit_callbacks,
 ):
     conv = ConversationFactory()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with CaptureQueriesContext(connection) as queries:
-            message = say(conv, "我想申请退款")
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
+        message = say(conv, "我想申请退款")
     assert not MessageSearch.objects.filter(pk=message.pk).exists()
     assert not any("messagesearch" in q["sql"] for q in queries.captured_queries)
     for callback in callbacks:  # the commit: the events' handlers run
