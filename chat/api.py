@@ -97,7 +97,7 @@ class InboxQuerySerializer(serializers.Serializer):
         required=False,
         max_length=200,
         help_text="Search text: the messages' words (Chinese and English), the conversation's "
-        "number, the customer's name or external id, the subject. With it the answer is one "
+        "number, the customer's name or external id. With it the answer is one "
         "page of the best `limit` conversations, most relevant first, each with a `snippet`, "
         "and `next_cursor` is null.",
     )

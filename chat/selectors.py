@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from chat.models import (
     Conversation,
     ConversationStatus,
+    Customer,
     CustomerIdentity,
     Message,
     SenderType,
@@ -110,13 +111,16 @@ def _inbox_filtered(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[Conve
     return queryset
 
 
+def customers_matching(q: str) -> QuerySet[Customer]:
+    """Customers whose name or an external id (an email, a phone number, an open id) contains
+    `q`: the cheap lookups users rely on besides the text (a scan of customers, not messages)."""
+    identities = CustomerIdentity.objects.filter(external_id__icontains=q).values("customer_id")
+    return Customer.objects.filter(Q(display_name__icontains=q) | Q(pk__in=identities))
+
+
 def _exact_match(q: str) -> Q:
-    """The cheap lookups users rely on besides the text: the conversation's number, the
-    customer's name or external id (an email, a phone number, an open id), the subject."""
-    identities = CustomerIdentity.objects.filter(
-        customer=OuterRef("customer"), external_id__icontains=q
-    )
-    match = Q(customer__display_name__icontains=q) | Q(subject__icontains=q) | Exists(identities)
+    """The conversation's number, or its customer's name or external id."""
+    match = Q(customer__in=customers_matching(q).values("pk"))
     number = parse_id(q.lstrip("#"))
     if number is not None:
         match |= Q(pk=number)
@@ -165,8 +169,8 @@ def conversations_search(
     user: AbstractBaseUser, query: InboxQuery, *, limit: int
 ) -> list[Conversation]:
     """The agent's conversations matching the filters and the search text `query.q`, at most
-    `limit`, most relevant first: the exact lookups (number, customer name or external id,
-    subject; newest first), then the conversations whose messages match, by their best
+    `limit`, most relevant first: the exact lookups (number, customer name or external id;
+    newest first), then the conversations whose messages match, by their best
     message (chat.search). Each row is annotated like `conversations_inbox`'s, plus
     `search_snippet` (that message's words around the matches in <mark>, the rest escaped;
     None for an exact lookup without one). Four queries whatever `limit`."""

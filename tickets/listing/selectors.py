@@ -15,7 +15,7 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
-from chat.models import CustomerIdentity
+from chat.selectors import customers_matching
 from tickets.models import SlaPhase, SlaTimer, Ticket, TicketView
 from tickets.search.selectors import ticket_hits
 from tickets.selectors import tickets_for_agent
@@ -150,10 +150,7 @@ def _tickets_filtered(user: AbstractBaseUser, query: TicketListQuery) -> QuerySe
 def _exact_match(q: str) -> Q:
     """The cheap lookups users rely on besides the text: the ticket's number, the requester's
     name or external id (an email, a phone number, an open id)."""
-    identities = CustomerIdentity.objects.filter(
-        customer=OuterRef("requester"), external_id__icontains=q
-    )
-    return Q(number__icontains=q) | Q(requester__display_name__icontains=q) | Exists(identities)
+    return Q(number__icontains=q) | Q(requester__in=customers_matching(q).values("pk"))
 
 
 def tickets_list(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Ticket]:
