@@ -7,7 +7,9 @@ from desk.kernel.search.backends import FullTextIndex
 
 # As chat.search.models.MESSAGE_SEARCH_INDEX (a migration keeps its own copy of what it installs).
 # Rows stored before are indexed by `manage.py search_reindex`.
-INDEX = FullTextIndex(table="chat_messagesearch", title="", body="search_body")
+INDEX = FullTextIndex(
+    table="chat_messagesearch", title="", body="search_body", stored_vector="search_vector"
+)
 
 
 def install_index(apps, schema_editor):

@@ -31,4 +31,6 @@ class MessageSearch(models.Model):
         return f"{self.message_id}"
 
 
-MESSAGE_SEARCH_INDEX = FullTextIndex(table="chat_messagesearch", title="", body="search_body")
+MESSAGE_SEARCH_INDEX = FullTextIndex(
+    table="chat_messagesearch", title="", body="search_body", stored_vector="search_vector"
+)
