@@ -1,6 +1,7 @@
 """The search row of one message (imported by chat.models so Django finds it)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from desk.kernel.search.backends import FullTextIndex
 
@@ -25,7 +26,7 @@ class MessageSearch(models.Model):
 
     class Meta:
         app_label = "chat"
-        verbose_name = "message search row"
+        verbose_name = _("message search row")
 
     def __str__(self) -> str:
         return f"{self.message_id}"

@@ -1,6 +1,7 @@
 """The search document of one ticket (imported by tickets.models so Django finds it)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from desk.kernel.search.backends import FullTextIndex
 
@@ -24,7 +25,7 @@ class TicketSearch(models.Model):
 
     class Meta:
         app_label = "tickets"
-        verbose_name = "ticket search row"
+        verbose_name = _("ticket search row")
 
     def __str__(self) -> str:
         return f"{self.ticket_id}"
