@@ -154,46 +154,58 @@ class FullTextIndex:
         terms: list[str],
         *,
         group: str,
-        pick: str = "id",
         within: QuerySet | None,
         limit: int,
-        newest: int | None = None,
+        recent: int = 20000,
+        newest: int = 2000,
         prefixes: frozenset[str] = frozenset(),
     ) -> list[tuple[int, float, int]]:
-        """`(group id, score, column `pick` of its best row)` for the values of column `group`
-        (a conversation of many message rows) whose rows match any of `terms`, a group scored
-        by its best row, best first, at most `limit`. `within`: a queryset whose primary keys
-        are the groups allowed (None: all). `newest`: rank only that many of the matching rows,
-        those of the highest ids (a common word in a large table: its latest rows). One
-        query."""
+        """`(group id, score, id of its best row)` for the values of column `group` (a
+        conversation of many message rows) whose rows match any of `terms`, a group scored by
+        its best row, best first, at most `limit`. `within`: a queryset whose primary keys are
+        the groups allowed (None: all). One query.
+
+        A large table is searched newest first: the matching rows among the latest `recent`
+        ids (PostgreSQL intersects the word's index entries with that id range, so a common
+        word costs what its recent rows cost); only when they make fewer than `limit` groups
+        are the older matches ranked too. SQLite (small desks) ranks the latest `newest`
+        matches."""
         if not terms:
             return []
         sub_sql, sub_params = "", []
         if within is not None:
             inner, sub_params = within.order_by().values("pk").query.sql_with_params()
             sub_sql = f" AND {group} IN ({inner})"
-        cap = f" ORDER BY id DESC LIMIT {int(newest)}" if newest else ""
+        t, vector = self.table, self._vector()
         if connection.vendor == "postgresql":
-            score = f"ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {self._vector()}, q, 0)"
-            # each group's best row (DISTINCT ON: one sort), then the best groups
+            score = f"ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {vector}, q, 0)"
+            matches = (
+                f"SELECT id, {group}, {score} AS score FROM {t}, CAST(%s AS tsquery) AS q "
+                f"WHERE {vector} @@ q{sub_sql}"
+            )
+            bound = f"(SELECT coalesce(max(id), 0) - {int(recent)} FROM {t})"
+            # each group's best row (DISTINCT ON: one sort), then the best groups; the older
+            # rows' scan runs only when the recent ones made too few groups (a one-time filter)
             sql = (
-                f"SELECT {group}, score, {pick} FROM (SELECT DISTINCT ON ({group}) {group}, "
-                f"score, {pick} FROM (SELECT {pick}, {group}, {score} AS score "
-                f"FROM {self.table}, CAST(%s AS tsquery) AS q "
-                f"WHERE {self._vector()} @@ q{sub_sql}{cap}) AS hits "
+                f"WITH recent AS MATERIALIZED ({matches} AND id > {bound}), "
+                f"older AS (SELECT * FROM ({matches} AND id <= {bound}) AS o "
+                f"WHERE (SELECT count(DISTINCT {group}) FROM recent) < %s) "
+                f"SELECT {group}, score, id FROM (SELECT DISTINCT ON ({group}) {group}, score, id "
+                f"FROM (SELECT * FROM recent UNION ALL SELECT * FROM older) AS hits "
                 f"ORDER BY {group}, score DESC) AS best ORDER BY 2 DESC, 1 DESC LIMIT %s"
             )
-            params = [_tsquery(terms, prefixes), *sub_params, limit]
+            query = _tsquery(terms, prefixes)
+            params = [query, *sub_params, query, *sub_params, limit, limit]
         else:
             fts = self.name
             # bm25 is computed before grouping (a materialised CTE: the function refuses an
-            # aggregate's context); SQLite's max() makes the bare column `pick` that of the row
+            # aggregate's context); SQLite's max() makes the bare column `id` that of the row
             # with the maximum
             sql = (
-                f"WITH hits AS MATERIALIZED (SELECT t.{pick} AS {pick}, t.{group} AS {group}, "
-                f"-{self._bm25()} AS score FROM {fts} JOIN {self.table} AS t ON t.id = {fts}.rowid "
-                f"WHERE {fts} MATCH %s{sub_sql}{cap.replace('id', 't.id')}) "
-                f"SELECT {group}, max(score), {pick} FROM hits "
+                f"WITH hits AS MATERIALIZED (SELECT t.id AS id, t.{group} AS {group}, "
+                f"-{self._bm25()} AS score FROM {fts} JOIN {t} AS t ON t.id = {fts}.rowid "
+                f"WHERE {fts} MATCH %s{sub_sql} ORDER BY t.id DESC LIMIT {int(newest)}) "
+                f"SELECT {group}, max(score), id FROM hits "
                 f"GROUP BY {group} ORDER BY 2 DESC, 1 DESC LIMIT %s"
             )
             params = [_fts5_query(terms, prefixes), *sub_params, limit]
