@@ -7,13 +7,16 @@ on PostgreSQL or on SQLite, with the same ranking call.
   from the terms as they are, the word being typed as a prefix), ranked by `ts_rank` with the
   title weighted 1.0 and the body 0.4, not divided by length (the article that answers a question
   names its subject often; dividing by length preferred short near-misses). The index follows the
-  row by itself.
+  row by itself. With `stored_vector` the vector is a stored generated column instead, indexed,
+  so ranking reads it rather than parsing each matching row again (large tables). A table
+  without titles (`title=""`) indexes its body alone.
 - SQLite: an FTS5 table (`unicode61` tokenizer) with the table as its external content, kept in
   step by three triggers on the table; ranked by `bm25` with the title weighted 10 to 1.
 
 `simple` and `unicode61` both read the stored text as exactly the terms of
 `desk.kernel.search.text` (runs of Chinese, of letters, of digits separated by spaces), so both
-databases find the same rows. A migration installs an index with `FullTextIndex.install`; a later
+databases find the same rows. `rank` ranks rows; `rank_groups` ranks groups of rows (a
+conversation by its best message). A migration installs an index with `FullTextIndex.install`; a later
 migration that rebuilds the table on SQLite (Django remakes a table for most field changes there)
 must call it again, as the triggers go with the old table.
 """
