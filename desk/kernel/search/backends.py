@@ -16,9 +16,9 @@ on PostgreSQL or on SQLite, with the same ranking call.
 `simple` and `unicode61` both read the stored text as exactly the terms of
 `desk.kernel.search.text` (runs of Chinese, of letters, of digits separated by spaces), so both
 databases find the same rows. `rank` ranks rows; `rank_groups` ranks groups of rows (a
-conversation by its best message). A migration installs an index with `FullTextIndex.install`; a later
-migration that rebuilds the table on SQLite (Django remakes a table for most field changes there)
-must call it again, as the triggers go with the old table.
+conversation by its best message). A migration installs an index with `FullTextIndex.install`;
+a later migration that rebuilds the table on SQLite (Django remakes a table for most field
+changes there) must call it again, as the triggers go with the old table.
 """
 
 from dataclasses import dataclass
