@@ -93,7 +93,14 @@ class InboxQuerySerializer(serializers.Serializer):
         required=False,
         help_text="`active` means open or waiting.",
     )
-    q = serializers.CharField(required=False, max_length=200, help_text="Search text.")
+    q = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Search text: the messages' words (Chinese and English), the conversation's "
+        "number, the customer's name or external id. With it the answer is one "
+        "page of the best `limit` conversations, most relevant first, each with a `snippet`, "
+        "and `next_cursor` is null.",
+    )
     cursor = serializers.CharField(required=False, help_text="`next_cursor` of the last page.")
     limit = WholeNumberField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
@@ -111,7 +118,8 @@ class ConversationListView(AgentView):
         parameters=[InboxQuerySerializer],
         responses=InboxPageSerializer,
         operation_id="conversations_list",
-        summary="The agent's conversations, newest activity first (keyset pages)",
+        summary="The agent's conversations, newest activity first (keyset pages), or the best "
+        "matches of a search",
     )
     def get(self, request: Request) -> Response:
         params = InboxQuerySerializer(data=request.query_params)
@@ -124,11 +132,15 @@ class ConversationListView(AgentView):
             status=data.get("status", ""),
             q=data.get("q", "").strip(),
         )
-        rows, next_key = selectors.conversations_page(
-            selectors.conversations_inbox(request.user, query),
-            after=data.get("cursor"),
-            limit=data["limit"],
-        )
+        if query.q:
+            rows = selectors.conversations_search(request.user, query, limit=data["limit"])
+            next_key = None
+        else:
+            rows, next_key = selectors.conversations_page(
+                selectors.conversations_inbox(request.user, query),
+                after=data.get("cursor"),
+                limit=data["limit"],
+            )
         results = InboxRowSerializer(rows, many=True).data
         clocks = sla_clocks.clocks_for(rows)  # in business time, when a row has a clock
         for row in results:

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from chat.models import (
     Conversation,
     ConversationStatus,
+    Customer,
     CustomerIdentity,
     Message,
     SenderType,
 )
+from chat.search.selectors import conversation_hits
 from desk.kernel.access import team_scope
 from desk.kernel.ids import parse_id
 from desk.kernel.paging import newest_first_page
@@ -91,14 +93,8 @@ def _public_last(field: str) -> Subquery:
     return Subquery(latest.order_by("-seq").values(field)[:1])
 
 
-def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[Conversation]:
-    """The agent's conversations matching the workspace filters, newest activity first.
-
-    Each row carries its last public message (`last_body`, `last_content_type`,
-    `last_sender_type`; the agent who wrote it: `last_sender_id`, `last_sender_name`) and
-    `waiting_since`: when the oldest customer message that no agent has answered yet was sent.
-    Everything is one query, whatever the page size.
-    """
+def _inbox_filtered(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[Conversation]:
+    """The agent's conversations matching the workspace filters (not the search text)."""
     queryset = conversations_for_agent(user)
     if query.filter == "mine":
         queryset = queryset.filter(assignee=user)
@@ -112,21 +108,26 @@ def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[C
         queryset = queryset.exclude(status=ConversationStatus.CLOSED)
     elif query.status:
         queryset = queryset.filter(status=query.status)
-    if query.q:
-        identities = CustomerIdentity.objects.filter(
-            customer=OuterRef("customer"), external_id__icontains=query.q
-        )
-        bodies = Message.objects.filter(conversation=OuterRef("pk"), body__icontains=query.q)
-        match = (
-            Q(customer__display_name__icontains=query.q)
-            | Q(subject__icontains=query.q)
-            | Exists(identities)
-            | Exists(bodies)
-        )
-        number = parse_id(query.q.lstrip("#"))
-        if number is not None:
-            match |= Q(pk=number)
-        queryset = queryset.filter(match)
+    return queryset
+
+
+def customers_matching(q: str) -> QuerySet[Customer]:
+    """Customers whose name or an external id (an email, a phone number, an open id) contains
+    `q`: the cheap lookups users rely on besides the text (a scan of customers, not messages)."""
+    identities = CustomerIdentity.objects.filter(external_id__icontains=q).values("customer_id")
+    return Customer.objects.filter(Q(display_name__icontains=q) | Q(pk__in=identities))
+
+
+def _exact_match(q: str) -> Q:
+    """The conversation's number, or its customer's name or external id."""
+    match = Q(customer__in=customers_matching(q).values("pk"))
+    number = parse_id(q.lstrip("#"))
+    if number is not None:
+        match |= Q(pk=number)
+    return match
+
+
+def _with_inbox_fields(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     last_reply = Message.objects.filter(
         conversation=OuterRef(OuterRef("pk")),
         is_internal=False,
@@ -146,7 +147,51 @@ def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[C
         last_sender_id=_public_last("sender_user_id"),
         last_sender_name=_public_last("sender_name"),
         waiting_since=Subquery(unanswered.values("created_at")[:1]),
-    ).order_by("-activity_at", "-id")
+    )
+
+
+def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[Conversation]:
+    """The agent's conversations matching the workspace filters, newest activity first (the
+    search text, if any, only through the exact lookups: `conversations_search` ranks it).
+
+    Each row carries its last public message (`last_body`, `last_content_type`,
+    `last_sender_type`; the agent who wrote it: `last_sender_id`, `last_sender_name`) and
+    `waiting_since`: when the oldest customer message that no agent has answered yet was sent.
+    Everything is one query, whatever the page size.
+    """
+    queryset = _inbox_filtered(user, query)
+    if query.q:
+        queryset = queryset.filter(_exact_match(query.q))
+    return _with_inbox_fields(queryset).order_by("-activity_at", "-id")
+
+
+def conversations_search(
+    user: AbstractBaseUser, query: InboxQuery, *, limit: int
+) -> list[Conversation]:
+    """The agent's conversations matching the filters and the search text `query.q`, at most
+    `limit`, most relevant first: the exact lookups (number, customer name or external id;
+    newest first), then the conversations whose messages match, by their best
+    message (chat.search). Each row is annotated like `conversations_inbox`'s, plus
+    `search_snippet` (that message's words around the matches in <mark>, the rest escaped;
+    None for an exact lookup without one). Four queries whatever `limit`."""
+    filtered = _inbox_filtered(user, query)
+    exact = list(
+        filtered.filter(_exact_match(query.q))
+        .annotate(activity_at=Coalesce(F("last_message_at"), F("created_at")))
+        .order_by("-activity_at", "-id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    hits = {hit.conversation_id: hit for hit in conversation_hits(filtered, query.q, limit=limit)}
+    order = list(dict.fromkeys([*exact, *hits]))[:limit]
+    rows = _with_inbox_fields(filtered.filter(pk__in=order)).in_bulk(order)
+    found = []
+    for pk in order:
+        row = rows.get(pk)
+        if row is not None:
+            hit = hits.get(pk)
+            row.search_snippet = hit.snippet_html if hit else None
+            found.append(row)
+    return found
 
 
 def conversations_page(

@@ -85,6 +85,12 @@ class InboxRowSerializer(ConversationSummarySerializer):
 
     last_message = LastMessageSerializer(allow_null=True)
     waiting_since = serializers.DateTimeField(allow_null=True)
+    snippet = serializers.CharField(
+        allow_null=True,
+        help_text="With `q`: HTML of the best matching message's words around the matches, "
+        "each match in `<mark>`, everything else escaped (insert it as HTML, no other tag); "
+        "null without `q` or when only the number, customer or subject matched.",
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -100,6 +106,7 @@ class InboxRowSerializer(ConversationSummarySerializer):
                 last["sender"] = {"id": instance.last_sender_id, "name": instance.last_sender_name}
         data["last_message"] = last
         data["waiting_since"] = _iso(instance.waiting_since)
+        data["snippet"] = getattr(instance, "search_snippet", None)
         return data
 
 

@@ -12,6 +12,8 @@ of rules that caused them so no rule runs twice in it.
 """
 
 RULES = "tickets.automation.handlers.ticket_event_rules"
+# the ticket's search document is rebuilt from the ticket as it is after the others ran
+TICKET_SEARCH = "tickets.search.index.ticket_changed_index"
 
 HANDLERS: dict[str, list[str]] = {
     "message.created": [
@@ -26,6 +28,8 @@ HANDLERS: dict[str, list[str]] = {
         "tickets.assist.handlers.message_created_assist",
         # an agent's reply in a provider's conversation (Telegram …) goes out to the provider
         "chat.channels.outbound.message_created_send",
+        # the message's row in the search index (chat/search)
+        "chat.search.index.message_created_index",
     ],
     "agent.presence_changed": ["chat.assignment.handlers.agent_presence_changed"],
     "conversation.released": ["chat.assignment.handlers.conversation_released"],
@@ -34,10 +38,15 @@ HANDLERS: dict[str, list[str]] = {
         # routing rules give a ticket nobody has its team and assignee, before automation runs
         "tickets.routing.ticket_created_route",
         RULES,
+        TICKET_SEARCH,
     ],
-    "ticket.updated": ["desk.notifications.handlers.ticket_updated", RULES],
-    "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added"],
-    "ticket.customer_replied": ["desk.notifications.handlers.ticket_customer_replied", RULES],
+    "ticket.updated": ["desk.notifications.handlers.ticket_updated", RULES, TICKET_SEARCH],
+    "ticket.comment_added": ["desk.notifications.handlers.ticket_comment_added", TICKET_SEARCH],
+    "ticket.customer_replied": [
+        "desk.notifications.handlers.ticket_customer_replied",
+        RULES,
+        TICKET_SEARCH,
+    ],
     "ticket.sla_warning": ["desk.notifications.handlers.ticket_sla_warning", RULES],
     "ticket.sla_breached": ["desk.notifications.handlers.ticket_sla_breached", RULES],
     "ticket.automation_notice": ["desk.notifications.handlers.ticket_automation_notice"],

@@ -3,6 +3,7 @@
 
 import { api } from "./api.js";
 import { channelIcon, config, customerName, duration, el, fmt, shortTime, t } from "./dom.js";
+import { snippetNodes } from "./safe_html.js";
 import { keepSla, slaBadge } from "./sla.js";
 
 const FILTER_KEY = `unidesk.inbox.${config.agentId}`;
@@ -326,6 +327,8 @@ export class Inbox {
               })
             : null,
         ),
+        // a search's words around the matches: only <mark> survives (safe_html.js)
+        conv.snippet ? el("div", { class: "conv-snippet" }, ...snippetNodes(conv.snippet)) : null,
         el(
           "div",
           { class: "conv-line conv-meta" },

@@ -4,6 +4,7 @@
 
 import { api, errorText } from "./api.js";
 import { config, el, fmt, shortTime, t } from "./dom.js";
+import { snippetNodes } from "./safe_html.js";
 import { slaBadge } from "./sla.js";
 
 const PAGE_SIZE = 50;
@@ -255,7 +256,14 @@ export class TicketList {
         el("input", { type: "checkbox", checked, "aria-label": row.number }),
       ),
       el("td", { class: "tl-number", text: row.number }),
-      el("td", { class: "tl-subject" }, risk, el("span", { text: row.subject })),
+      el(
+        "td",
+        { class: "tl-subject" },
+        risk,
+        el("span", { text: row.subject }),
+        // a search's words around the matches: only <mark> survives (safe_html.js)
+        row.snippet ? el("div", { class: "tl-snippet" }, ...snippetNodes(row.snippet)) : null,
+      ),
       el("td", { text: row.requester?.name || "" }),
       el("td", { class: "tl-status" }, el("span", {
         class: `status-pill tl-status-${row.status}`,

@@ -44,19 +44,24 @@ class TicketListView(AgentView):
         parameters=[TicketListQuerySerializer],
         responses={200: TicketPageSerializer, 400: ERRORS[400]},
         operation_id="tickets_list",
-        summary="The tickets in the agent's scope, filtered and sorted (keyset pages)",
+        summary="The tickets in the agent's scope, filtered and sorted (keyset pages), or the "
+        "best matches of a search",
     )
     def get(self, request: Request) -> Response:
         params = TicketListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         query = list_query(data)
-        rows, next_key = list_selectors.tickets_page(
-            list_selectors.tickets_list(request.user, query),
-            sort=query.sort,
-            after=data.get("cursor"),
-            limit=data["limit"],
-        )
+        if query.q:
+            rows = list_selectors.tickets_search(request.user, query, limit=data["limit"])
+            next_key = None
+        else:
+            rows, next_key = list_selectors.tickets_page(
+                list_selectors.tickets_list(request.user, query),
+                sort=query.sort,
+                after=data.get("cursor"),
+                limit=data["limit"],
+            )
         return Response(
             {
                 "results": TicketRowSerializer(rows, many=True).data,

@@ -15,7 +15,9 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
+from chat.selectors import customers_matching
 from tickets.models import SlaPhase, SlaTimer, Ticket, TicketView
+from tickets.search.selectors import ticket_hits
 from tickets.selectors import tickets_for_agent
 from tickets.sla.calendars import calendars_load
 from tickets.transitions import DONE_STATUSES
@@ -109,8 +111,8 @@ def with_sla_risk(tickets: QuerySet[Ticket], risks: set[str], now: datetime) -> 
     return tickets.filter(wanted)
 
 
-def tickets_list(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Ticket]:
-    """The tickets the agent may see that match `query`, in the query's order."""
+def _tickets_filtered(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Ticket]:
+    """The tickets the agent may see that match `query`'s filters (not its search text)."""
     tickets = (
         tickets_for_agent(user)
         .select_related("assignee__agent_profile", "conversation", "sla_policy__business_hours")
@@ -142,13 +144,26 @@ def tickets_list(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Tic
         risks &= {"breached", "at_risk"}
     if risks != set(SLA_RISKS):
         tickets = with_sla_risk(tickets, risks, timezone.now())
+    return tickets
+
+
+def _exact_match(q: str) -> Q:
+    """The cheap lookups users rely on besides the text: the ticket's number, the requester's
+    name or external id (an email, a phone number, an open id)."""
+    return Q(number__icontains=q) | Q(requester__in=customers_matching(q).values("pk"))
+
+
+def tickets_list(user: AbstractBaseUser, query: TicketListQuery) -> QuerySet[Ticket]:
+    """The tickets the agent may see that match `query`, in the query's order (the search
+    text only through the exact lookups: `tickets_search` ranks it)."""
+    tickets = _tickets_filtered(user, query)
     if query.q:
-        tickets = tickets.filter(
-            Q(number__icontains=query.q)
-            | Q(subject__icontains=query.q)
-            | Q(requester__display_name__icontains=query.q)
-        )
-    name, ascending = SORTS[query.sort]
+        tickets = tickets.filter(_exact_match(query.q))
+    return _in_order(tickets, query.sort)
+
+
+def _in_order(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    name, ascending = SORTS[sort]
     if ascending:
         order = [F(name).asc(nulls_last=True), "id"]
     else:
@@ -185,6 +200,29 @@ def tickets_page(
         return rows, None
     last = rows[-1]
     return rows, (getattr(last, SORTS[sort][0]), last.pk)
+
+
+def tickets_search(user: AbstractBaseUser, query: TicketListQuery, *, limit: int) -> list[Ticket]:
+    """The tickets the agent may see that match the filters and the search text `query.q`, at
+    most `limit`, most relevant first: the exact lookups (number, requester's name or external
+    id; in the query's sort), then the tickets whose subject, description, replies or notes
+    match (tickets.search). Each has `search_snippet` (None for an exact lookup only). A
+    constant number of queries whatever `limit`."""
+    filtered = _tickets_filtered(user, query)
+    exact = _in_order(filtered.filter(_exact_match(query.q)), query.sort)
+    exact = list(exact.values_list("pk", flat=True)[:limit])
+    hits = {hit.ticket_id: hit for hit in ticket_hits(filtered, query.q, limit=limit)}
+    order = list(dict.fromkeys([*exact, *hits]))[:limit]
+    rows = filtered.in_bulk(order)
+    found = []
+    for pk in order:
+        row = rows.get(pk)
+        if row is not None:
+            hit = hits.get(pk)
+            row.search_snippet = hit.snippet_html if hit else None
+            found.append(row)
+    calendars_load(row.sla_policy.business_hours for row in found if row.sla_policy_id)
+    return found
 
 
 # ---- saved views --------------------------------------------------------------------------

@@ -114,7 +114,12 @@ class TicketFilterSerializer(serializers.Serializer):
         "policy's warning share), `on_track`, `none` (no running clock).",
     )
     q = serializers.CharField(
-        required=False, max_length=200, help_text="Number, subject or requester name."
+        required=False,
+        max_length=200,
+        help_text="Search text: the words (Chinese and English) of the subject, description, "
+        "replies and notes, the number, the requester's name or external id. With it the answer "
+        "is one page of the best `limit` tickets (exact lookups first, then by relevance), each "
+        "with a `snippet`, and `next_cursor` is null.",
     )
     sort = serializers.ChoiceField(
         choices=list(SORTS),
@@ -186,6 +191,7 @@ def ticket_row_json(ticket: Ticket, now: datetime | None = None) -> dict[str, An
         "resolution_due_at": _iso(ticket.resolution_due_at),
         "sla_risk": risk,
         "sla_at_risk": risk in ("at_risk", "breached"),
+        "snippet": getattr(ticket, "search_snippet", None),
     }
 
 
@@ -200,6 +206,12 @@ class TicketRowSerializer(TicketSummarySerializer):
         help_text="The clock's risk now (`sla.risk`, or `none` without a running clock).",
     )
     sla_at_risk = serializers.BooleanField(help_text="`sla_risk` is `at_risk` or `breached`.")
+    snippet = serializers.CharField(
+        allow_null=True,
+        help_text="With `q`: HTML of the ticket's words around the matches, each match in "
+        "`<mark>`, everything else escaped (insert it as HTML, no other tag); null without `q` "
+        "or when only the number or requester matched.",
+    )
 
     def to_representation(self, instance: Ticket) -> dict[str, Any]:
         return ticket_row_json(instance)

@@ -55,6 +55,7 @@ from tickets.models.trigger import (
     TriggerMatch,
     split_keywords,
 )
+from tickets.search.models import TicketSearch  # the search feature's document
 
 __all__ = [
     "CSAT_MAX",
@@ -92,6 +93,7 @@ __all__ = [
     "TicketEventKind",
     "TicketNumberSequence",
     "TicketPreset",
+    "TicketSearch",
     "TicketSource",
     "TicketStatus",
     "TicketSystemAction",

@@ -7,15 +7,18 @@ on PostgreSQL or on SQLite, with the same ranking call.
   from the terms as they are, the word being typed as a prefix), ranked by `ts_rank` with the
   title weighted 1.0 and the body 0.4, not divided by length (the article that answers a question
   names its subject often; dividing by length preferred short near-misses). The index follows the
-  row by itself.
+  row by itself. With `stored_vector` the vector is a stored generated column instead, indexed,
+  so ranking reads it rather than parsing each matching row again (large tables). A table
+  without titles (`title=""`) indexes its body alone.
 - SQLite: an FTS5 table (`unicode61` tokenizer) with the table as its external content, kept in
   step by three triggers on the table; ranked by `bm25` with the title weighted 10 to 1.
 
 `simple` and `unicode61` both read the stored text as exactly the terms of
 `desk.kernel.search.text` (runs of Chinese, of letters, of digits separated by spaces), so both
-databases find the same rows. A migration installs an index with `FullTextIndex.install`; a later
-migration that rebuilds the table on SQLite (Django remakes a table for most field changes there)
-must call it again, as the triggers go with the old table.
+databases find the same rows. `rank` ranks rows; `rank_groups` ranks groups of rows (a
+conversation by its best message). A migration installs an index with `FullTextIndex.install`;
+a later migration that rebuilds the table on SQLite (Django remakes a table for most field
+changes there) must call it again, as the triggers go with the old table.
 """
 
 from dataclasses import dataclass
@@ -28,18 +31,32 @@ from django.db.models import QuerySet
 @dataclass(frozen=True)
 class FullTextIndex:
     table: str  # the model's table, with an integer primary key `id`
-    title: str  # column of pre-segmented title text
+    title: str  # column of pre-segmented title text ("" for a table without titles)
     body: str  # column of pre-segmented body text
+    # PostgreSQL: keep the vector in this stored generated column (the database fills it when
+    # the row is written) and index the column, instead of an expression index; ranking then
+    # reads the vector instead of parsing the text again for every matching row (large tables)
+    stored_vector: str = ""
 
     @property
     def name(self) -> str:
         return f"{self.table}_fts"
 
     def _vector(self) -> str:
+        return self.stored_vector or self._expression()
+
+    def _expression(self) -> str:
+        body = f"setweight(to_tsvector('simple'::regconfig, coalesce({self.body}, '')), 'B')"
+        if not self.title:
+            return f"({body})"
         return (
             f"(setweight(to_tsvector('simple'::regconfig, coalesce({self.title}, '')), 'A') || "
-            f"setweight(to_tsvector('simple'::regconfig, coalesce({self.body}, '')), 'B'))"
+            f"{body})"
         )
+
+    @property
+    def _columns(self) -> list[str]:
+        return [self.title, self.body] if self.title else [self.body]
 
     # ---- schema (migrations) ---------------------------------------------------------------
 
@@ -47,6 +64,11 @@ class FullTextIndex:
         """Create the index (idempotent) and fill it from the rows there are."""
         execute = schema_editor.execute
         if schema_editor.connection.vendor == "postgresql":
+            if self.stored_vector:
+                execute(
+                    f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {self.stored_vector} "
+                    f"tsvector GENERATED ALWAYS AS {self._expression()} STORED"
+                )
             execute(
                 f"CREATE INDEX IF NOT EXISTS {self.name} ON {self.table} "
                 f"USING gin ({self._vector()})"
@@ -54,23 +76,26 @@ class FullTextIndex:
             return
         if schema_editor.connection.vendor != "sqlite":
             return
-        t, a, b, fts = self.table, self.title, self.body, self.name
+        t, fts = self.table, self.name
+        cols = ", ".join(self._columns)
+        new = ", ".join(f"new.{c}" for c in self._columns)
+        old = ", ".join(f"old.{c}" for c in self._columns)
         execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({a}, {b}, content='{t}', "
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{t}', "
             f"content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
         )
         execute(
             f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {t} BEGIN INSERT INTO "
-            f"{fts}(rowid, {a}, {b}) VALUES (new.id, new.{a}, new.{b}); END"
+            f"{fts}(rowid, {cols}) VALUES (new.id, {new}); END"
         )
         execute(
             f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {t} BEGIN INSERT INTO "
-            f"{fts}({fts}, rowid, {a}, {b}) VALUES ('delete', old.id, old.{a}, old.{b}); END"
+            f"{fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
         )
         execute(
             f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE ON {t} BEGIN INSERT INTO "
-            f"{fts}({fts}, rowid, {a}, {b}) VALUES ('delete', old.id, old.{a}, old.{b}); "
-            f"INSERT INTO {fts}(rowid, {a}, {b}) VALUES (new.id, new.{a}, new.{b}); END"
+            f"{fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
         )
         execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts}_vocab USING fts5vocab({fts}, 'row')")
         execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
@@ -78,6 +103,10 @@ class FullTextIndex:
     def uninstall(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(f"DROP INDEX IF EXISTS {self.name}")
+            if self.stored_vector:
+                schema_editor.execute(
+                    f"ALTER TABLE {self.table} DROP COLUMN IF EXISTS {self.stored_vector}"
+                )
         elif schema_editor.connection.vendor == "sqlite":
             for suffix in ("ai", "ad", "au"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {self.name}_{suffix}")
@@ -111,7 +140,7 @@ class FullTextIndex:
         else:
             fts = self.name
             sql = (
-                f"SELECT rowid, -bm25({fts}, 10.0, 1.0) AS score FROM {fts} "
+                f"SELECT rowid, -{self._bm25()} AS score FROM {fts} "
                 f"WHERE {fts} MATCH %s AND rowid IN ({sub_sql}) "
                 "ORDER BY score DESC, rowid LIMIT %s"
             )
@@ -119,6 +148,77 @@ class FullTextIndex:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+    def _bm25(self) -> str:
+        return f"bm25({self.name}, 10.0, 1.0)" if self.title else f"bm25({self.name})"
+
+    def rank_groups(
+        self,
+        terms: list[str],
+        *,
+        group: str,
+        within: QuerySet | None,
+        limit: int,
+        recent: int = 20000,
+        newest: int = 2000,
+        prefixes: frozenset[str] = frozenset(),
+    ) -> list[tuple[int, float, int]]:
+        """`(group id, score, id of its best row)` for the values of column `group` (a
+        conversation of many message rows) whose rows match any of `terms`, a group scored by
+        its best row, best first, at most `limit`. `within`: a queryset whose primary keys are
+        the groups allowed (None: all).
+
+        A large table is searched newest first: the matching rows among the latest `recent`
+        ids (PostgreSQL intersects the word's index entries with that id range, so a common
+        word costs what its recent rows cost); only when they make fewer than `limit` groups
+        are the older matches ranked too. SQLite (small desks) ranks the latest `newest`
+        matches. One query (two on PostgreSQL: the latest id first)."""
+        if not terms:
+            return []
+        sub_sql, sub_params = "", []
+        if within is not None:
+            inner, sub_params = within.order_by().values("pk").query.sql_with_params()
+            sub_sql = f" AND {group} IN ({inner})"
+        t, vector = self.table, self._vector()
+        if connection.vendor == "postgresql":
+            score = f"ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {vector}, q, 0)"
+            matches = (
+                f"SELECT id, {group}, {score} AS score FROM {t}, CAST(%s AS tsquery) AS q "
+                f"WHERE {vector} @@ q{sub_sql}"
+            )
+            # the bound as a number, not a subquery: the planner then knows the range is small
+            # and plans no parallel workers (whose start alone costs more than the search)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT coalesce(max(id), 0) FROM {t}")
+                bound = int(cursor.fetchone()[0]) - int(recent)
+            # each group's best row (DISTINCT ON: one sort), then the best groups; the older
+            # rows' scan runs only when the recent ones made too few groups (a one-time filter)
+            sql = (
+                f"WITH recent AS MATERIALIZED ({matches} AND id > {bound}), "
+                f"older AS (SELECT * FROM ({matches} AND id <= {bound}) AS o "
+                f"WHERE (SELECT count(DISTINCT {group}) FROM recent) < %s) "
+                f"SELECT {group}, score, id FROM (SELECT DISTINCT ON ({group}) {group}, score, id "
+                f"FROM (SELECT * FROM recent UNION ALL SELECT * FROM older) AS hits "
+                f"ORDER BY {group}, score DESC) AS best ORDER BY 2 DESC, 1 DESC LIMIT %s"
+            )
+            query = _tsquery(terms, prefixes)
+            params = [query, *sub_params, query, *sub_params, limit, limit]
+        else:
+            fts = self.name
+            # bm25 is computed before grouping (a materialised CTE: the function refuses an
+            # aggregate's context); SQLite's max() makes the bare column `id` that of the row
+            # with the maximum
+            sql = (
+                f"WITH hits AS MATERIALIZED (SELECT t.id AS id, t.{group} AS {group}, "
+                f"-{self._bm25()} AS score FROM {fts} JOIN {t} AS t ON t.id = {fts}.rowid "
+                f"WHERE {fts} MATCH %s{sub_sql} ORDER BY t.id DESC LIMIT {int(newest)}) "
+                f"SELECT {group}, max(score), id FROM hits "
+                f"GROUP BY {group} ORDER BY 2 DESC, 1 DESC LIMIT %s"
+            )
+            params = [_fts5_query(terms, prefixes), *sub_params, limit]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(int(g), float(score), int(pk)) for g, score, pk in cursor.fetchall()]
 
     def vocabulary(self, prefix: str, *, limit: int = 2000) -> list[str]:
         """The indexed terms that start with `prefix` (for spelling corrections). One query;
