@@ -73,7 +73,7 @@ def test_draft_reply_fills_the_box_and_is_not_sent(transactional_db, agent, pass
                 page.locator(f".conv-row[data-id='{conversation_id}']").click()
                 button = page.locator("#composer-draft")
                 expect(button).to_be_visible()
-                expect(button).to_have_text("AI draft")
+                expect(button).to_have_text("Draft reply")
                 button.click()
                 expect(page.locator("#composer-input")).to_have_value(ANSWER)
                 expect(button).to_be_enabled()
