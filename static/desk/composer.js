@@ -209,7 +209,8 @@ export class Composer {
         this.input.dispatchEvent(new Event("input", { bubbles: true }));
       }
     } catch (error) {
-      this.toast(error.message ? errorText(error) : t.draftFailed, { error: true });
+      const reason = error.code === "network" ? t.networkError : errorText(error);
+      this.toast(`${t.draftFailed} ${reason}`, { error: true });
     } finally {
       this.drafting = null;
       this.draftButton.classList.remove("is-busy");

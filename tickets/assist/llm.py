@@ -178,7 +178,11 @@ def complete(messages: list[dict[str, str]], *, temperature: float) -> str:
 class LlmSummariser:
     """A `Summariser` (tickets.assist.summary) asking the language model; raises `LlmError`."""
 
+    def __init__(self) -> None:
+        self.asked = False  # whether the model was asked (not when the customer said nothing)
+
     def summarise(self, texts: list[str], *, max_chars: int = SUMMARY_CHARS) -> str:
+        self.asked = True
         lines = bounded([f"Customer: {text}" for text in texts])
         answer = complete(
             [
@@ -195,8 +199,10 @@ def summary_with_source(conversation: Conversation) -> tuple[str, str]:
     """The 转工单 draft's summary and which summariser wrote it ("llm" or "extractive"): the
     language model when configured, the extractive one when it is off or fails in any way."""
     if enabled():
+        summariser = LlmSummariser()
         try:
-            return conversation_summary(conversation, summariser=LlmSummariser()), "llm"
+            summary = conversation_summary(conversation, summariser=summariser)
+            return summary, "llm" if summariser.asked else "extractive"
         except LlmError as exc:
             log.info("summary falls back to the extractive one (%s)", exc.kind)
         except Exception:  # the draft never fails because of the endpoint

@@ -147,6 +147,12 @@ def test_a_slow_model_falls_back_within_the_timeout(model, agent_client):
     assert (data["summary"], data["summary_source"]) == ("我要开发票，公司报销用。", "extractive")
 
 
+def test_nothing_said_asks_nothing(model, agent_client):
+    data = agent_client.get(draft_url(chat("A:您好，有什么可以帮您？")), **EN).json()
+    assert (data["summary"], data["summary_source"]) == ("", "extractive")
+    assert model.requests == []
+
+
 def test_off_by_default_the_summary_is_extractive_and_nothing_is_sent(settings, agent_client):
     assert settings.ASSIST_LLM_URL == ""
     data = agent_client.get(draft_url(chat("我要开发票，公司报销用。")), **EN).json()
