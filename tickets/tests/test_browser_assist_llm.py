@@ -19,6 +19,7 @@ from desk.tests.test_browser_inbox import in_thread, sign_in
 pytestmark = pytest.mark.browser
 
 ANSWER = "王小明您好，很抱歉耳机出了问题，我们马上为您安排换货。"
+FAILING: list[bool] = []  # non-empty: the stand-in answers 500
 
 
 class AssistedDaphne(DaphneProcess):
@@ -47,6 +48,8 @@ def agent_messages() -> int:
 
 
 def completion(*_args) -> tuple[int, dict[str, str], bytes]:
+    if FAILING:
+        return 500, {}, b'{"error": "overloaded"}'
     body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}}]}
     return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
@@ -77,13 +80,24 @@ def test_draft_reply_fills_the_box_and_is_not_sent(transactional_db, agent, pass
                 button.click()
                 expect(page.locator("#composer-input")).to_have_value(ANSWER)
                 expect(button).to_be_enabled()
+
+                # The model fails: a toast says so, the box keeps what it had.
+                FAILING.append(True)
+                page.locator("#composer-input").fill("")
+                button.click()
+                expect(page.locator("#toast")).to_contain_text(
+                    "The AI draft could not be written. The AI assistant did not answer."
+                )
+                expect(page.locator("#composer-input")).to_have_value("")
+                expect(button).to_be_enabled()
                 browser.close()
         finally:
+            FAILING.clear()
             server.stop()
             server.log.unlink(missing_ok=True)
     assert errors == []
     assert in_thread(agent_messages) == 0  # filled, never sent
-    ((method, path, headers, _body),) = model.requests
+    (method, path, headers, _body), _failed = model.requests
     assert (method, path, headers["Authorization"]) == (
         "POST",
         "/v1/chat/completions",
