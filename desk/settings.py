@@ -218,6 +218,15 @@ TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org")
 # sweep, every CHANNEL_EVENT_SWEEP_SECONDS, with a backoff doubling per attempt up to an hour.
 CHANNEL_EVENT_SWEEP_SECONDS = env_int("CHANNEL_EVENT_SWEEP_SECONDS", 15)
 CHANNEL_EVENT_MAX_ATTEMPTS = env_int("CHANNEL_EVENT_MAX_ATTEMPTS", 12)
+
+# Optional language model for summaries and reply drafts (tickets/assist/llm.py): the base URL of
+# an OpenAI-compatible API (`{base}/chat/completions`); empty turns it off and the offline
+# extractive summary is used. The key is sent only to that URL, never logged or shown.
+ASSIST_LLM_URL = env_str("ASSIST_LLM_URL", "").rstrip("/")
+ASSIST_LLM_API_KEY = env_str("ASSIST_LLM_API_KEY", "")
+ASSIST_LLM_MODEL = env_str("ASSIST_LLM_MODEL", "gpt-4o-mini")
+ASSIST_LLM_TIMEOUT_SECONDS = env_int("ASSIST_LLM_TIMEOUT_SECONDS", 20)
+ASSIST_LLM_MAX_TOKENS = env_int("ASSIST_LLM_MAX_TOKENS", 400)
 # Outbound sends to a channel: failed rounds retried with backoff, then the message is failed.
 CHANNEL_SEND_MAX_ATTEMPTS = env_int("CHANNEL_SEND_MAX_ATTEMPTS", 5)
 
@@ -369,6 +378,8 @@ RATE_LIMITS = {
     # the widget's help: searches, articles opened and votes (desk/kb/widget_api.py)
     "kb.visitor": env_rate("RATE_VISITOR_KB", "30/60"),
     "channel_webhook.ip": env_rate("RATE_CHANNEL_WEBHOOKS_PER_IP", "3000/60"),
+    # reply drafts from the language model, per agent (tickets/assist/api.py)
+    "assist_draft.agent": env_rate("RATE_AGENT_REPLY_DRAFTS", "10/60"),
 }
 SOCKET_CAPS = {
     "visitor": env_int("SOCKETS_PER_VISITOR", 10),

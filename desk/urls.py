@@ -19,6 +19,7 @@ from desk.notifications import api as notification_api
 from desk.workspace import views
 from routing import api as routing_api
 from tickets import api as tickets_api
+from tickets.assist import api as assist_api
 from tickets.listing import api as ticket_list_api
 from tickets.sla import api as sla_api
 
@@ -101,6 +102,11 @@ api_patterns = [
         "conversations/<id:pk>/ticket-draft/",
         tickets_api.ConversationTicketDraftView.as_view(),
         name="conversation-ticket-draft",
+    ),
+    path(
+        "conversations/<id:pk>/reply-draft/",
+        assist_api.ConversationReplyDraftView.as_view(),
+        name="conversation-reply-draft",
     ),
     path(
         "conversations/<id:pk>/tickets/",

@@ -31,7 +31,7 @@ from chat.serializers import (
 from desk.kernel import ratelimit
 from routing import selectors as routing_selectors
 from tickets import selectors, services
-from tickets.assist.summary import conversation_summary
+from tickets.assist.llm import summary_with_source
 from tickets.category_suggestion import suggested_category
 from tickets.field_changes import CustomFieldsPatch
 from tickets.models import Ticket, TicketSource
@@ -114,11 +114,13 @@ class ConversationTicketDraftView(AgentView):
     def get(self, request: Request, pk: int) -> Response:
         zone = _time_zone(request.query_params.get("tz"))
         conversation = self.conversation(pk)
+        summary, summary_source = summary_with_source(conversation)
         payload = {
             "prefill": selectors.ticket_prefill_from_conversation(conversation, zone=zone),
             "open_ticket": selectors.conversation_open_ticket(conversation),
             "suggestion": suggested_category(conversation),
-            "summary": conversation_summary(conversation),
+            "summary": summary,
+            "summary_source": summary_source,
         }
         return Response(TicketDraftSerializer(payload).data)
 

@@ -244,7 +244,13 @@ class TicketDraftSerializer(serializers.Serializer):
     )
     summary = serializers.CharField(
         help_text="The customer's most informative sentences, in order (extractive, at most "
-        "300 characters); the workspace puts it above the transcript in the description."
+        "300 characters), or the language model's summary when ASSIST_LLM_URL is set; the "
+        "workspace puts it above the transcript in the description."
+    )
+    summary_source = serializers.ChoiceField(
+        choices=["llm", "extractive"],
+        help_text="Which summariser wrote `summary`: `llm`, or `extractive` (the default, and "
+        "the fallback when the language model fails).",
     )
     open_ticket = TicketSummarySerializer(allow_null=True)
 
@@ -279,6 +285,7 @@ class TicketDraftSerializer(serializers.Serializer):
             ),
             "category_confidence": suggestion.confidence if suggestion else None,
             "summary": instance.get("summary", ""),
+            "summary_source": instance.get("summary_source", "extractive"),
             "open_ticket": ticket_json(open_ticket) if open_ticket else None,
         }
 

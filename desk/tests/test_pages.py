@@ -82,6 +82,7 @@ def test_workspace_hands_config_and_strings_to_the_script(agent_client, agent):
         "kbSuggestionsUrl": "/api/v1/kb/suggestions/",
         "kbArticlesUrl": "/api/v1/kb/articles/",
         "categories": [],
+        "assistDrafts": False,
     }
     strings = _json_script(html, "desk-i18n")
     assert strings["connected"] == "Connected"

@@ -1,5 +1,6 @@
 """Pages: the agent workspace, the widget demo page, and a health check."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -69,6 +70,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
                 "kbSuggestionsUrl": reverse("api:kb-suggestions"),
                 "kbArticlesUrl": reverse("api:kb-article", args=[0]).removesuffix("0/"),
                 "categories": [{"id": c.pk, "name": str(c)} for c in categories_active()],
+                # reply drafts from the language model (tickets/assist/api.py), when configured
+                "assistDrafts": bool(settings.ASSIST_LLM_URL),
             },
             "desk_i18n": workspace_strings(),
         },
@@ -137,6 +140,8 @@ WORKSPACE_STRINGS = {
     },
     "download": _("Download"),
     "sending": _("Sending…"),
+    "draftingReply": _("Writing a draft…"),
+    "draftFailed": _("The AI draft could not be written."),
     "retry": _("Retry"),
     "notDelivered": _("Not delivered: %(reason)s"),
     "resendFailed": _("The message could not be queued again. Please try again."),

@@ -74,6 +74,8 @@ export const api = {
   /** Delete an upload of ours no message has taken (a removed chip). */
   discardUpload: (id, attachmentId) => call("DELETE", `${base}${id}/attachments/${attachmentId}/`),
   customer: (id) => call("GET", `${config.customersUrl}${id}/`),
+  /** A reply written by the language model, for the agent to edit (never sent). */
+  replyDraft: (id) => call("POST", `${base}${id}/reply-draft/`),
   /** The 转工单 form's start; its transcript's times in the browser's time zone. */
   ticketDraft(id) {
     const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;

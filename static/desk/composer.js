@@ -2,7 +2,7 @@
 // keeps it until the server acknowledges it; unsent messages survive a reconnect (and a reload
 // of the tab, through sessionStorage) and are sent again, which never stores a second copy.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { config, el, fmt, randomId, t } from "./dom.js";
 
 const OUTBOX_KEY = `unidesk.outbox.${config.agentId}`;
@@ -97,6 +97,8 @@ export class Composer {
     this.files = document.getElementById("composer-files");
     this.sendButton = document.getElementById("composer-send");
     this.closedNotice = document.getElementById("composer-closed");
+    this.draftButton = document.getElementById("composer-draft");
+    this.drafting = null; // the conversation id a reply draft is being written for
     this.conversation = null;
     this.canned = null; // the CannedPicker on this box (canned.js), set by workspace.js
     this.uploads = []; // {key, name, attachment|null, failed}
@@ -119,6 +121,8 @@ export class Composer {
     });
     this.internal.addEventListener("change", () => this.refresh());
     document.getElementById("composer-attach").addEventListener("click", () => this.fileInput.click());
+    this.draftButton.hidden = !config.assistDrafts;
+    this.draftButton.addEventListener("click", () => this.draft());
     this.fileInput.addEventListener("change", () => {
       for (const file of this.fileInput.files) this.upload(file);
       this.fileInput.value = "";
@@ -151,6 +155,7 @@ export class Composer {
     const uploading = this.uploads.some((u) => !u.attachment && !u.failed);
     this.sendButton.disabled = !this.conversation || (closed && !note) || uploading;
     this.sendButton.textContent = note ? t.addNote : t.send;
+    this.draftButton.disabled = !this.conversation || note || this.drafting !== null;
   }
 
   autosize() {
@@ -181,6 +186,38 @@ export class Composer {
     this.autosize();
     this.refresh();
     this.input.focus();
+  }
+
+  /** Ask the language model for a reply; it fills the box (after anything the agent already
+   * typed) and is never sent from here. */
+  async draft() {
+    const conversationId = this.conversation?.id;
+    if (!conversationId || this.drafting !== null) return;
+    this.drafting = conversationId;
+    this.draftButton.classList.add("is-busy");
+    this.draftButton.setAttribute("aria-busy", "true");
+    this.draftButton.dataset.label ||= this.draftButton.textContent;
+    this.draftButton.textContent = t.draftingReply;
+    this.refresh();
+    try {
+      const { draft } = await api.replyDraft(conversationId);
+      if (this.conversation?.id === conversationId) {
+        const typed = this.input.value.trim();
+        this.input.value = typed ? `${this.input.value.trimEnd()}\n\n${draft}` : draft;
+        this.input.focus();
+        this.input.setSelectionRange(this.input.value.length, this.input.value.length);
+        this.input.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    } catch (error) {
+      const reason = error.code === "network" ? t.networkError : errorText(error);
+      this.toast(`${t.draftFailed} ${reason}`, { error: true });
+    } finally {
+      this.drafting = null;
+      this.draftButton.classList.remove("is-busy");
+      this.draftButton.removeAttribute("aria-busy");
+      this.draftButton.textContent = this.draftButton.dataset.label;
+      this.refresh();
+    }
   }
 
   async upload(file) {
