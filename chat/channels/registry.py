@@ -2,9 +2,11 @@
 
 from chat.adapters.provider import ProviderAdapter
 from chat.adapters.telegram import TelegramAdapter
+from chat.adapters.wechat import WechatAdapter
 
 ADAPTERS: dict[str, ProviderAdapter] = {
     TelegramAdapter.channel: TelegramAdapter(),
+    WechatAdapter.channel: WechatAdapter(),
 }
 
 

@@ -31,7 +31,7 @@ def channel_account_register_webhook(*, account: ChannelAccount, url: str) -> No
     """Point the provider at `url` with the account's secret (made now if it has none)."""
     try:
         if not account.secrets.get("webhook_secret"):
-            account.set_secrets(webhook_secret=new_webhook_secret())
+            account.set_secrets(webhook_secret=new_webhook_secret(account.channel))
             account.save(update_fields=["secrets_encrypted", "updated_at"])
         adapter_for(account.channel).register_webhook(account, url)
     except SecretsUnreadable as exc:
@@ -43,7 +43,7 @@ def channel_account_register_webhook(*, account: ChannelAccount, url: str) -> No
 def channel_account_rotate_secret(*, account: ChannelAccount) -> str:
     """A new webhook secret (returned once, to be shown once); the provider must be told it
     (register the webhook again), until then its deliveries are refused."""
-    secret = new_webhook_secret()
+    secret = new_webhook_secret(account.channel)
     account.set_secrets(webhook_secret=secret)
     account.webhook_registered_at = None
     account.save(update_fields=["secrets_encrypted", "webhook_registered_at", "updated_at"])
