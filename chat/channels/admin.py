@@ -46,7 +46,7 @@ class ChannelAccountForm(forms.ModelForm):
         help_text=_("公众平台 → 开发 → 基本配置 (WeChat only)."),
     )  # fmt: skip
     app_secret = forms.CharField(
-        label=_("AppSecret (WeChat)"), required=False, strip=True,
+        label=_("AppSecret (WeChat) / app secret (WhatsApp)"), required=False, strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("Stored encrypted; leave empty to keep the saved one."),
     )  # fmt: skip
@@ -54,6 +54,19 @@ class ChannelAccountForm(forms.ModelForm):
         label=_("EncodingAESKey (WeChat)"), required=False, strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("43 characters, for safe mode (安全模式). Stored encrypted."),
+    )  # fmt: skip
+
+    phone_number_id = forms.CharField(
+        label=_("phone number ID (WhatsApp)"), required=False, strip=True, max_length=40,
+        help_text=_("Meta app → WhatsApp → API setup (WhatsApp only)."),
+    )  # fmt: skip
+    template_name = forms.CharField(
+        label=_("template name (WhatsApp)"), required=False, strip=True, max_length=100,
+        help_text=_("An approved template, sent when the 24-hour window is closed."),
+    )  # fmt: skip
+    template_language = forms.CharField(
+        label=_("template language (WhatsApp)"), required=False, strip=True, max_length=15,
+        help_text=_("The template's language code, such as zh_CN or en_US."),
     )  # fmt: skip
 
     class Meta:
@@ -79,6 +92,14 @@ class ChannelAccountForm(forms.ModelForm):
                 if not data.get(name):
                     message = gettext("A new WeChat account needs its AppID and AppSecret.")
                     self.add_error(name, message)
+        elif data.get("channel") == "whatsapp":
+            for name in ("token", "app_secret", "phone_number_id"):
+                if not data.get(name):
+                    message = gettext(
+                        "A new WhatsApp account needs its access token, app secret and "
+                        "phone number ID."
+                    )
+                    self.add_error(name, message)
         elif not data.get("token"):
             self.add_error("token", gettext("A new account needs its token."))
         return data
@@ -91,7 +112,8 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     list_filter = ["channel", "is_active"]
     readonly_fields = ["saved_token", "webhook", "webhook_registered_at", "created_at"]
     fields = ["name", "channel", "is_active", "team", "token", "app_id", "app_secret",
-              "encoding_aes_key", "saved_token", "webhook", "webhook_registered_at",
+              "encoding_aes_key", "phone_number_id", "template_name",
+              "template_language", "saved_token", "webhook", "webhook_registered_at",
               "created_at"]  # fmt: skip
     actions = ["test_connection", "register_webhook", "rotate_secret"]
 
@@ -130,7 +152,14 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             obj.set_secrets(token=token)
         wechat = {
             name: form.cleaned_data[name]
-            for name in ("app_id", "app_secret", "encoding_aes_key")
+            for name in (
+                "app_id",
+                "app_secret",
+                "encoding_aes_key",
+                "phone_number_id",
+                "template_name",
+                "template_language",
+            )
             if form.cleaned_data.get(name)
         }
         if wechat:
@@ -149,6 +178,15 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             text = gettext(
                 "Token of “%(name)s”, shown this once: %(secret)s — enter it as the Token in "
                 "公众平台 → 开发 → 基本配置 (Settings → Basic configuration)."
+            )
+            self.message_user(
+                request, text % {"name": obj.name, "secret": secret}, messages.WARNING
+            )
+            return
+        if obj.channel == "whatsapp":
+            text = gettext(
+                "Verify token of “%(name)s”, shown this once: %(secret)s — enter it with the "
+                "callback URL in the Meta app → WhatsApp → Configuration."
             )
             self.message_user(
                 request, text % {"name": obj.name, "secret": secret}, messages.WARNING

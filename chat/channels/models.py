@@ -26,6 +26,7 @@ class AccountChannel(models.TextChoices):
 
     TELEGRAM = "telegram", _("Telegram")
     WECHAT = "wechat", _("WeChat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class ChannelAccount(models.Model):

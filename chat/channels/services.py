@@ -1,11 +1,14 @@
 """The channel accounts' admin actions, each one service (house rule 1): check the connection,
 register the webhook, rotate the webhook secret, process failed raw events again."""
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from chat.adapters.provider import ConnectionProblem
 from chat.channels.models import ChannelAccount, InboundEvent, new_webhook_secret
+from chat.models import Conversation, SenderType
+from chat.services import MessageResult, message_create
 
 __all__ = [
     "channel_account_check",
@@ -13,6 +16,7 @@ __all__ = [
     "channel_account_rotate_secret",
     "inbound_events_retry",
     "new_webhook_secret",
+    "whatsapp_template_send",
 ]
 from chat.channels.registry import adapter_for
 from chat.channels.secret_box import SecretsUnreadable
@@ -66,4 +70,23 @@ def _unreadable() -> ConnectionProblem:
             "The saved token cannot be decrypted (SECRET_KEY or CHANNEL_SECRETS_KEY changed): "
             "enter it again."
         ),
+    )
+
+
+def whatsapp_template_send(
+    *, actor: AbstractBaseUser, conversation: Conversation, client_msg_id: str
+) -> MessageResult:
+    """The account's approved template, the only thing WhatsApp takes once 24 hours have passed
+    since the customer's last message (the agent's way to reopen the conversation)."""
+    account = conversation.channel_account
+    if account is None or account.channel != "whatsapp":
+        raise ValueError("only a WhatsApp conversation takes a template")
+    name = account.secrets.get("template_name", "")
+    return message_create(
+        conversation=conversation,
+        sender_type=SenderType.AGENT,
+        sender_user=actor,
+        body=f"[template] {name}".strip(),
+        payload={"whatsapp_template": True},
+        client_msg_id=client_msg_id,
     )
