@@ -4,11 +4,13 @@ register the webhook, rotate the webhook secret, process failed raw events again
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chat.adapters.provider import ConnectionProblem
 from chat.channels.models import ChannelAccount, InboundEvent, new_webhook_secret
 from chat.models import Conversation, SenderType
 from chat.services import MessageResult, message_create
+from desk.kernel.errors import DomainError
 
 __all__ = [
     "channel_account_check",
@@ -73,6 +75,12 @@ def _unreadable() -> ConnectionProblem:
     )
 
 
+class NotWhatsapp(DomainError):
+    code = "not_whatsapp"
+    status = 409
+    default_message = _("Only a WhatsApp conversation takes a template.")
+
+
 def whatsapp_template_send(
     *, actor: AbstractBaseUser, conversation: Conversation, client_msg_id: str
 ) -> MessageResult:
@@ -80,7 +88,7 @@ def whatsapp_template_send(
     since the customer's last message (the agent's way to reopen the conversation)."""
     account = conversation.channel_account
     if account is None or account.channel != "whatsapp":
-        raise ValueError("only a WhatsApp conversation takes a template")
+        raise NotWhatsapp()
     name = account.secrets.get("template_name", "")
     return message_create(
         conversation=conversation,

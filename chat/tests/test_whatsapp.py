@@ -203,3 +203,16 @@ def test_outside_24_hours_free_text_is_refused_and_the_template_goes(
     assert result.message.delivery_state == "sent"
     assert graph_api.sends()[-1]["template"] == {"name": "hello_world",
                                                  "language": {"code": "en_US"}}  # fmt: skip
+
+
+def test_the_template_endpoint(
+    conversation, graph_api, supervisor_client, django_capture_on_commit_callbacks
+):
+    Message.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_client.post(
+            f"/api/v1/conversations/{conversation.pk}/whatsapp-template/",
+            {"client_msg_id": "tpl-9"}, content_type="application/json",
+        )  # fmt: skip
+    assert response.status_code == 200 and response.json()["body"] == "[template] hello_world"
+    assert graph_api.sends()[-1]["type"] == "template"

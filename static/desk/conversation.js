@@ -2,7 +2,7 @@
 // on scroll up); live messages from the socket; gaps are filled with `sync`. Header actions,
 // viewers and typing (collision warning), read receipts.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { channelIcon, config, customerName, el, fmt, t } from "./dom.js";
 import { visibleToMe } from "./inbox.js";
 import { keepSla, slaBadge } from "./sla.js";
@@ -23,6 +23,7 @@ export class ConversationPane {
       status: document.getElementById("conv-status"),
       sla: document.getElementById("conv-sla"),
       replyWindow: document.getElementById("conv-window"),
+      template: document.getElementById("conv-template"),
       meta: document.getElementById("conv-meta"),
       assignMe: document.getElementById("action-assign-me"),
       transfer: document.getElementById("action-transfer"),
@@ -39,6 +40,13 @@ export class ConversationPane {
     this.summary = null;
     this.bindActions();
     this.timeline.onCustomerMessage = () => this.renderReplyWindow();
+    this.header.template.addEventListener("click", async () => {
+      try {
+        this.timeline.apply(await api.whatsappTemplate(this.id, `tpl-${Date.now()}`));
+      } catch (error) {
+        this.toast(errorText(error), { error: true });
+      }
+    });
     setInterval(() => this.renderReplyWindow(), 60000);
     this.timeline.scroller.addEventListener("scroll", () => {
       if (this.timeline.scroller.scrollTop < 60) this.loadOlder();
@@ -308,8 +316,10 @@ export class ConversationPane {
     const hours = REPLY_WINDOW_HOURS[this.summary?.channel];
     const last = this.timeline.lastCustomerAt;
     badge.hidden = !hours || !last || this.summary?.status === "closed";
+    const left = badge.hidden ? 1 : hours - (Date.now() - Date.parse(last)) / 3600000;
+    // WhatsApp takes only the account's template once the window has closed
+    this.header.template.hidden = badge.hidden || left > 0 || this.summary.channel !== "whatsapp";
     if (badge.hidden) return;
-    const left = hours - (Date.now() - Date.parse(last)) / 3600000;
     badge.classList.toggle("reply-window-closed", left <= 0);
     badge.textContent = left > 0 ? fmt(t.replyWindowLeft, { hours: Math.floor(left) }) : t.replyWindowClosed;
   }
