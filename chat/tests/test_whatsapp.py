@@ -216,3 +216,17 @@ def test_the_template_endpoint(
         )  # fmt: skip
     assert response.status_code == 200 and response.json()["body"] == "[template] hello_world"
     assert graph_api.sends()[-1]["type"] == "template"
+
+
+def test_a_status_is_pushed_to_the_agents(
+    conversation, graph_api, run_commits, supervisor, deliver, monkeypatch
+):
+    from chat.channels import receipts
+
+    pushed: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        receipts, "publish_message_update", lambda m: pushed.append((m.pk, m.delivery_state))
+    )
+    message = reply(run_commits, conversation, supervisor.user)
+    deliver(conversation.channel_account, webhook(statuses=[status("wamid.OUT1", "read")]))
+    assert pushed == [(message.pk, "read")]
