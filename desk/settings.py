@@ -214,6 +214,12 @@ CHANNEL_SECRETS_KEY = env_str("CHANNEL_SECRETS_KEY", "")
 # and registers with providers; empty: the admin request's own scheme and host.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org")
+# WeChat Official Account API, and whether its plaintext mode (unsigned bodies) is accepted:
+# only in development unless said otherwise; production accounts use safe mode (AES).
+WECHAT_API_BASE = env_str("WECHAT_API_BASE", "https://api.weixin.qq.com")
+WECHAT_PLAINTEXT_ALLOWED = env_bool("WECHAT_PLAINTEXT_ALLOWED", DEBUG)
+# WhatsApp Cloud API (Meta's Graph API, with its version).
+WHATSAPP_API_BASE = env_str("WHATSAPP_API_BASE", "https://graph.facebook.com/v21.0")
 # Raw inbound events not processed (a crashed worker, a failed parse) are tried again by a beat
 # sweep, every CHANNEL_EVENT_SWEEP_SECONDS, with a backoff doubling per attempt up to an hour.
 CHANNEL_EVENT_SWEEP_SECONDS = env_int("CHANNEL_EVENT_SWEEP_SECONDS", 15)

@@ -59,6 +59,11 @@ api_patterns = [
         name="conversation-message-retry",
     ),
     path(
+        "conversations/<id:pk>/whatsapp-template/",
+        channels_api.WhatsappTemplateView.as_view(),
+        name="conversation-whatsapp-template",
+    ),
+    path(
         "conversations/<id:pk>/attachments/",
         chat_api.ConversationAttachmentsView.as_view(),
         name="conversation-attachments",

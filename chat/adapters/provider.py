@@ -23,12 +23,14 @@ A provider adapter (`chat/adapters/telegram.py` is the model to copy) has:
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
+from chat.adapters.base import InvalidJson
 from chat.channels.models import ChannelAccount
 from chat.inbound import InboundMessage
 from chat.models import Message
+from desk.kernel import json_input
 
 # What a failed reply's `payload.delivery_error.code` means, in the agent's language (the
 # workspace shows it with the provider's own `reason`).
@@ -45,6 +47,7 @@ FAILURE_LABELS = {
     "too_large": _("the provider's answer was too large"),
     "no_recipient": _("the customer has no address on this channel"),
     "account_inactive": _("the channel account is switched off"),
+    "reply_window_closed": _("the provider's reply window is over"),
 }
 
 
@@ -88,6 +91,18 @@ class ProviderAdapter(ABC):
     def parse_event(
         self, account: ChannelAccount, body: dict[str, Any]
     ) -> list[InboundMessage]: ...
+
+    def decode_body(self, request: HttpRequest, account: ChannelAccount) -> Any:
+        """The verified body as data to store (JSON here; WeChat reads and decrypts XML)."""
+        try:
+            return json_input.json_loads(request.body)
+        except json_input.InvalidJson as exc:
+            raise InvalidJson() from exc
+
+    def challenge(self, request: HttpRequest, account: ChannelAccount) -> HttpResponse:
+        """A provider's `GET` check of the webhook URL (WeChat's echostr, WhatsApp's
+        hub.challenge); none by default."""
+        return HttpResponseNotAllowed(["POST"])
 
     def ack_response(self) -> HttpResponse:
         return JsonResponse({"ok": True})

@@ -19,9 +19,9 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from chat.adapters import app
-from chat.adapters.base import ChannelAdapter, InvalidJson, WebhookRejected
+from chat.adapters.base import ChannelAdapter, WebhookRejected
 from chat.inbound import inbound_message_receive
-from desk.kernel import body_limits, json_input, ratelimit
+from desk.kernel import body_limits, ratelimit
 from desk.kernel.api_errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -144,8 +144,6 @@ class ProviderWebhookView(APIView):
     )
     def post(self, request: Request, channel: str, key: str):
         from chat.channels.inbound import inbound_event_store
-        from chat.channels.models import ChannelAccount
-        from chat.channels.registry import ADAPTERS
 
         ratelimit.enforce(("channel_webhook.ip", request.META.get("REMOTE_ADDR") or None))
         http_request = request._request
@@ -153,20 +151,10 @@ class ProviderWebhookView(APIView):
         if len(http_request.body) > limit:
             message = _("The request is too large (at most %(size)s).")
             raise ApiError(413, body_limits.REFUSED_CODE, message % {"size": filesizeformat(limit)})
-        adapter = ADAPTERS.get(channel)
-        account = (
-            ChannelAccount.objects.filter(channel=channel, key=key, is_active=True).first()
-            if adapter is not None
-            else None
-        )
-        if account is None:
-            raise NotFound(_("No such channel account."))
+        adapter, account = _adapter_account(channel, key)
         try:
             adapter.verify(http_request, account)
-            try:
-                body = json_input.json_loads(http_request.body)
-            except json_input.InvalidJson as exc:
-                raise InvalidJson() from exc
+            body = adapter.decode_body(http_request, account)
             event_id = adapter.event_id(body)
         except WebhookRejected as exc:
             log.warning(
@@ -184,3 +172,29 @@ class ProviderWebhookView(APIView):
         }
         inbound_event_store(account=account, provider_event_id=event_id, body=body, headers=headers)
         return adapter.ack_response()
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, channel: str, key: str):
+        """The provider's check of the URL (WeChat's `echostr`, WhatsApp's `hub.challenge`)."""
+        ratelimit.enforce(("channel_webhook.ip", request.META.get("REMOTE_ADDR") or None))
+        adapter, account = _adapter_account(channel, key)
+        try:
+            return adapter.challenge(request._request, account)
+        except WebhookRejected as exc:
+            log.warning("%s URL check of account %s refused: %s", channel, account.pk, exc.code)
+            raise
+
+
+def _adapter_account(channel: str, key: str):
+    from chat.channels.models import ChannelAccount
+    from chat.channels.registry import ADAPTERS
+
+    adapter = ADAPTERS.get(channel)
+    account = (
+        ChannelAccount.objects.filter(channel=channel, key=key, is_active=True).first()
+        if adapter is not None
+        else None
+    )
+    if account is None:
+        raise NotFound(_("No such channel account."))
+    return adapter, account

@@ -41,13 +41,66 @@ class ChannelAccountForm(forms.ModelForm):
         ),
     )
 
+    app_id = forms.CharField(
+        label=_("AppID (WeChat)"), required=False, strip=True, max_length=64,
+        help_text=_("公众平台 → 开发 → 基本配置 (WeChat only)."),
+    )  # fmt: skip
+    app_secret = forms.CharField(
+        label=_("AppSecret (WeChat) / app secret (WhatsApp)"), required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Stored encrypted; leave empty to keep the saved one."),
+    )  # fmt: skip
+    encoding_aes_key = forms.CharField(
+        label=_("EncodingAESKey (WeChat)"), required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("43 characters, for safe mode (安全模式). Stored encrypted."),
+    )  # fmt: skip
+
+    phone_number_id = forms.CharField(
+        label=_("phone number ID (WhatsApp)"), required=False, strip=True, max_length=40,
+        help_text=_("Meta app → WhatsApp → API setup (WhatsApp only)."),
+    )  # fmt: skip
+    template_name = forms.CharField(
+        label=_("template name (WhatsApp)"), required=False, strip=True, max_length=100,
+        help_text=_("An approved template, sent when the 24-hour window is closed."),
+    )  # fmt: skip
+    template_language = forms.CharField(
+        label=_("template language (WhatsApp)"), required=False, strip=True, max_length=15,
+        help_text=_("The template's language code, such as zh_CN or en_US."),
+    )  # fmt: skip
+
     class Meta:
         model = ChannelAccount
         fields = ["name", "channel", "is_active", "team"]
 
     def clean(self):
         data = super().clean()
-        if not self.instance.pk and not data.get("token"):
+        key = data.get("encoding_aes_key")
+        if key:
+            from chat.adapters.wechat_crypto import CryptoError, aes_key
+
+            try:
+                aes_key(key)
+            except CryptoError:
+                self.add_error(
+                    "encoding_aes_key", gettext("The EncodingAESKey must be 43 characters.")
+                )
+        if self.instance.pk:
+            return data
+        if data.get("channel") == "wechat":
+            for name in ("app_id", "app_secret"):
+                if not data.get(name):
+                    message = gettext("A new WeChat account needs its AppID and AppSecret.")
+                    self.add_error(name, message)
+        elif data.get("channel") == "whatsapp":
+            for name in ("token", "app_secret", "phone_number_id"):
+                if not data.get(name):
+                    message = gettext(
+                        "A new WhatsApp account needs its access token, app secret and "
+                        "phone number ID."
+                    )
+                    self.add_error(name, message)
+        elif not data.get("token"):
             self.add_error("token", gettext("A new account needs its token."))
         return data
 
@@ -58,8 +111,10 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     list_display = ["name", "channel", "is_active", "team", "webhook_registered_at"]
     list_filter = ["channel", "is_active"]
     readonly_fields = ["saved_token", "webhook", "webhook_registered_at", "created_at"]
-    fields = ["name", "channel", "is_active", "team", "token", "saved_token", "webhook",
-              "webhook_registered_at", "created_at"]  # fmt: skip
+    fields = ["name", "channel", "is_active", "team", "token", "app_id", "app_secret",
+              "encoding_aes_key", "phone_number_id", "template_name",
+              "template_language", "saved_token", "webhook", "webhook_registered_at",
+              "created_at"]  # fmt: skip
     actions = ["test_connection", "register_webhook", "rotate_secret"]
 
     class Media:
@@ -95,8 +150,22 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         secret = None
         if token:
             obj.set_secrets(token=token)
+        wechat = {
+            name: form.cleaned_data[name]
+            for name in (
+                "app_id",
+                "app_secret",
+                "encoding_aes_key",
+                "phone_number_id",
+                "template_name",
+                "template_language",
+            )
+            if form.cleaned_data.get(name)
+        }
+        if wechat:
+            obj.set_secrets(**wechat)
         if not change:
-            secret = services.new_webhook_secret()
+            secret = services.new_webhook_secret(obj.channel)
             obj.set_secrets(webhook_secret=secret)
         super().save_model(request, obj, form, change)
         if token:
@@ -105,6 +174,24 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             self._show_secret_once(request, obj, secret)
 
     def _show_secret_once(self, request, obj: ChannelAccount, secret: str) -> None:
+        if obj.channel == "wechat":
+            text = gettext(
+                "Token of “%(name)s”, shown this once: %(secret)s — enter it as the Token in "
+                "公众平台 → 开发 → 基本配置 (Settings → Basic configuration)."
+            )
+            self.message_user(
+                request, text % {"name": obj.name, "secret": secret}, messages.WARNING
+            )
+            return
+        if obj.channel == "whatsapp":
+            text = gettext(
+                "Verify token of “%(name)s”, shown this once: %(secret)s — enter it with the "
+                "callback URL in the Meta app → WhatsApp → Configuration."
+            )
+            self.message_user(
+                request, text % {"name": obj.name, "secret": secret}, messages.WARNING
+            )
+            return
         self.message_user(
             request,
             gettext(

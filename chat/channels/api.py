@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from chat.api import AgentView
 from chat.channels.outbound import delivery_retry
+from chat.channels.services import whatsapp_template_send
 from chat.serializers import MessageSerializer
 
 
@@ -25,3 +26,21 @@ class MessageRetryView(AgentView):
             actor=request.user, conversation=conversation, message_id=message_id
         )
         return Response(MessageSerializer(message).data)
+
+
+class WhatsappTemplateView(AgentView):
+    @extend_schema(
+        request=None,
+        responses=MessageSerializer,
+        operation_id="conversations_whatsapp_template",
+        summary="Send the WhatsApp account's template (the 24-hour window is closed)",
+        description="The account's approved template (name and language set in the admin), "
+        "sent like a reply. 409 `not_whatsapp` for another channel's conversation.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        client_msg_id = str(request.data.get("client_msg_id") or "")[:64]
+        result = whatsapp_template_send(
+            actor=request.user, conversation=conversation, client_msg_id=client_msg_id
+        )
+        return Response(MessageSerializer(result.message).data)

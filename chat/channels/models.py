@@ -15,15 +15,18 @@ def new_account_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-def new_webhook_secret() -> str:
-    """Telegram allows 1-256 characters of A-Z, a-z, 0-9, `_` and `-`."""
-    return secrets.token_urlsafe(32)
+def new_webhook_secret(channel: str = "telegram") -> str:
+    """Telegram allows 1-256 characters of A-Z, a-z, 0-9, `_` and `-`; WeChat's Token 3-32
+    letters and digits."""
+    return secrets.token_hex(16) if channel == "wechat" else secrets.token_urlsafe(32)
 
 
 class AccountChannel(models.TextChoices):
     """The channels whose accounts are configured here (the values of `chat.models.Channel`)."""
 
     TELEGRAM = "telegram", _("Telegram")
+    WECHAT = "wechat", _("WeChat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class ChannelAccount(models.Model):

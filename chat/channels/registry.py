@@ -2,9 +2,13 @@
 
 from chat.adapters.provider import ProviderAdapter
 from chat.adapters.telegram import TelegramAdapter
+from chat.adapters.wechat import WechatAdapter
+from chat.adapters.whatsapp import WhatsappAdapter
 
 ADAPTERS: dict[str, ProviderAdapter] = {
     TelegramAdapter.channel: TelegramAdapter(),
+    WechatAdapter.channel: WechatAdapter(),
+    WhatsappAdapter.channel: WhatsappAdapter(),
 }
 
 

@@ -1,11 +1,16 @@
 """The channel accounts' admin actions, each one service (house rule 1): check the connection,
 register the webhook, rotate the webhook secret, process failed raw events again."""
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chat.adapters.provider import ConnectionProblem
 from chat.channels.models import ChannelAccount, InboundEvent, new_webhook_secret
+from chat.models import Conversation, SenderType
+from chat.services import MessageResult, message_create
+from desk.kernel.errors import DomainError
 
 __all__ = [
     "channel_account_check",
@@ -13,6 +18,7 @@ __all__ = [
     "channel_account_rotate_secret",
     "inbound_events_retry",
     "new_webhook_secret",
+    "whatsapp_template_send",
 ]
 from chat.channels.registry import adapter_for
 from chat.channels.secret_box import SecretsUnreadable
@@ -31,7 +37,7 @@ def channel_account_register_webhook(*, account: ChannelAccount, url: str) -> No
     """Point the provider at `url` with the account's secret (made now if it has none)."""
     try:
         if not account.secrets.get("webhook_secret"):
-            account.set_secrets(webhook_secret=new_webhook_secret())
+            account.set_secrets(webhook_secret=new_webhook_secret(account.channel))
             account.save(update_fields=["secrets_encrypted", "updated_at"])
         adapter_for(account.channel).register_webhook(account, url)
     except SecretsUnreadable as exc:
@@ -43,7 +49,7 @@ def channel_account_register_webhook(*, account: ChannelAccount, url: str) -> No
 def channel_account_rotate_secret(*, account: ChannelAccount) -> str:
     """A new webhook secret (returned once, to be shown once); the provider must be told it
     (register the webhook again), until then its deliveries are refused."""
-    secret = new_webhook_secret()
+    secret = new_webhook_secret(account.channel)
     account.set_secrets(webhook_secret=secret)
     account.webhook_registered_at = None
     account.save(update_fields=["secrets_encrypted", "webhook_registered_at", "updated_at"])
@@ -66,4 +72,29 @@ def _unreadable() -> ConnectionProblem:
             "The saved token cannot be decrypted (SECRET_KEY or CHANNEL_SECRETS_KEY changed): "
             "enter it again."
         ),
+    )
+
+
+class NotWhatsapp(DomainError):
+    code = "not_whatsapp"
+    status = 409
+    default_message = _("Only a WhatsApp conversation takes a template.")
+
+
+def whatsapp_template_send(
+    *, actor: AbstractBaseUser, conversation: Conversation, client_msg_id: str
+) -> MessageResult:
+    """The account's approved template, the only thing WhatsApp takes once 24 hours have passed
+    since the customer's last message (the agent's way to reopen the conversation)."""
+    account = conversation.channel_account
+    if account is None or account.channel != "whatsapp":
+        raise NotWhatsapp()
+    name = account.secrets.get("template_name", "")
+    return message_create(
+        conversation=conversation,
+        sender_type=SenderType.AGENT,
+        sender_user=actor,
+        body=f"[template] {name}".strip(),
+        payload={"whatsapp_template": True},
+        client_msg_id=client_msg_id,
     )

@@ -144,6 +144,9 @@ WORKSPACE_STRINGS = {
     "draftFailed": _("The AI draft could not be written."),
     "retry": _("Retry"),
     "notDelivered": _("Not delivered: %(reason)s"),
+    # WeChat (48 h) and WhatsApp (24 h) take replies only this long after the customer wrote
+    "replyWindowLeft": _("Reply window: %(hours)s h left"),
+    "replyWindowClosed": _("Reply window closed: replies are refused until the customer writes"),
     "resendFailed": _("The message could not be queued again. Please try again."),
     "discard": _("Discard"),
     "sendFailed": _("Not sent."),

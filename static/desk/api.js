@@ -65,6 +65,8 @@ export const api = {
   messages: (id, params) => call("GET", `${base}${id}/messages/`, { params }),
   /** Send a reply that failed to reach the customer's channel again (it becomes pending). */
   resend: (id, messageId) => call("POST", `${base}${id}/messages/${messageId}/retry/`),
+  whatsappTemplate: (id, clientMsgId) =>
+    call("POST", `${base}${id}/whatsapp-template/`, { client_msg_id: clientMsgId }),
   action: (id, action, json = {}) => call("POST", `${base}${id}/${action}/`, { json }),
   upload(id, file) {
     const form = new FormData();

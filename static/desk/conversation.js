@@ -2,12 +2,13 @@
 // on scroll up); live messages from the socket; gaps are filled with `sync`. Header actions,
 // viewers and typing (collision warning), read receipts.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { channelIcon, config, customerName, el, fmt, t } from "./dom.js";
 import { visibleToMe } from "./inbox.js";
 import { keepSla, slaBadge } from "./sla.js";
 
 const TYPING_TIMEOUT_MS = 6000;
+const REPLY_WINDOW_HOURS = { wechat: 48, whatsapp: 24 };
 const SYNC_TIMEOUT_MS = 10000;
 
 export class ConversationPane {
@@ -21,6 +22,8 @@ export class ConversationPane {
       vip: document.getElementById("conv-vip"),
       status: document.getElementById("conv-status"),
       sla: document.getElementById("conv-sla"),
+      replyWindow: document.getElementById("conv-window"),
+      template: document.getElementById("conv-template"),
       meta: document.getElementById("conv-meta"),
       assignMe: document.getElementById("action-assign-me"),
       transfer: document.getElementById("action-transfer"),
@@ -36,6 +39,15 @@ export class ConversationPane {
     this.id = null;
     this.summary = null;
     this.bindActions();
+    this.timeline.onCustomerMessage = () => this.renderReplyWindow();
+    this.header.template.addEventListener("click", async () => {
+      try {
+        this.timeline.apply(await api.whatsappTemplate(this.id, `tpl-${Date.now()}`));
+      } catch (error) {
+        this.toast(errorText(error), { error: true });
+      }
+    });
+    setInterval(() => this.renderReplyWindow(), 60000);
     this.timeline.scroller.addEventListener("scroll", () => {
       if (this.timeline.scroller.scrollTop < 60) this.loadOlder();
     });
@@ -297,6 +309,21 @@ export class ConversationPane {
     this.markRead();
   }
 
+  /** WeChat (48 h) and WhatsApp (24 h) accept replies only so long after the customer's last
+   * message (the drawn one; none drawn: nothing shown). */
+  renderReplyWindow() {
+    const badge = this.header.replyWindow;
+    const hours = REPLY_WINDOW_HOURS[this.summary?.channel];
+    const last = this.timeline.lastCustomerAt;
+    badge.hidden = !hours || !last || this.summary?.status === "closed";
+    const left = badge.hidden ? 1 : hours - (Date.now() - Date.parse(last)) / 3600000;
+    // WhatsApp takes only the account's template once the window has closed
+    this.header.template.hidden = badge.hidden || left > 0 || this.summary.channel !== "whatsapp";
+    if (badge.hidden) return;
+    badge.classList.toggle("reply-window-closed", left <= 0);
+    badge.textContent = left > 0 ? fmt(t.replyWindowLeft, { hours: Math.floor(left) }) : t.replyWindowClosed;
+  }
+
   renderHeader() {
     const conv = this.summary;
     const h = this.header;
@@ -309,6 +336,7 @@ export class ConversationPane {
     const badge = conv.status !== "closed" ? slaBadge(conv.sla) : null;
     h.sla.replaceChildren(...(badge ? [badge] : []));
     h.sla.hidden = !badge;
+    this.renderReplyWindow();
     const mine = conv.assignee?.id === config.agentId;
     const parts = [
       conv.assignee ? fmt(t.assignedTo, { name: mine ? t.you : conv.assignee.name }) : t.unassigned,

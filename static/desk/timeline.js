@@ -120,6 +120,7 @@ export class Timeline {
     this.early = new Map(); // seq -> a message.update heard before the message itself
     this.pending = new Map(); // client_msg_id -> li
     this.base = null; // seq before the oldest loaded message
+    this.lastCustomerAt = null; // the newest customer message drawn (ISO time)
     this.contiguous = 0; // every seq up to this one is drawn
     this.list.replaceChildren();
     this.pendingList.replaceChildren();
@@ -173,6 +174,10 @@ export class Timeline {
     const node = this.render(message);
     this.nodes.set(message.seq, node);
     this.insert(node, message.seq);
+    if (message.sender_type === "customer" && !(message.created_at <= this.lastCustomerAt)) {
+      this.lastCustomerAt = message.created_at; // the provider's reply window counts from it
+      this.onCustomerMessage?.();
+    }
     if (this.base !== null) {
       while (this.nodes.has(this.contiguous + 1)) this.contiguous += 1;
     }

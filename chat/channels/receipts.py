@@ -1,0 +1,49 @@
+"""Delivery receipts from providers (WhatsApp `statuses`): a reply's `delivery_state` moves
+forward only (sent → delivered → read; failed with the provider's reason), and the agents hear
+`message.update` (docs/protocol.md)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from chat.channels.outbound import publish_message_update
+from chat.models import DeliveryState, Message
+
+RANK = {DeliveryState.PENDING: 0, DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2,
+        DeliveryState.READ: 3, DeliveryState.FAILED: 1}  # fmt: skip
+
+
+@transaction.atomic
+def delivery_receipt_apply(
+    *, channel: str, provider_message_id: str, state: str, code: str = "", reason: str = ""
+) -> Message | None:
+    """The reply with this provider id takes `state` unless it is already further along (a
+    late `delivered` after `read` changes nothing); None when no reply has this id."""
+    message = (
+        Message.objects.select_for_update()
+        .filter(channel=channel, provider_message_id=provider_message_id)
+        .first()
+    )
+    if message is None:
+        return None
+    if state == DeliveryState.FAILED:
+        if message.delivery_state == DeliveryState.READ:
+            return message
+        message.payload = {
+            **message.payload,
+            "delivery_error": {"code": code or "bad_request", "reason": reason[:500]},
+        }
+    elif RANK.get(state, 0) <= RANK.get(message.delivery_state, 0) and (
+        message.delivery_state != DeliveryState.FAILED
+    ):
+        return message
+    message.delivery_state = state
+    fields = ["delivery_state", "payload"]
+    if state == DeliveryState.DELIVERED and message.delivered_at is None:
+        message.delivered_at = timezone.now()
+        fields.append("delivered_at")
+    if state == DeliveryState.READ and message.read_at is None:
+        message.read_at = timezone.now()
+        fields.append("read_at")
+    message.save(update_fields=fields)
+    transaction.on_commit(lambda: publish_message_update(message))
+    return message
