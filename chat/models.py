@@ -389,6 +389,7 @@ from chat.assignment.models import OfferDecline, OfferDeclineReason  # noqa: E40
 
 # Messaging-provider accounts, their raw events and outbound deliveries (chat/channels).
 from chat.channels.models import ChannelAccount, InboundEvent, OutboundDelivery  # noqa: E402
+
 # The search row of a message lives with the search feature.
 from chat.search.models import MessageSearch  # noqa: E402
 

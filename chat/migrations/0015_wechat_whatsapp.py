@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0013_channel_accounts'),
+        ('chat', '0014_message_search'),
     ]
 
     operations = [
