@@ -14,9 +14,11 @@ cannot deadlock with it.
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from chat.models import Conversation, ConversationStatus
@@ -25,91 +27,63 @@ from routing.models import AgentChannelCapacity, AgentProfile
 logger = logging.getLogger(__name__)
 
 
-def _held() -> Subquery:
+def _open(**match: object) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(**match).exclude(status=ConversationStatus.CLOSED)
+
+
+def _held(**outer: str) -> Subquery:
+    """How many open conversations the outer row's agent holds (`outer`: conversation field ->
+    the outer row's field)."""
+    match = {field: OuterRef(ref) for field, ref in outer.items()}
     return Subquery(
-        Conversation.objects.filter(assignee_id=OuterRef("user_id"))
-        .exclude(status=ConversationStatus.CLOSED)
-        .order_by()
-        .values("assignee_id")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
+        _open(**match).order_by().values("assignee_id").annotate(n=Count("pk")).values("n")[:1]
     )
 
 
-def agent_load_reconcile() -> list[tuple[int, int, int]]:
-    """Set each agent's count whose conversations say otherwise to what they hold; returns
-    (user id, old count, new count) for each mended agent."""
+def _mend(
+    rows: QuerySet, held: Subquery, match: Callable[[Any], dict[str, object]]
+) -> list[tuple[Any, int, int]]:
+    """Each row of `rows` whose `active_chats` differs from `held` is locked, counted again
+    (`match(row)`: the filter of its open conversations) and set; returns (row, old, new)."""
     suspects = list(
-        AgentProfile.objects.annotate(held=Coalesce(_held(), 0))
+        rows.annotate(held=Coalesce(held, 0))
         .filter(~Q(active_chats=F("held")))
         .values_list("pk", flat=True)
     )
     mended = []
     for pk in suspects:
         with transaction.atomic():
-            profile = AgentProfile.objects.select_for_update().filter(pk=pk).first()
-            if profile is None:
+            row = rows.select_for_update(of=("self",)).filter(pk=pk).first()
+            if row is None:
                 continue
-            held = (
-                Conversation.objects.filter(assignee_id=profile.user_id)
-                .exclude(status=ConversationStatus.CLOSED)
-                .count()
-            )
-            if held != profile.active_chats:
-                AgentProfile.objects.filter(pk=pk).update(active_chats=held)
-                mended.append((profile.user_id, profile.active_chats, held))
+            count = _open(**match(row)).count()
+            if count != row.active_chats:
+                type(row).objects.filter(pk=pk).update(active_chats=count)
+                mended.append((row, row.active_chats, count))
                 logger.warning(
-                    "agent %s: load counted %s, holds %s: mended",
-                    profile.user_id,
-                    profile.active_chats,
-                    held,
+                    "%s: load counted %s, holds %s: mended", row, row.active_chats, count
                 )
     return mended
+
+
+def agent_load_reconcile() -> list[tuple[int, int, int]]:
+    """Set each agent's count whose conversations say otherwise to what they hold; returns
+    (user id, old count, new count) for each mended agent."""
+    mended = _mend(
+        AgentProfile.objects.all(),
+        _held(assignee_id="user_id"),
+        lambda profile: {"assignee_id": profile.user_id},
+    )
+    return [(profile.user_id, old, new) for profile, old, new in mended]
 
 
 def channel_load_reconcile() -> int:
     """The same for each per-channel limit's count (routing.models.AgentChannelCapacity): the
     row is locked before the agent's open conversations of its channel are counted. Returns how
     many counts were mended."""
-    held = Subquery(
-        Conversation.objects.filter(
-            assignee_id=OuterRef("agent__user_id"), channel=OuterRef("channel")
-        )
-        .exclude(status=ConversationStatus.CLOSED)
-        .order_by()
-        .values("assignee_id")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
+    mended = _mend(
+        AgentChannelCapacity.objects.select_related("agent"),
+        _held(assignee_id="agent__user_id", channel="channel"),
+        lambda limit: {"assignee_id": limit.agent.user_id, "channel": limit.channel},
     )
-    suspects = list(
-        AgentChannelCapacity.objects.annotate(held=Coalesce(held, 0))
-        .filter(~Q(active_chats=F("held")))
-        .values_list("pk", flat=True)
-    )
-    mended = 0
-    for pk in suspects:
-        with transaction.atomic():
-            row = (
-                AgentChannelCapacity.objects.select_for_update(of=("self",))
-                .select_related("agent")
-                .filter(pk=pk)
-                .first()
-            )
-            if row is None:
-                continue
-            count = (
-                Conversation.objects.filter(assignee_id=row.agent.user_id, channel=row.channel)
-                .exclude(status=ConversationStatus.CLOSED)
-                .count()
-            )
-            if count != row.active_chats:
-                AgentChannelCapacity.objects.filter(pk=pk).update(active_chats=count)
-                logger.warning(
-                    "agent %s, %s: load counted %s, holds %s: mended",
-                    row.agent.user_id,
-                    row.channel,
-                    row.active_chats,
-                    count,
-                )
-                mended += 1
-    return mended
+    return len(mended)
