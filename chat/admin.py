@@ -168,6 +168,8 @@ class MessageAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_select_related = ["conversation__customer", "sender_user"]
+    # the most recently active conversations first, each one's messages in order
+    ordering = ["-conversation__last_message_at", "-conversation_id", "seq"]
     search_fields = ["body", "client_msg_id", "provider_message_id"]
     date_hierarchy = "created_at"
     raw_id_fields = ["conversation", "sender_user"]

@@ -305,7 +305,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["conversation", "seq"]
+        # By the column, not the relation: "conversation" would order by the conversation's own
+        # ordering, a JOIN in every query of messages that does not choose its order.
+        ordering = ["conversation_id", "seq"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         constraints = [

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from chat import events as chat_events
@@ -25,6 +26,8 @@ from tickets.sla.calendar import NoWorkingTime, add_business_time
 from tickets.sla.calendars import calendar_of, calendars_load
 from tickets.sla.display import clock_json
 from tickets.sla.policies import Subject, active_policies, policy_for
+
+SUBJECT_FIELDS = ("priority", "team_id", "channel")  # and the customer's VIP level
 
 
 def conversation_subject(conversation: Conversation) -> Subject:
@@ -77,6 +80,12 @@ def conversation_sla_start(
     ).exists()
     if answered:
         return None
+    return _clock_start(conversation, since)
+
+
+def _clock_start(conversation: Conversation, since: datetime) -> Conversation | None:
+    """Give the locked conversation a wait from `since`: the first matching policy's due and
+    warning times in its business time, and their timers; None when no policy applies."""
     policy = policy_for(conversation_subject(conversation))
     if policy is None:
         return None
@@ -114,10 +123,25 @@ def conversation_sla_start(
     return conversation
 
 
+def _unanswered_since(conversation_id: int) -> datetime | None:
+    """When the customer's first public message after the last public agent reply was sent;
+    None when every message of theirs is answered."""
+    public = Message.objects.filter(conversation_id=conversation_id, is_internal=False)
+    last_reply = public.filter(sender_type=SenderType.AGENT).order_by("-seq").values("seq")[:1]
+    return (
+        public.filter(sender_type=SenderType.CUSTOMER, seq__gt=Subquery(last_reply))
+        .order_by("seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def conversation_sla_stop(*, conversation_id: int, answered_at: datetime) -> Conversation | None:
     """An agent's public reply sent at `answered_at` ends the wait that started before it: the
-    clock and its pending timers go. Returns the conversation when it stopped one."""
+    clock and its pending timers go. A customer's message after the last reply (handled before
+    this reply by another worker, it saw the old wait and left it) starts the next wait here.
+    Returns the conversation when it stopped one."""
     conversation = _locked(conversation_id)
     if conversation is None or conversation.sla_started_at is None:
         return None
@@ -126,7 +150,9 @@ def conversation_sla_stop(*, conversation_id: int, answered_at: datetime) -> Con
     conversation.sla_started_at = conversation.sla_due_at = conversation.sla_warn_at = None
     conversation.save(update_fields=["sla_started_at", "sla_due_at", "sla_warn_at"])
     SlaTimer.objects.filter(conversation=conversation, ticket=None, fired_at=None).delete()
-    chat_events.publish_conversation(conversation, current=True)
+    since = _unanswered_since(conversation_id)
+    if since is None or _clock_start(conversation, since) is None:
+        chat_events.publish_conversation(conversation, current=True)
     return conversation
 
 
@@ -147,23 +173,44 @@ def conversation_sla_stop_if_closed(*, conversation_id: int) -> Conversation | N
 
 def conversation_sla_on_message(*, message_id: int) -> Conversation | None:
     """Start or stop the clock for a stored message: a customer's or an agent's public one, or
-    an activity row (a status change)."""
+    an activity row (a status change). The message is read with its conversation's clock, not
+    locked: a customer's message while the conversation waits already or that no policy covers,
+    or a reply or activity row while it does not wait, changes nothing and ends there (most
+    messages). The services lock
+    and check again; a wait that ends while a message is handled is taken over by the reply's
+    handler (`conversation_sla_stop`)."""
     message = (
         Message.objects.filter(pk=message_id)
-        .only("conversation_id", "sender_type", "seq", "created_at", "is_internal")
+        .select_related("conversation__customer")
+        .only(
+            "conversation_id",
+            "sender_type",
+            "seq",
+            "created_at",
+            "is_internal",
+            "conversation__sla_started_at",
+            "conversation__status",
+            *(f"conversation__{field}" for field in SUBJECT_FIELDS),
+            "conversation__customer__vip_level",
+        )
         .first()
     )
-    if message is None:
+    if message is None or (message.is_internal and message.sender_type != SenderType.SYSTEM):
         return None
+    waiting = message.conversation.sla_started_at is not None
     if message.sender_type == SenderType.SYSTEM:
+        if not waiting:
+            return None
         return conversation_sla_stop_if_closed(conversation_id=message.conversation_id)
-    if message.is_internal:
-        return None
     if message.sender_type == SenderType.CUSTOMER:
+        if waiting or message.conversation.status == ConversationStatus.CLOSED:
+            return None
+        if policy_for(conversation_subject(message.conversation)) is None:
+            return None  # no policy for such a conversation: no clock to start
         return conversation_sla_start(
             conversation_id=message.conversation_id, since=message.created_at, seq=message.seq
         )
-    if message.sender_type == SenderType.AGENT:
+    if message.sender_type == SenderType.AGENT and waiting:
         return conversation_sla_stop(
             conversation_id=message.conversation_id, answered_at=message.created_at
         )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from chat import services as chat_services
 from chat.models import Channel, Conversation, SenderType
 from chat.tests.factories import ConversationFactory, CustomerFactory
+from desk.kernel.domain_events import dispatch
 from desk.models import Notification, OutboxEvent
 from routing.tests.factories import AgentProfileFactory, SupervisorProfileFactory
 from tickets.models import BusinessHours, BusinessHoursInterval, SlaPhase, SlaTimer
@@ -203,3 +204,32 @@ def test_closing_the_conversation_stops_its_clock(office, django_capture_on_comm
         )
     chat = say(chat, SenderType.CUSTOMER, monday_9, capture)
     assert chat.sla_due_at == monday_9 + timedelta(hours=2)
+
+
+def test_a_reply_handled_after_the_next_customer_message_leaves_that_message_waiting(office):
+    """Two workers may handle a reply and the customer's next message in either order: the
+    message's handler sees the old wait and does nothing, so the reply's handler, which ends
+    that wait, starts the next one from the customer's first unanswered message."""
+    agent = AgentProfileFactory()
+    chat = vip_chat(assignee=agent.user)
+
+    def store(sender, moment, user=None) -> int:
+        with at(moment):  # the test's transaction never commits: nothing is handled yet
+            chat_services.message_create(
+                conversation=chat, sender_type=sender, body="hi", sender_user=user
+            )
+        return OutboxEvent.objects.filter(type="message.created").latest("pk").pk
+
+    dispatch.dispatch([store(SenderType.CUSTOMER, FRIDAY_5PM)])
+    reply = store(SenderType.AGENT, FRIDAY_5PM + timedelta(minutes=10), agent.user)
+    second = store(SenderType.CUSTOMER, MONDAY_10AM)
+    dispatch.dispatch([second])  # before the reply: the conversation still waits from Friday
+    dispatch.dispatch([reply])
+
+    chat.refresh_from_db()
+    assert chat.sla_started_at == MONDAY_10AM
+    assert chat.sla_due_at == MONDAY_10AM + timedelta(hours=2)
+    assert pending(chat) == [
+        (SlaPhase.BREACH, MONDAY_10AM + timedelta(hours=2)),
+        (SlaPhase.WARNING, MONDAY_10AM + timedelta(minutes=90)),
+    ]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import redis
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -203,12 +203,23 @@ def _run_once(event: Event, path: str, handler: Handler) -> None:
     (another dispatch of the same event handled it, or is handling it: the insert waits for
     that transaction) means there is nothing to do."""
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                HandledEvent.objects.create(event_id=event.id, handler=path)
-        except IntegrityError:
-            return
-        handler(event)
+        if _mark(event.id, path):
+            handler(event)
+
+
+def _mark(event_id: int, path: str) -> bool:
+    """Insert the handler's marker; False when it is there already. One statement (`ON CONFLICT
+    DO NOTHING`, PostgreSQL and SQLite alike) instead of a savepoint around an insert that may
+    fail: the worker runs one per handler of every message."""
+    table = connection.ops.quote_name(HandledEvent._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (event_id, handler, handled_at) VALUES (%s, %s, %s) "  # noqa: S608
+        "ON CONFLICT (event_id, handler) DO NOTHING RETURNING id"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event_id, path, now])
+        return cursor.fetchone() is not None
 
 
 def backoff(attempts: int) -> timedelta:
