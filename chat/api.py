@@ -37,6 +37,7 @@ from chat.serializers import (
 from desk.kernel import ratelimit
 from desk.kernel.ids import IdField, WholeNumberField, is_db_int
 from desk.kernel.json_input import json_loads
+from desk.kernel.paging import CURSOR_UNKNOWN, search_cursor, search_cursor_taken
 from routing import selectors as routing_selectors
 
 PAGE_SIZE = 30
@@ -80,7 +81,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     except (binascii.Error, ValueError, TypeError):
         moment, pk = None, None
     if moment is None or not is_db_int(pk):
-        raise serializers.ValidationError(_("This cursor is not one the server gave out."))
+        raise serializers.ValidationError(CURSOR_UNKNOWN)
     return moment, pk
 
 
@@ -97,17 +98,25 @@ class InboxQuerySerializer(serializers.Serializer):
         required=False,
         max_length=200,
         help_text="Search text: the messages' words (Chinese and English), the conversation's "
-        "number, the customer's name or external id. With it the answer is one "
-        "page of the best `limit` conversations, most relevant first, each with a `snippet`, "
-        "and `next_cursor` is null.",
+        "number, the customer's name or external id. With it the answer is a "
+        "page of the best `limit` conversations, most relevant first, each with a `snippet`; "
+        "`next_cursor` pages on through the best 300.",
     )
     cursor = serializers.CharField(required=False, help_text="`next_cursor` of the last page.")
     limit = WholeNumberField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
     )
 
-    def validate_cursor(self, value: str) -> tuple[datetime, int]:
-        return decode_cursor(value)
+    def validate(self, attrs: dict) -> dict:
+        """A search's cursor is its page's position (`search_offset`); the inbox's, the
+        `(activity, id)` of its last row."""
+        if "cursor" not in attrs or search_cursor_taken(attrs):
+            return attrs
+        try:
+            attrs["cursor"] = decode_cursor(attrs["cursor"])
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"cursor": exc.detail}) from exc
+        return attrs
 
 
 # ---- reads --------------------------------------------------------------------------------
@@ -133,21 +142,22 @@ class ConversationListView(AgentView):
             q=data.get("q", "").strip(),
         )
         if query.q:
-            rows = selectors.conversations_search(request.user, query, limit=data["limit"])
-            next_key = None
+            rows, next_offset = selectors.conversations_search(
+                request.user, query, limit=data["limit"], offset=data.get("search_offset", 0)
+            )
+            cursor = search_cursor(next_offset) if next_offset is not None else None
         else:
             rows, next_key = selectors.conversations_page(
                 selectors.conversations_inbox(request.user, query),
                 after=data.get("cursor"),
                 limit=data["limit"],
             )
+            cursor = encode_cursor(next_key) if next_key else None
         results = InboxRowSerializer(rows, many=True).data
         clocks = sla_clocks.clocks_for(rows)  # in business time, when a row has a clock
         for row in results:
             row["sla"] = clocks.get(row["id"], row["sla"])
-        return Response(
-            {"results": results, "next_cursor": encode_cursor(next_key) if next_key else None}
-        )
+        return Response({"results": results, "next_cursor": cursor})
 
 
 class MessagePageQuerySerializer(serializers.Serializer):

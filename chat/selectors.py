@@ -22,7 +22,7 @@ from chat.models import (
 from chat.search.selectors import conversation_hits
 from desk.kernel.access import team_scope
 from desk.kernel.ids import parse_id
-from desk.kernel.paging import newest_first_page
+from desk.kernel.paging import newest_first_page, search_page, search_wanted
 
 REPLAY_LIMIT = 500
 PAGE_LIMIT = 50
@@ -166,23 +166,27 @@ def conversations_inbox(user: AbstractBaseUser, query: InboxQuery) -> QuerySet[C
 
 
 def conversations_search(
-    user: AbstractBaseUser, query: InboxQuery, *, limit: int
-) -> list[Conversation]:
-    """The agent's conversations matching the filters and the search text `query.q`, at most
-    `limit`, most relevant first: the exact lookups (number, customer name or external id;
-    newest first), then the conversations whose messages match, by their best
-    message (chat.search). Each row is annotated like `conversations_inbox`'s, plus
+    user: AbstractBaseUser, query: InboxQuery, *, limit: int, offset: int = 0
+) -> tuple[list[Conversation], int | None]:
+    """A page of the agent's conversations matching the filters and the search text `query.q`
+    (`limit` from `offset`), most relevant first: the exact lookups (number, customer name or
+    external id; newest first), then the conversations whose messages match, by their best
+    message (chat.search); and the offset of the next page (None on the last; a search pages
+    through its best `SEARCH_DEPTH`). Each row is annotated like `conversations_inbox`'s, plus
     `search_snippet` (that message's words around the matches in <mark>, the rest escaped;
-    None for an exact lookup without one). Four queries whatever `limit`."""
+    None for an exact lookup without one). Four queries whatever the page."""
     filtered = _inbox_filtered(user, query)
+    wanted = search_wanted(offset, limit)
     exact = list(
         filtered.filter(_exact_match(query.q))
         .annotate(activity_at=Coalesce(F("last_message_at"), F("created_at")))
         .order_by("-activity_at", "-id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)[:wanted]
     )
-    hits = {hit.conversation_id: hit for hit in conversation_hits(filtered, query.q, limit=limit)}
-    order = list(dict.fromkeys([*exact, *hits]))[:limit]
+    hits = {hit.conversation_id: hit for hit in conversation_hits(filtered, query.q, limit=wanted)}
+    order, next_offset = search_page(
+        list(dict.fromkeys([*exact, *hits])), offset=offset, limit=limit
+    )
     rows = _with_inbox_fields(filtered.filter(pk__in=order)).in_bulk(order)
     found = []
     for pk in order:
@@ -191,7 +195,7 @@ def conversations_search(
             hit = hits.get(pk)
             row.search_snippet = hit.snippet_html if hit else None
             found.append(row)
-    return found
+    return found, next_offset
 
 
 def conversations_page(

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desk.kernel.markdown import html_text, markdown_html
-from desk.kernel.search.backends import FullTextIndex
 from desk.kernel.search.text import index_text
 
 
@@ -64,19 +63,11 @@ class Language(models.TextChoices):
     EN = "en", _("English")
 
 
-# The search index of articles (desk.kb.search): the pre-segmented columns, title over body.
-KB_SEARCH_INDEX = FullTextIndex(
-    table="desk_kbarticle",
-    title="search_title",
-    body="search_body",
-    stored_vector="search_vector",  # PostgreSQL: ranking reads it, no parse per row
-)
-
-
 class KbArticle(models.Model):
-    """An article in Markdown. Its HTML, plain text and search terms are derived on save (the
-    row's own rule: whoever saves it, the three agree with the body; a `QuerySet.update()` of
-    the title, body, tags or keywords skips `save()`, so write those through `save()`). The
+    """An article in Markdown. Its HTML, plain text and search terms (and its rows in the term
+    index, `KbTerm`) are derived on save (the row's own rule: whoever saves it, they agree with
+    the body; a `QuerySet.update()` of the title, body, tags or keywords skips `save()`, so
+    write those through `save()`; the status and language are read from the article). The
     Chinese and English versions of one article form a group: each translation points at the
     original."""
 
@@ -178,6 +169,9 @@ class KbArticle(models.Model):
                 "search_body",
             }
         super().save(*args, **kwargs)
+        from desk.kb.terms import article_terms_write
+
+        article_terms_write(self)
 
     @property
     def tag_list(self) -> list[str]:
@@ -206,6 +200,31 @@ class KbArticle(models.Model):
         self.search_title = index_text(self.title)
         extra = " ".join([self.tags.replace(",", " "), self.keywords, str(self.category)])
         self.search_body = index_text(f"{self.body_text}\n{extra}")
+
+
+class KbTerm(models.Model):
+    """One term of an article and its weight there (title over body; desk/kb/terms.py): the
+    knowledge base's search index. A search reads each of its terms' best articles from the
+    (term, weight) index, a bounded number of rows however many articles have the term."""
+
+    article = models.ForeignKey(
+        KbArticle, on_delete=models.CASCADE, related_name="terms", verbose_name=_("article")
+    )
+    # PostgreSQL: collation "C" (migration 0011), so a prefix's terms are one range of the index
+    term = models.CharField(_("term"), max_length=64)
+    weight = models.FloatField(_("weight"))
+    in_title = models.BooleanField(_("in the title"), default=False)
+
+    class Meta:
+        verbose_name = _("knowledge base term")
+        verbose_name_plural = _("knowledge base terms")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "term"], name="kb_term_once_per_article")
+        ]
+        indexes = [models.Index(fields=["term", "-weight", "article"], name="kb_term_best")]
+
+    def __str__(self) -> str:
+        return f"{self.term} · {self.article_id}"
 
 
 # A view is "deflected" when its customer asked for nobody within this long after reading.

@@ -10,6 +10,7 @@ from chat import services
 from chat.models import MessageSearch, SenderType
 from chat.search.index import messages_backfill
 from chat.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from desk.kernel import paging
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def search(client, q, **params) -> list[dict]:
     response = client.get(LIST, {"q": q, **params})
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["next_cursor"] is None
+    assert body["next_cursor"] is None  # one page holds them all
     return body["results"]
 
 
@@ -197,3 +198,44 @@ def test_a_search_costs_the_same_number_of_queries_whatever_it_finds(
     fill(20)
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(found(agent_client, "退款")) == 22
+
+
+def test_a_search_pages_on_with_its_cursor_and_each_conversation_comes_once(
+    agent_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for index in range(7):
+            say(ConversationFactory(), f"退款 {index} " + "退款 " * index)
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"q": "退款", "limit": 3, **({"cursor": cursor} if cursor else {})}
+        body = agent_client.get(LIST, params).json()
+        seen += [row["id"] for row in body["results"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 7
+    first = agent_client.get(LIST, {"q": "退款", "limit": 7}).json()["results"]
+    assert [row["id"] for row in first] == seen  # the pages are the one ranking, cut
+
+
+def test_a_search_refuses_a_cursor_it_did_not_give(agent_client, chats):
+    inbox_cursor = agent_client.get(LIST, {"limit": 1}).json()["next_cursor"]
+    for cursor in (inbox_cursor, "bm90IGEgY3Vyc29y", paging.search_cursor(paging.SEARCH_DEPTH)):
+        response = agent_client.get(LIST, {"q": "退款", "cursor": cursor})
+        assert response.status_code == 400, cursor
+        assert "cursor" in response.json()["error"]["fields"]
+    response = agent_client.get(LIST, {"cursor": paging.search_cursor(3)})  # no search: a list
+    assert response.status_code == 400
+
+
+def test_a_search_stops_at_its_depth(agent_client, chats, monkeypatch):
+    monkeypatch.setattr(paging, "SEARCH_DEPTH", 2)
+    body = agent_client.get(LIST, {"q": "退款 order", "limit": 1}).json()
+    assert body["next_cursor"] is not None
+    body = agent_client.get(
+        LIST, {"q": "退款 order", "limit": 1, "cursor": body["next_cursor"]}
+    ).json()
+    assert len(body["results"]) == 1 and body["next_cursor"] is None

@@ -1,28 +1,30 @@
 """Knowledge base search: `kb_search(query, audience=…, language=…, limit=…)`.
 
-The query is cut into terms like the articles were (desk.kernel.search.text), the database ranks
-the articles the audience may read that contain any of them (PostgreSQL full-text search or
-SQLite FTS5, desk.kernel.search.backends), and the best candidates are ranked again here the
-same way on both databases: the database's score (title over body; SQLite's bm25 also weighs
-rare terms over common ones) with how many of the query's terms the article and its title have,
-and how much of the title the query names. A misspelt English word is corrected from the
-index's words. Each hit carries a snippet of its text with the matched terms in <mark>, all
-else escaped.
+The query is cut into terms like the articles were (desk.kernel.search.text); a word being typed
+stands for the indexed words it starts. Each term's best articles come from the term index
+(desk/kb/terms.py: a bounded read per term, however large the knowledge base), among those the
+audience may read; an article's first score is its terms' weights, a rarer term counting more
+(fewer articles have it). The best candidates are ranked again: that score with how many of the
+query's terms the article and its title have, and how much of the title the query names. A
+misspelt English word is corrected from the index's words. Each hit carries a snippet of its
+text with the matched terms in <mark>, all else escaped. The same on PostgreSQL and SQLite.
 """
 
-from collections.abc import Iterable
+import math
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from desk.kb import terms as term_index
 from desk.kernel.search.snippets import snippet_html
 from desk.kernel.search.text import corrections, is_cjk, query_terms, typed_prefixes
-from desk.models import KB_SEARCH_INDEX, Audience, KbArticle
+from desk.models import Audience, KbArticle
 
 MAX_QUERY = 200  # characters of a query an interface accepts
-CANDIDATES = 50  # rows the database ranks before the final ranking here
+CANDIDATES = 50  # articles ranked again after the term index's first scores
 
-# The final score: the database's (scaled to the best candidate's), the share of the query's
+# The final score: the first score (scaled to the best candidate's), the share of the query's
 # terms found in the article and in its title, and the share of the title the query's terms make
 # (a title that is about the question: 如何申请退款 over 手机退款到账时间查询 for 退款).
 W_DATABASE, W_COVERAGE, W_TITLE, W_FOCUS = 0.35, 0.3, 0.15, 0.2
@@ -44,29 +46,48 @@ def kb_articles_for(audience: Audience, language: str | None = None) -> QuerySet
     return articles
 
 
-def _has(words: set[str], term: str, prefixes: frozenset[str]) -> bool:
-    """Whether an article with these words matches the query term."""
-    return term in words or (term in prefixes and any(w.startswith(term) for w in words))
+def _words(terms: list[str], prefixes: frozenset[str]) -> dict[str, list[str]]:
+    """`{query term: the indexed words it matches}`: itself, and for the word being typed the
+    words it starts."""
+    words = {term: [term_index.term_key(term)] for term in terms}
+    for term in prefixes:
+        longer = term_index.words_from(term, limit=term_index.PREFIX_WORDS + 1)
+        words[term] = list(dict.fromkeys([term_index.term_key(term), *longer]))
+    return words
 
 
-def _matches(word: str, terms: list[str], prefixes: frozenset[str]) -> bool:
-    """Whether a word of an article matches one of the query's terms."""
-    return word in terms or any(word.startswith(term) for term in prefixes)
+def _first_scores(
+    words: dict[str, list[str]], postings: list[term_index.Posting]
+) -> tuple[dict[int, float], set[str]]:
+    """Each article's first score: over the query's terms, the weight of its best word there
+    times the term's rarity (1 for a term with a full list of best articles, more for one that
+    fewer articles have); and the query terms that matched something."""
+    term_of = {word: term for term, matched in words.items() for word in matched}
+    best: dict[tuple[str, int], float] = {}
+    listed: dict[str, int] = defaultdict(int)
+    for word, pk, weight, _title in postings:
+        term = term_of[word]
+        listed[term] += 1
+        best[term, pk] = max(best.get((term, pk), 0.0), weight)
+    rarity = {
+        term: 1 + math.log(term_index.PER_TERM / min(count, term_index.PER_TERM))
+        for term, count in listed.items()
+    }
+    scores: dict[int, float] = defaultdict(float)
+    for (term, pk), weight in best.items():
+        scores[pk] += weight * rarity[term]
+    return scores, set(listed)
 
 
-def _spelling(terms: list[str], found: Iterable[KbArticle], prefixes: frozenset[str]) -> list[str]:
-    """Indexed words one edit away from the query's Latin words that no candidate has and the
-    index does not know (a query per such word; none when every word matched)."""
-    seen: set[str] = set()
-    for article in found:
-        seen.update(article.search_title.split(), article.search_body.split())
+def _spelling(terms: list[str], matched: set[str]) -> list[str]:
+    """Indexed words one edit away from the query's Latin words that matched nothing (a query
+    per such word; none when every word matched)."""
     fixes: list[str] = []
     for term in terms:
-        if len(term) < 5 or is_cjk(term) or term.isdigit() or _has(seen, term, prefixes):
+        if len(term) < 5 or is_cjk(term) or term.isdigit() or term in matched:
             continue
-        vocabulary = KB_SEARCH_INDEX.vocabulary(term[0])
-        if not any(word.startswith(term) for word in vocabulary):
-            fixes.extend(word for word in corrections(term, vocabulary) if word not in terms)
+        vocabulary = term_index.words_from(term[0], limit=2000)
+        fixes.extend(word for word in corrections(term, vocabulary) if word not in terms)
     return fixes
 
 
@@ -74,48 +95,77 @@ def kb_search(
     query: str, *, audience: Audience, language: str | None = None, limit: int = 10
 ) -> list[Hit]:
     """The articles `audience` may read that match `query`, best first, at most `limit`. An
-    empty query (or one of stop words only) finds nothing. Two queries (four or more when a
-    word is misspelt)."""
+    empty query (or one of stop words only) finds nothing. Three queries (one more for a word
+    being typed, two more when a word is misspelt), whatever the size of the knowledge base."""
     query = query[:MAX_QUERY]
     terms = query_terms(query)
     if not terms or limit <= 0:
         return []
     prefixes = typed_prefixes(query, terms)
-    candidates = kb_articles_for(audience, language)
-    pool = max(CANDIDATES, limit)
-    ranked = KB_SEARCH_INDEX.rank(terms, candidates, limit=pool, prefixes=prefixes)
-    articles = KbArticle.objects.select_related("category").in_bulk([pk for pk, _ in ranked])
-    fixes = _spelling(terms, articles.values(), prefixes)
+    scope = {"statuses": Audience(audience).statuses, "language": language}
+    words = _words(terms, prefixes)
+    flat = [word for matched in words.values() for word in matched]
+    scores, matched = _first_scores(words, term_index.best_postings(flat, **scope))
+    fixes = _spelling(terms, matched)
     if fixes:  # a misspelt word: search again with the words it may have meant
         terms = [*terms, *fixes]
-        ranked = KB_SEARCH_INDEX.rank(terms, candidates, limit=pool, prefixes=prefixes)
-        articles = KbArticle.objects.select_related("category").in_bulk([pk for pk, _ in ranked])
-    if not ranked:
+        words.update({fix: [term_index.term_key(fix)] for fix in fixes})
+        flat += [term_index.term_key(fix) for fix in fixes]
+        scores, matched = _first_scores(words, term_index.best_postings(flat, **scope))
+    if not scores:
         return []
-    best = max(score for _, score in ranked) or 1.0
-    hits = []
-    for pk, base in ranked:
-        article = articles.get(pk)
-        if article is None:  # deleted since it was ranked
+    pool = sorted(scores, key=lambda pk: (-scores[pk], pk))[: max(CANDIDATES, limit)]
+    return _ranked(pool, scores, words, terms, prefixes, limit)
+
+
+def _ranked(
+    pool: list[int],
+    scores: dict[int, float],
+    words: dict[str, list[str]],
+    terms: list[str],
+    prefixes: frozenset[str],
+    limit: int,
+) -> list[Hit]:
+    """The candidates ranked again (see the module's docstring), the best `limit` with their
+    snippets. Two queries."""
+    term_of = {word: term for term, matched in words.items() for word in matched}
+    has: dict[int, set[str]] = defaultdict(set)
+    in_title: dict[int, set[str]] = defaultdict(set)
+    titles, postings = term_index.pool_postings(pool, list(term_of))
+    for word, pk, _weight, title in postings:
+        has[pk].add(term_of[word])
+        if title:
+            in_title[pk].add(term_of[word])
+    best = max(scores[pk] for pk in pool) or 1.0
+    words_typed = set(term_of)
+    ranked = []
+    for pk in pool:
+        if pk not in titles:  # deleted since it was found
             continue
-        title_terms = set(article.search_title.split())
-        all_terms = title_terms | set(article.search_body.split())
-        coverage = sum(_has(all_terms, term, prefixes) for term in terms) / len(terms)
-        in_title = sum(_has(title_terms, term, prefixes) for term in terms) / len(terms)
-        focus = sum(_matches(w, terms, prefixes) for w in title_terms) / max(len(title_terms), 1)
+        title_words = titles[pk].split()
+        focus = sum(
+            word in words_typed or any(word.startswith(p) for p in prefixes) for word in title_words
+        ) / max(len(title_words), 1)
         score = (
-            W_DATABASE * max(base, 0.0) / best
-            + W_COVERAGE * coverage
-            + W_TITLE * in_title
+            W_DATABASE * scores[pk] / best
+            + W_COVERAGE * len(has[pk]) / len(terms)
+            + W_TITLE * len(in_title[pk]) / len(terms)
             + W_FOCUS * focus
         )
-        hits.append((score, article))
-    hits.sort(key=lambda pair: (-pair[0], pair[1].pk))
+        ranked.append((score, pk))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    top = ranked[:limit]
+    articles = (
+        KbArticle.objects.select_related("category")
+        .defer("body", "body_html", "search_title", "search_body")  # long, and not shown
+        .in_bulk([pk for _, pk in top])
+    )
     return [
         Hit(
-            article=article,
+            article=articles[pk],
             score=round(score, 4),
-            snippet_html=snippet_html(article.body_text, terms, prefixes=prefixes),
+            snippet_html=snippet_html(articles[pk].body_text, terms, prefixes=prefixes),
         )
-        for score, article in hits[:limit]
+        for score, pk in top
+        if pk in articles
     ]

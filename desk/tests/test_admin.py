@@ -31,6 +31,7 @@ NOT_IN_ADMIN = {
     "desk.handledevent",
     "chat.messagesearch",  # the search index's rows (chat/search, tickets/search)
     "tickets.ticketsearch",
+    "desk.kbterm",  # the knowledge base's term index (desk/kb/terms.py)
 }
 
 FACTORIES = {

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from chat.api import AgentView
 from desk.kernel.choices import Priority
+from desk.kernel.paging import search_cursor
 from routing import selectors as routing_selectors
 from tickets import services
 from tickets.api import ERRORS, TicketView
@@ -53,8 +54,10 @@ class TicketListView(AgentView):
         data = params.validated_data
         query = list_query(data)
         if query.q:
-            rows = list_selectors.tickets_search(request.user, query, limit=data["limit"])
-            next_key = None
+            rows, next_offset = list_selectors.tickets_search(
+                request.user, query, limit=data["limit"], offset=data.get("search_offset", 0)
+            )
+            cursor = search_cursor(next_offset) if next_offset is not None else None
         else:
             rows, next_key = list_selectors.tickets_page(
                 list_selectors.tickets_list(request.user, query),
@@ -62,11 +65,9 @@ class TicketListView(AgentView):
                 after=data.get("cursor"),
                 limit=data["limit"],
             )
+            cursor = encode_cursor(query.sort, next_key) if next_key else None
         return Response(
-            {
-                "results": TicketRowSerializer(rows, many=True).data,
-                "next_cursor": encode_cursor(query.sort, next_key) if next_key else None,
-            }
+            {"results": TicketRowSerializer(rows, many=True).data, "next_cursor": cursor}
         )
 
 

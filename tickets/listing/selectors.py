@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 
 from chat.selectors import customers_matching
+from desk.kernel.paging import search_page, search_wanted
 from tickets.models import SlaPhase, SlaTimer, Ticket, TicketView
 from tickets.search.selectors import ticket_hits
 from tickets.selectors import tickets_for_agent
@@ -202,17 +203,23 @@ def tickets_page(
     return rows, (getattr(last, SORTS[sort][0]), last.pk)
 
 
-def tickets_search(user: AbstractBaseUser, query: TicketListQuery, *, limit: int) -> list[Ticket]:
-    """The tickets the agent may see that match the filters and the search text `query.q`, at
-    most `limit`, most relevant first: the exact lookups (number, requester's name or external
-    id; in the query's sort), then the tickets whose subject, description, replies or notes
-    match (tickets.search). Each has `search_snippet` (None for an exact lookup only). A
-    constant number of queries whatever `limit`."""
+def tickets_search(
+    user: AbstractBaseUser, query: TicketListQuery, *, limit: int, offset: int = 0
+) -> tuple[list[Ticket], int | None]:
+    """A page of the tickets the agent may see that match the filters and the search text
+    `query.q` (`limit` from `offset`), most relevant first: the exact lookups (number,
+    requester's name or external id; in the query's sort), then the tickets whose subject,
+    description, replies or notes match (tickets.search); and the offset of the next page (None
+    on the last; a search pages through its best `SEARCH_DEPTH`). Each has `search_snippet`
+    (None for an exact lookup only). A constant number of queries whatever the page."""
     filtered = _tickets_filtered(user, query)
+    wanted = search_wanted(offset, limit)
     exact = _in_order(filtered.filter(_exact_match(query.q)), query.sort)
-    exact = list(exact.values_list("pk", flat=True)[:limit])
-    hits = {hit.ticket_id: hit for hit in ticket_hits(filtered, query.q, limit=limit)}
-    order = list(dict.fromkeys([*exact, *hits]))[:limit]
+    exact = list(exact.values_list("pk", flat=True)[:wanted])
+    hits = {hit.ticket_id: hit for hit in ticket_hits(filtered, query.q, limit=wanted)}
+    order, next_offset = search_page(
+        list(dict.fromkeys([*exact, *hits])), offset=offset, limit=limit
+    )
     rows = filtered.in_bulk(order)
     found = []
     for pk in order:
@@ -222,7 +229,7 @@ def tickets_search(user: AbstractBaseUser, query: TicketListQuery, *, limit: int
             row.search_snippet = hit.snippet_html if hit else None
             found.append(row)
     calendars_load(row.sla_policy.business_hours for row in found if row.sla_policy_id)
-    return found
+    return found, next_offset
 
 
 # ---- saved views --------------------------------------------------------------------------

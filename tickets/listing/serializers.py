@@ -16,6 +16,7 @@ from chat.models import Channel
 from desk.kernel.choices import Priority
 from desk.kernel.ids import IdField, WholeNumberField, is_db_int, parse_id
 from desk.kernel.json_input import json_loads
+from desk.kernel.paging import CURSOR_UNKNOWN, search_cursor_taken
 from tickets.events import ticket_json
 from tickets.listing.selectors import (
     DEFAULT_SORT,
@@ -45,7 +46,7 @@ def encode_cursor(sort: str, key: CursorKey) -> str:
 
 def decode_cursor(cursor: str, sort: str) -> CursorKey:
     """The key a cursor names; a cursor from another sort (or none the server gave) is refused."""
-    invalid = serializers.ValidationError(_("This cursor is not one the server gave out."))
+    invalid = serializers.ValidationError(CURSOR_UNKNOWN)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, pk = json_loads(raw)
@@ -118,8 +119,8 @@ class TicketFilterSerializer(serializers.Serializer):
         max_length=200,
         help_text="Search text: the words (Chinese and English) of the subject, description, "
         "replies and notes, the number, the requester's name or external id. With it the answer "
-        "is one page of the best `limit` tickets (exact lookups first, then by relevance), each "
-        "with a `snippet`, and `next_cursor` is null.",
+        "is a page of the best `limit` tickets (exact lookups first, then by relevance), each "
+        "with a `snippet`; `next_cursor` pages on through the best 300.",
     )
     sort = serializers.ChoiceField(
         choices=list(SORTS),
@@ -147,11 +148,14 @@ class TicketListQuerySerializer(TicketFilterSerializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "cursor" in attrs:
-            try:
-                attrs["cursor"] = decode_cursor(attrs["cursor"], attrs.get("sort", DEFAULT_SORT))
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"cursor": exc.detail}) from exc
+        """A search's cursor is its page's position (`search_offset`); a list's, the key of
+        its last row in the sort."""
+        if "cursor" not in attrs or search_cursor_taken(attrs):
+            return attrs
+        try:
+            attrs["cursor"] = decode_cursor(attrs["cursor"], attrs.get("sort", DEFAULT_SORT))
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"cursor": exc.detail}) from exc
         return attrs
 
 

@@ -149,3 +149,21 @@ def test_a_search_costs_the_same_number_of_queries_whatever_it_finds(
     fill(30)
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(found(agent_client, "退款", limit=50)) == 32
+
+
+def test_a_search_pages_on_with_its_cursor(agent_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        made = {make(f"退款 {index}", "退款 " * index).pk for index in range(5)}
+    first = agent_client.get(LIST, {"q": "退款", "limit": 2}).json()
+    second = agent_client.get(
+        LIST, {"q": "退款", "limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    third = agent_client.get(
+        LIST, {"q": "退款", "limit": 2, "cursor": second["next_cursor"]}
+    ).json()
+    pages = [first, second, third]
+    ids = [row["id"] for page in pages for row in page["results"]]
+    assert set(ids) == made and len(ids) == 5
+    assert third["next_cursor"] is None
+    wrong = agent_client.get(LIST, {"q": "退款", "cursor": "bm90IGEgY3Vyc29y"})
+    assert wrong.status_code == 400 and "cursor" in wrong.json()["error"]["fields"]

@@ -220,22 +220,6 @@ class FullTextIndex:
             cursor.execute(sql, params)
             return [(int(g), float(score), int(pk)) for g, score, pk in cursor.fetchall()]
 
-    def vocabulary(self, prefix: str, *, limit: int = 2000) -> list[str]:
-        """The indexed terms that start with `prefix` (for spelling corrections). One query;
-        on PostgreSQL it reads every row's vector (ts_stat), so it is for small tables like the
-        knowledge base and only runs when a word of a query matched nothing."""
-        upper = prefix + "\uffff"
-        if connection.vendor == "postgresql":
-            inner = f"SELECT {self._vector()} FROM {self.table}"
-            sql = "SELECT word FROM ts_stat(%s) WHERE word >= %s AND word < %s LIMIT %s"
-            params = [inner, prefix, upper, limit]
-        else:
-            sql = f"SELECT term FROM {self.name}_vocab WHERE term >= %s AND term < %s LIMIT %s"
-            params = [prefix, upper, limit]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [row[0] for row in cursor.fetchall()]
-
 
 def _tsquery(terms: list[str], prefixes: frozenset[str]) -> str:
     """`'耳机' | '声音' | 'earph':*`: lexemes quoted as they are (a quote doubled)."""
