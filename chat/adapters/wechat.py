@@ -10,8 +10,10 @@ XML is read with defusedxml (no DTDs, no entities). The decrypted message is sto
 `MsgId` (events: FromUserName + CreateTime + Event) and answered `success` at once.
 
 What becomes a message: text; image (downloaded by MediaId through the media API); voice (the
-recognised text when WeChat gives it), video and short video as placeholders; location (the
-label and coordinates); link (title, description, URL); a menu `CLICK` as a customer message
+recorded file, AMR or Speex, downloaded the same way and kept as a file to download: browsers
+do not play those; the recognised text when WeChat gives it); video and short video (the media
+API answers with the video's address, which is downloaded: an MP4); location (the label and
+coordinates); link (title, description, URL); a menu `CLICK` as a customer message
 `[menu] <EventKey>` with `payload.wechat.menu_key`, so the agent sees what was tapped. Subscribe,
 unsubscribe and other events are kept raw only.
 
@@ -45,11 +47,15 @@ from chat.inbound import InboundFile, InboundMessage
 from chat.models import Channel, ContentType, IdentityKind, Message, SenderType
 from chat.services import IdentityRef
 from desk.kernel import http
+from desk.kernel.json_input import json_loads
 
 REPLY_WINDOW = timedelta(hours=48)
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid / expired access_token
 WINDOW_ERRORS = {45015, 45047}  # reply window over, too many replies in it
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_VOICE_BYTES = 2 * 1024 * 1024  # WeChat's own limit for a voice message
+MAX_VIDEO_BYTES = 25 * 1024 * 1024  # as the widget's video uploads (chat/attachments.py)
+VOICE_TYPES = {"amr": "audio/amr", "speex": "audio/speex"}
 TEXT_MAX = 2000
 
 
@@ -179,9 +185,13 @@ class WechatAdapter(ProviderAdapter):
         elif kind == "voice":
             text = f"[voice] {body.get('Recognition', '')}".strip()
             extra["media_id"] = body.get("MediaId", "")
+            files = (self._download_voice(account, body),)
+            content_type = ContentType.FILE  # AMR / Speex: a file to download, not a player
         elif kind in ("video", "shortvideo"):
             text = f"[{kind}]"
             extra["media_id"] = body.get("MediaId", "")
+            files = (self._download_video(account, body),)
+            content_type = ContentType.VIDEO
         elif kind == "location":
             x, y = body.get("Location_X", ""), body.get("Location_Y", "")
             text = f"[location] {body.get('Label', '')} ({x}, {y})".replace("  ", " ")
@@ -216,16 +226,20 @@ class WechatAdapter(ProviderAdapter):
             )
         ]
 
-    def _download_image(self, account: ChannelAccount, body: dict[str, Any]) -> InboundFile:
-        media_id = body.get("MediaId", "")
-        token = self._token(account)
+    def _media(self, account: ChannelAccount, media_id: str, *, max_bytes: int) -> bytes:
+        """What `/cgi-bin/media/get` answers for a media id: the file, or JSON (a video's
+        address, or an error the caller refuses)."""
         response = self._http(
             "GET",
             f"{_base()}/cgi-bin/media/get",
-            params={"access_token": token, "media_id": media_id},
-            max_bytes=MAX_IMAGE_BYTES,
+            params={"access_token": self._token(account), "media_id": media_id},
+            max_bytes=max_bytes,
         )
-        data = response.body
+        return response.body
+
+    def _download_image(self, account: ChannelAccount, body: dict[str, Any]) -> InboundFile:
+        media_id = body.get("MediaId", "")
+        data = self._media(account, media_id, max_bytes=MAX_IMAGE_BYTES)
         if data.startswith(b"{"):
             raise ValueError(f"wechat media {media_id}: {data[:200]!r}")
         mime = next((mime for mime, sig in IMAGE_SIGNATURES.items() if data.startswith(sig)), None)
@@ -233,6 +247,36 @@ class WechatAdapter(ProviderAdapter):
             raise ValueError(f"wechat media {media_id}: not an image")
         extension = mime.split("/")[1].replace("jpeg", "jpg")
         return InboundFile(name=f"wechat-{media_id[:40]}.{extension}", content_type=mime, data=data)
+
+    def _download_voice(self, account: ChannelAccount, body: dict[str, Any]) -> InboundFile:
+        media_id = body.get("MediaId", "")
+        data = self._media(account, media_id, max_bytes=MAX_VOICE_BYTES)
+        if data.startswith(b"{"):
+            raise ValueError(f"wechat voice {media_id}: {data[:200]!r}")
+        given = body.get("Format", "").lower()
+        extension = given if given in VOICE_TYPES else "amr"
+        return InboundFile(
+            name=f"wechat-voice-{media_id[:40]}.{extension}",
+            content_type=VOICE_TYPES[extension],
+            data=data,
+        )
+
+    def _download_video(self, account: ChannelAccount, body: dict[str, Any]) -> InboundFile:
+        """A video's media id gives `{"video_url": …}`; the file is at that address."""
+        media_id = body.get("MediaId", "")
+        answer = self._media(account, media_id, max_bytes=64 * 1024)
+        try:
+            url = json_loads(answer).get("video_url", "")
+        except (ValueError, AttributeError):
+            url = ""
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError(f"wechat video {media_id}: {answer[:200]!r}")
+        data = self._http("GET", url, max_bytes=MAX_VIDEO_BYTES).body
+        if data[4:8] != b"ftyp":  # an MP4 (ISO media) file: its first box is "ftyp"
+            raise ValueError(f"wechat video {media_id}: not an MP4")
+        return InboundFile(
+            name=f"wechat-video-{media_id[:40]}.mp4", content_type="video/mp4", data=data
+        )
 
     # ---- outbound --------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ from chat.channels.models import InboundEvent
 from chat.models import Attachment, Customer, CustomerIdentity, IdentityKind, Message
 from chat.tests import wechat_stub
 from chat.tests.wechat_stub import (
+    AMR,
     JPEG,
+    MP4,
     OPENID,
     TOKEN,
     encrypt,
@@ -164,13 +166,42 @@ def test_an_image_is_downloaded_through_the_media_api(deliver, wechat_api):
          "[location] 广州市天河区 (23.134521, 113.358803)"),
         ("link", {"Title": "订单截图", "Description": "看这里", "Url": "https://shop.example/1"},
          "订单截图\n看这里\nhttps://shop.example/1"),
-        ("voice", {"MediaId": "m", "Format": "amr", "Recognition": "你好"}, "[voice] 你好"),
-        ("video", {"MediaId": "m", "ThumbMediaId": "t"}, "[video]"),
     ],
 )  # fmt: skip
 def test_other_message_types(deliver, wechat_api, msg_type, fields, expected):
     deliver(make_account(), message_xml(msg_type, **fields))
     assert Message.objects.get().body == expected
+
+
+def test_a_voice_message_keeps_its_recording_to_download_and_the_recognised_text(
+    deliver, wechat_api
+):
+    fields = {"MediaId": "voice-1", "Format": "amr", "Recognition": "你好"}
+    deliver(make_account(), message_xml("voice", **fields))
+    message = Message.objects.get()
+    attachment = Attachment.objects.get()
+    assert (message.body, message.content_type) == ("[voice] 你好", "file")
+    assert attachment.message_id == message.pk and attachment.content_type == "audio/amr"
+    assert attachment.original_name.endswith(".amr") and attachment.file.read() == AMR
+
+
+@pytest.mark.parametrize("msg_type", ["video", "shortvideo"])
+def test_a_video_is_downloaded_from_the_address_the_media_api_gives(deliver, wechat_api, msg_type):
+    deliver(make_account(), message_xml(msg_type, MediaId="video-1", ThumbMediaId="t"))
+    message = Message.objects.get()
+    attachment = Attachment.objects.get()
+    assert (message.body, message.content_type) == (f"[{msg_type}]", "video")
+    assert attachment.content_type == "video/mp4" and attachment.file.read() == MP4
+    assert wechat_api.paths() == ["/cgi-bin/token", "/cgi-bin/media/get"]
+
+
+def test_media_that_cannot_be_fetched_leaves_the_event_to_retry(deliver, wechat_api):
+    """An expired or unknown media id: the raw event is kept, failed with the reason, and the
+    sweep tries again; nothing half-stored."""
+    deliver(make_account(), message_xml("voice", MediaId="gone", Format="amr"))
+    assert not Message.objects.exists() and not Attachment.objects.exists()
+    event = InboundEvent.objects.get()
+    assert event.processed_at is None and "40007" in event.error
 
 
 def test_a_menu_click_is_a_customer_message_and_subscribe_is_kept_raw(deliver, wechat_api):

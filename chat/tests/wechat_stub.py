@@ -23,6 +23,8 @@ AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"  # 43 characters (the do
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 OFFICIAL = "gh_3f1a2b3c4d5e"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+AMR = b"#!AMR\n" + b"\x3c" * 64
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
 
 
 class WechatApi:
@@ -35,8 +37,10 @@ class WechatApi:
         self.calls: list[tuple[str, dict[str, str], Any]] = []
         self.errors: dict[str, list[int]] = {}
         self.tokens_issued = 0
-        self.media = {"media-1": JPEG}
+        self.media: dict[str, Any] = {"media-1": JPEG, "voice-1": AMR}
+        self.media["video-1"] = {"video_url": stub.url("/files/video-1.mp4")}
         stub.handler("/cgi-bin/", self.answer)
+        stub.handler("/files/", lambda verb, path, headers, body: (200, {}, MP4))
 
     @property
     def base(self) -> str:
@@ -68,6 +72,8 @@ class WechatApi:
             data = self.media.get(query.get("media_id", ""))
             if data is None:
                 return _json({"errcode": 40007, "errmsg": "invalid media_id"})
+            if isinstance(data, dict):  # a video: its address
+                return _json(data)
             return 200, {"Content-Type": "image/jpeg"}, data
         if parts.path == "/cgi-bin/media/upload":
             return _json({"type": "image", "media_id": "uploaded-1", "created_at": 1})
