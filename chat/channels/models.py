@@ -170,3 +170,29 @@ class OutboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.status}"
+
+
+class EarlyReceipt(models.Model):
+    """A provider's delivery status for a reply whose provider id is not recorded yet: the
+    provider may call the status webhook before its answer to the send reaches us. Kept here
+    and applied when the send records the id (chat/channels/receipts.py); the sweep drops the
+    ones nobody claimed after `EARLY_RECEIPT_KEEP` (a reply sent from elsewhere)."""
+
+    channel = models.CharField(_("channel"), max_length=20)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=191)
+    state = models.CharField(_("state"), max_length=10)
+    code = models.CharField(_("error code"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("early delivery status")
+        verbose_name_plural = _("early delivery statuses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id", "state"], name="early_receipt_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_message_id} {self.state}"

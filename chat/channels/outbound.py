@@ -179,6 +179,10 @@ def _settle(
         message.provider_message_id = provider_message_id
         fields.append("provider_message_id")
     message.save(update_fields=fields)
+    if provider_message_id:  # statuses the provider sent before this answer reached us
+        from chat.channels.receipts import early_receipts_apply
+
+        early_receipts_apply(channel=message.channel, provider_message_id=provider_message_id)
     publish_message_update(message)
 
 

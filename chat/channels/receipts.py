@@ -1,12 +1,19 @@
 """Delivery receipts from providers (WhatsApp `statuses`): a reply's `delivery_state` moves
 forward only (sent → delivered → read; failed with the provider's reason), and the agents hear
-`message.update` (docs/protocol.md)."""
+`message.update` (docs/protocol.md). A status for an id no reply has yet is kept
+(`EarlyReceipt`) and applied when the send records the id (`early_receipts_apply`, called by
+chat/channels/outbound.py): the provider's webhook can overtake its own answer to the send."""
+
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from chat.channels.models import EarlyReceipt
 from chat.channels.outbound import publish_message_update
 from chat.models import DeliveryState, Message
+
+EARLY_RECEIPT_KEEP = timedelta(hours=1)  # then a status nobody claimed is dropped
 
 RANK = {DeliveryState.PENDING: 0, DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2,
         DeliveryState.READ: 3, DeliveryState.FAILED: 1}  # fmt: skip
@@ -17,13 +24,26 @@ def delivery_receipt_apply(
     *, channel: str, provider_message_id: str, state: str, code: str = "", reason: str = ""
 ) -> Message | None:
     """The reply with this provider id takes `state` unless it is already further along (a
-    late `delivered` after `read` changes nothing); None when no reply has this id."""
+    late `delivered` after `read` changes nothing); None when no reply has this id yet (the
+    status is kept for it)."""
     message = (
         Message.objects.select_for_update()
         .filter(channel=channel, provider_message_id=provider_message_id)
         .first()
     )
     if message is None:
+        EarlyReceipt.objects.bulk_create(
+            [
+                EarlyReceipt(
+                    channel=channel,
+                    provider_message_id=provider_message_id,
+                    state=state,
+                    code=code[:40],
+                    reason=reason[:500],
+                )
+            ],
+            ignore_conflicts=True,
+        )
         return None
     if state == DeliveryState.FAILED:
         if message.delivery_state == DeliveryState.READ:
@@ -47,3 +67,28 @@ def delivery_receipt_apply(
     message.save(update_fields=fields)
     transaction.on_commit(lambda: publish_message_update(message))
     return message
+
+
+def early_receipts_apply(*, channel: str, provider_message_id: str) -> int:
+    """Apply the statuses kept for this id (the send has just recorded it, in this
+    transaction), in their order, and forget them; returns how many."""
+    early = list(
+        EarlyReceipt.objects.filter(channel=channel, provider_message_id=provider_message_id)
+    )
+    early.sort(key=lambda receipt: (RANK.get(receipt.state, 0), receipt.pk))
+    for receipt in early:
+        delivery_receipt_apply(
+            channel=channel,
+            provider_message_id=provider_message_id,
+            state=receipt.state,
+            code=receipt.code,
+            reason=receipt.reason,
+        )
+    EarlyReceipt.objects.filter(pk__in=[receipt.pk for receipt in early]).delete()
+    return len(early)
+
+
+def early_receipts_prune() -> int:
+    """Drop the kept statuses no reply claimed within EARLY_RECEIPT_KEEP."""
+    cutoff = timezone.now() - EARLY_RECEIPT_KEEP
+    return EarlyReceipt.objects.filter(received_at__lte=cutoff).delete()[0]

@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 
 from chat import services
-from chat.channels.models import InboundEvent
+from chat.channels.models import EarlyReceipt, InboundEvent
+from chat.channels.receipts import EARLY_RECEIPT_KEEP
 from chat.channels.services import whatsapp_template_send
+from chat.channels.tasks import channel_sweep
 from chat.models import Attachment, Conversation, Customer, CustomerIdentity, Message
 from chat.tests import whatsapp_stub
 from chat.tests.whatsapp_stub import (
@@ -230,3 +232,28 @@ def test_a_status_is_pushed_to_the_agents(
     message = reply(run_commits, conversation, supervisor.user)
     deliver(conversation.channel_account, webhook(statuses=[status("wamid.OUT1", "read")]))
     assert pushed == [(message.pk, "read")]
+
+
+def test_statuses_that_arrive_before_the_send_is_recorded_are_applied_when_it_is(
+    conversation, graph_api, run_commits, supervisor, deliver
+):
+    """WhatsApp may call the webhook with a reply's statuses before its own answer to the
+    send reaches us: they are kept (EarlyReceipt) and applied once the wamid is recorded."""
+    account = conversation.channel_account
+    deliver(account, webhook(statuses=[status("wamid.OUT1", "delivered")]))
+    deliver(account, webhook(statuses=[status("wamid.OUT1", "read")]))
+    assert EarlyReceipt.objects.count() == 2
+    assert InboundEvent.objects.filter(processed_at__isnull=True).count() == 0
+
+    message = reply(run_commits, conversation, supervisor.user)
+
+    assert message.provider_message_id.endswith(":wamid.OUT1")
+    assert message.delivery_state == "read" and message.read_at is not None
+    assert not EarlyReceipt.objects.exists()
+
+
+def test_early_statuses_nobody_claims_are_dropped_after_a_while(deliver, conversation):
+    deliver(conversation.channel_account, webhook(statuses=[status("wamid.ELSEWHERE", "read")]))
+    EarlyReceipt.objects.update(received_at=timezone.now() - EARLY_RECEIPT_KEEP)
+    channel_sweep()
+    assert not EarlyReceipt.objects.exists()

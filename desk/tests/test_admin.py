@@ -32,6 +32,7 @@ NOT_IN_ADMIN = {
     "chat.messagesearch",  # the search index's rows (chat/search, tickets/search)
     "tickets.ticketsearch",
     "desk.kbterm",  # the knowledge base's term index (desk/kb/terms.py)
+    "chat.earlyreceipt",  # statuses waiting for their reply's id (chat/channels/receipts.py)
 }
 
 FACTORIES = {
