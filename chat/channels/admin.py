@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.forms.widgets import Script
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from chat.adapters.provider import ConnectionProblem
@@ -172,6 +172,27 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("Token saved: %(masked)s") % {"masked": mask(token)})
         if secret:
             self._show_secret_once(request, obj, secret)
+
+    def delete_model(self, request, obj: ChannelAccount) -> None:
+        self._delete(request, ChannelAccount.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        self._delete(request, queryset)
+
+    def _delete(self, request, accounts) -> None:
+        closed = services.channel_accounts_delete(actor=request.user, accounts=accounts)
+        if closed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d open conversation was closed: its replies could no longer reach "
+                    "the customer.",
+                    "%(count)d open conversations were closed: their replies could no longer "
+                    "reach the customers.",
+                    closed,
+                )
+                % {"count": closed},
+            )
 
     def _show_secret_once(self, request, obj: ChannelAccount, secret: str) -> None:
         if obj.channel == "wechat":

@@ -2,14 +2,15 @@
 register the webhook, rotate the webhook secret, process failed raw events again."""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chat.adapters.provider import ConnectionProblem
 from chat.channels.models import ChannelAccount, InboundEvent, new_webhook_secret
-from chat.models import Conversation, SenderType
-from chat.services import MessageResult, message_create
+from chat.models import Conversation, ConversationStatus, SenderType
+from chat.services import MessageResult, conversation_update_fields, message_create
 from desk.kernel.errors import DomainError
 
 __all__ = [
@@ -54,6 +55,26 @@ def channel_account_rotate_secret(*, account: ChannelAccount) -> str:
     account.webhook_registered_at = None
     account.save(update_fields=["secrets_encrypted", "webhook_registered_at", "updated_at"])
     return secret
+
+
+@transaction.atomic
+def channel_accounts_delete(*, actor: AbstractBaseUser, accounts: QuerySet[ChannelAccount]) -> int:
+    """Delete channel accounts. Their open conversations are closed first, on each timeline by
+    `actor`: with the account gone a reply could reach nobody, and a closed conversation
+    refuses new replies instead of showing them sent. The history stays (the conversations keep
+    their channel; their account becomes empty). Returns how many conversations were closed."""
+    closed = 0
+    ids = list(accounts.values_list("pk", flat=True))
+    still_open = Conversation.objects.filter(channel_account_id__in=ids).exclude(
+        status=ConversationStatus.CLOSED
+    )
+    for conversation in still_open:
+        conversation_update_fields(
+            actor=actor, conversation=conversation, changes={"status": ConversationStatus.CLOSED}
+        )
+        closed += 1
+    ChannelAccount.objects.filter(pk__in=ids).delete()
+    return closed
 
 
 def inbound_events_retry(*, events: QuerySet[InboundEvent]) -> int:

@@ -8,9 +8,12 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 
+from chat import services
 from chat.channels.models import ChannelAccount
 from chat.channels.secret_box import mask
+from chat.models import Message
 from chat.tests import telegram_stub
+from chat.tests.factories import ConversationFactory
 from chat.tests.telegram_stub import TOKEN, make_account
 from desk.tests.http_stub import HttpStub
 
@@ -168,3 +171,35 @@ def test_rotating_the_secret_shows_the_new_one_once_and_refuses_the_old(
         HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=telegram_stub.WEBHOOK_SECRET,
     )
     assert refused.status_code == 401
+
+
+@pytest.mark.parametrize("how", ["change page", "bulk action"])
+def test_deleting_an_account_closes_its_open_conversations(
+    supervisor_client, supervisor, django_capture_on_commit_callbacks, how
+):
+    """Its replies could no longer reach anyone: the conversations are closed (on the timeline,
+    by the supervisor), so an agent's reply is refused instead of shown sent."""
+    account = make_account()
+    open_chat = ConversationFactory(channel="telegram", channel_account=account)
+    done = ConversationFactory(channel="telegram", channel_account=account, status="closed")
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "change page":
+            url = f"{CHANGELIST}{account.pk}/delete/"
+            response = supervisor_client.post(url, {"post": "yes"})
+        else:
+            response = supervisor_client.post(
+                CHANGELIST,
+                {"action": "delete_selected", "_selected_action": [account.pk], "post": "yes"},
+            )
+    assert response.status_code == 302
+    assert not ChannelAccount.objects.exists()
+    open_chat.refresh_from_db()
+    assert open_chat.status == "closed" and open_chat.channel_account_id is None
+    closing = Message.objects.get(conversation=open_chat, content_type="event")
+    assert closing.payload["event"] == "conversation.status"
+    assert closing.sender_user == supervisor.user
+    assert not Message.objects.filter(conversation=done).exists()  # closed already: untouched
+    with pytest.raises(services.ConversationClosed):
+        services.message_send_as_agent(
+            actor=supervisor.user, conversation=open_chat, body="hello?", client_msg_id="c-1"
+        )
