@@ -18,6 +18,7 @@ from chat.tests.factories import (
     CustomerIdentityFactory,
     MessageFactory,
 )
+from chat.tests.paging import walk_pages
 from routing.tests.factories import AgentProfileFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,15 +160,7 @@ def test_keyset_pages_cover_everything_once_even_with_ties(agent_client):
     made = [ConversationFactory(last_message_at=same) for _ in range(5)]
     made += [conversation(minutes) for minutes in (1, 2, 3)]
     never = ConversationFactory(last_message_at=None)  # sorts by its creation time
-    seen, cursor, pages = [], None, 0
-    while True:
-        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
-        body = agent_client.get(LIST, params).json()
-        seen += [row["id"] for row in body["results"]]
-        pages += 1
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
+    seen, pages = walk_pages(agent_client, LIST, {"limit": 3})
     ties = sorted((c.pk for c in made[:5]), reverse=True)
     expected = [never.pk, made[5].pk, made[6].pk, made[7].pk, *ties]
     assert seen == expected

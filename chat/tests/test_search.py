@@ -10,6 +10,7 @@ from chat import services
 from chat.models import MessageSearch, SenderType
 from chat.search.index import messages_backfill
 from chat.tests.factories import ConversationFactory, CustomerFactory, MessageFactory
+from chat.tests.paging import walk_pages
 from desk.kernel import paging
 from routing.tests.factories import AgentProfileFactory, TeamFactory
 
@@ -206,15 +207,7 @@ def test_a_search_pages_on_with_its_cursor_and_each_conversation_comes_once(
     with django_capture_on_commit_callbacks(execute=True):
         for index in range(7):
             say(ConversationFactory(), f"退款 {index} " + "退款 " * index)
-    seen, cursor, pages = [], None, 0
-    while True:
-        params = {"q": "退款", "limit": 3, **({"cursor": cursor} if cursor else {})}
-        body = agent_client.get(LIST, params).json()
-        seen += [row["id"] for row in body["results"]]
-        pages += 1
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
+    seen, pages = walk_pages(agent_client, LIST, {"q": "退款", "limit": 3})
     assert pages == 3
     assert len(seen) == len(set(seen)) == 7
     first = agent_client.get(LIST, {"q": "退款", "limit": 7}).json()["results"]
