@@ -68,7 +68,8 @@ class InboundMessage:
     given; `context` (device, app version …) is kept on a conversation this message starts.
     `account_id` is the provider account it came through (chat/channels: a Telegram bot): the
     customer's conversation is the one on that account, and a new one is given the account's
-    `team_id`."""
+    `team_id`. `linked` are the sender's other identities (a WeChat UnionID): a sender new to
+    this account who is known through one of them is that customer."""
 
     channel: str
     provider_message_id: str
@@ -82,6 +83,7 @@ class InboundMessage:
     account_id: int | None = None
     team_id: int | None = None
     files: tuple[InboundFile, ...] = ()
+    linked: tuple[IdentityRef, ...] = ()  # the same person's other ids (a WeChat UnionID)
 
     def __post_init__(self) -> None:
         if self.channel not in Channel.values:
@@ -135,6 +137,7 @@ def _receive_first_or_after_close(message: InboundMessage) -> MessageResult:
     customer, _ = services.customer_get_or_create_for_identity(
         identity=message.identity,
         data=services.CustomerData(display_name=message.display_name),
+        linked=message.linked,
     )
     # One delivery at a time per customer from here on: no two new conversations at once.
     # FOR NO KEY UPDATE: it excludes the other deliveries, but not the FOR KEY SHARE that

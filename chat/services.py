@@ -63,28 +63,67 @@ def customer_create(*, data: CustomerData, identities: list[IdentityRef] | None 
         vip_level=data.vip_level,
         attributes=data.attributes,
     )
-    for ref in identities or []:
-        CustomerIdentity.objects.create(
-            customer=customer, kind=ref.kind, external_id=ref.external_id, verified=ref.verified
-        )
+    _identities_add(customer, identities or [])
     return customer
 
 
 def customer_get_or_create_for_identity(
-    *, identity: IdentityRef, data: CustomerData | None = None
+    *,
+    identity: IdentityRef,
+    data: CustomerData | None = None,
+    linked: Sequence[IdentityRef] = (),
 ) -> tuple[Customer, bool]:
-    """The customer behind a channel identity, created on first contact. Safe under races."""
+    """The customer behind a channel identity, created on first contact. Safe under races.
+
+    `linked` are other identities of the same person (a WeChat UnionID, the same for every
+    official account and mini program of one developer): an identity seen for the first time
+    joins the customer one of them already names, so a person writing to two accounts is one
+    customer, and every linked identity not yet known is added to the customer. An identity
+    already naming another customer stays there (customers are not merged here)."""
     existing = CustomerIdentity.objects.select_related("customer").filter(
         kind=identity.kind, external_id=identity.external_id
     )
     found = existing.first()
     if found:
-        return found.customer, False
-    try:
-        with transaction.atomic():
-            return customer_create(data=data or CustomerData(), identities=[identity]), True
-    except IntegrityError:
-        return existing.get().customer, False
+        customer, created = found.customer, False
+    else:
+        known = _customer_of_any(linked)
+        try:
+            with transaction.atomic():
+                if known is not None:
+                    _identities_add(known, [identity])
+                    customer, created = known, False
+                else:
+                    customer, created = customer_create(data=data or CustomerData()), True
+                    _identities_add(customer, [identity])
+        except IntegrityError:
+            customer, created = existing.get().customer, False
+    for ref in linked:
+        try:
+            with transaction.atomic():
+                _identities_add(customer, [ref])
+        except IntegrityError:
+            pass  # known already: this customer's, or another's (left as it is)
+    return customer, created
+
+
+def _customer_of_any(identities: Sequence[IdentityRef]) -> Customer | None:
+    for ref in identities:
+        found = (
+            CustomerIdentity.objects.select_related("customer")
+            .filter(kind=ref.kind, external_id=ref.external_id)
+            .first()
+        )
+        if found is not None:
+            return found.customer
+    return None
+
+
+def _identities_add(customer: Customer, identities: Sequence[IdentityRef]) -> None:
+    for ref in identities:
+        CustomerIdentity.objects.create(
+            customer=customer, kind=ref.kind, external_id=ref.external_id, verified=ref.verified
+        )
 
 
 @transaction.atomic

@@ -208,6 +208,12 @@ class WechatAdapter(ProviderAdapter):
             text = f"[{kind}]"
         open_id = body["FromUserName"]
         event_id = self.event_id(body)
+        union_id = body.get("UnionId", "")
+        linked = (
+            (IdentityRef(kind=IdentityKind.WECHAT_UNIONID, external_id=union_id, verified=True),)
+            if 0 < len(union_id) <= 64
+            else ()
+        )
         return [
             InboundMessage(
                 channel=self.channel,
@@ -218,11 +224,12 @@ class WechatAdapter(ProviderAdapter):
                 content_type=content_type,
                 payload={
                     "wechat": {"msg_type": kind, "to": body.get("ToUserName", ""), **extra},
-                    **({"wechat_unionid": body["UnionId"]} if body.get("UnionId") else {}),
+                    **({"wechat_unionid": union_id} if linked else {}),
                 },
                 account_id=account.pk,
                 team_id=account.team_id,
                 files=files,
+                linked=linked,
             )
         ]
 

@@ -5,7 +5,14 @@ signatures, dedupe, malformed bodies, and what each message type becomes (docs/c
 import pytest
 
 from chat.channels.models import InboundEvent
-from chat.models import Attachment, Customer, CustomerIdentity, IdentityKind, Message
+from chat.models import (
+    Attachment,
+    Conversation,
+    Customer,
+    CustomerIdentity,
+    IdentityKind,
+    Message,
+)
 from chat.tests import wechat_stub
 from chat.tests.wechat_stub import (
     AMR,
@@ -215,3 +222,24 @@ def test_a_menu_click_is_a_customer_message_and_subscribe_is_kept_raw(deliver, w
     assert message.body == "[menu] ORDER_STATUS"
     assert message.payload["wechat"]["menu_key"] == "ORDER_STATUS"
     assert InboundEvent.objects.filter(processed_at__isnull=True).count() == 0
+
+
+def test_one_person_writing_to_two_accounts_is_one_customer_through_the_unionid(deliver):
+    """WeChat gives each official account its own OpenID for a person, and the same UnionID
+    to every account of one developer: the second account's sender is the same customer (two
+    conversations, one per account, one customer panel)."""
+    first, second = make_account(name="服务号"), make_account(name="订阅号")
+    deliver(first, message_xml("text", msg_id="1", openid="openid-at-first", UnionId="union-1"))
+    deliver(second, message_xml("text", msg_id="2", openid="openid-at-second", UnionId="union-1"))
+    deliver(second, message_xml("text", msg_id="3", openid="someone-else"))
+
+    customers = Customer.objects.order_by("pk")
+    assert customers.count() == 2
+    person = customers[0]
+    assert set(person.identities.values_list("kind", "external_id")) == {
+        ("wechat_openid", "openid-at-first"),
+        ("wechat_openid", "openid-at-second"),
+        ("wechat_unionid", "union-1"),
+    }
+    conversations = Conversation.objects.filter(customer=person)
+    assert {c.channel_account_id for c in conversations} == {first.pk, second.pk}
