@@ -138,6 +138,7 @@ def run(args) -> int:
         capture_output=True, text=True,
     ).stdout.strip().splitlines()[-1]  # fmt: skip
     run_dir = Path(args.run_dir or tempfile.mkdtemp(prefix="webhook-burst-"))
+    run_dir.mkdir(parents=True, exist_ok=True)
     args.procs = 1
     stack = servers.start_unidesk(args, env, run_dir, "webhooks")
     try:

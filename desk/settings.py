@@ -77,6 +77,19 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# PostgreSQL: a pool of connections per process (psycopg_pool, Django's "pool" option), at most
+# DB_POOL_MAX_SIZE. Under ASGI each concurrent HTTP request runs on a thread of its own, so
+# persistent connections (CONN_MAX_AGE) pile up, one per request thread, until PostgreSQL refuses
+# new clients (bench/webhook_burst.py: 305 of 1,000 webhooks answered 500). A pooled connection
+# goes back to the pool when the request or task ends; the pool needs CONN_MAX_AGE 0.
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 16)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),  # seconds a request waits for a connection
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}

@@ -4,8 +4,14 @@ Channels' `database_sync_to_async` runs every call of every socket of a process 
 one slow query (or a burst of new conversations) holds up every other socket's message. Socket
 handlers are self-contained (each call is its own transaction), so they can run side by side on
 `SOCKET_DB_THREADS` threads. SQLite allows one writer at a time: there the pool has one thread.
+
+On PostgreSQL connections come from a pool (settings: `DB_POOL_MAX_SIZE`), which hands a request's
+connection back when it ends. These threads live as long as the process, so each keeps the one it
+took (the message path pays no checkout per call); one that failed is closed and replaced, as
+before.
 """
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -33,6 +39,22 @@ def executor() -> ThreadPoolExecutor:
     return _executor
 
 
+def _keeping_its_connection(func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            # Never "obsolete" (a pooled connection is otherwise handed back after each call);
+            # Channels' close_old_connections still closes it when it is broken.
+            connection.close_at = None
+
+    return run
+
+
 def db_async(func: Callable[P, R]) -> DatabaseSyncToAsync:
-    """`database_sync_to_async` on the socket pool (closes stale connections around each call)."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=executor())
+    """`database_sync_to_async` on the socket pool: each thread keeps its connection, and one
+    that failed is closed around the call."""
+    return DatabaseSyncToAsync(
+        _keeping_its_connection(func), thread_sensitive=False, executor=executor()
+    )
