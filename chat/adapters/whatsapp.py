@@ -231,11 +231,16 @@ class WhatsappAdapter(ProviderAdapter):
                     _("No template is configured on this WhatsApp account."),
                     retryable=False,
                 )
-            body = {
-                **base,
-                "type": "template",
-                "template": {"name": name, "language": {"code": language}},
-            }
+            template: dict[str, Any] = {"name": name, "language": {"code": language}}
+            parameters = message.payload.get("whatsapp_template_parameters") or []
+            if parameters:  # the body's {{1}}, {{2}} …, filled when the agent sent it
+                template["components"] = [
+                    {
+                        "type": "body",
+                        "parameters": [{"type": "text", "text": text} for text in parameters],
+                    }
+                ]
+            body = {**base, "type": "template", "template": template}
             return f"{account.pk}:{self._send(account, path, body)}"
         if not window_open(message):
             raise SendFailed(

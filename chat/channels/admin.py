@@ -68,6 +68,34 @@ class ChannelAccountForm(forms.ModelForm):
         label=_("template language (WhatsApp)"), required=False, strip=True, max_length=15,
         help_text=_("The template's language code, such as zh_CN or en_US."),
     )  # fmt: skip
+    template_parameters = forms.CharField(
+        label=_("template parameters (WhatsApp)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The values of the template's {{1}}, {{2}} … one a line, in order; "
+            "{{customer.name}} and {{agent.name}} are filled in when it is sent. "
+            "Empty: a template without parameters."
+        ),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # not a secret: shown as saved
+            try:
+                saved = self.instance.secrets.get("template_parameters") or []
+            except SecretsUnreadable:  # the saved-token field says so
+                saved = []
+            self.initial["template_parameters"] = "\n".join(saved)
+
+    def clean_template_parameters(self) -> list[str]:
+        from chat.channels.services import template_parameters_check
+
+        lines = [line.strip() for line in self.cleaned_data["template_parameters"].splitlines()]
+        lines = [line for line in lines if line]
+        problem = template_parameters_check(lines)
+        if problem:
+            raise forms.ValidationError(problem)
+        return lines
 
     class Meta:
         model = ChannelAccount
@@ -113,8 +141,8 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     readonly_fields = ["saved_token", "webhook", "webhook_registered_at", "created_at"]
     fields = ["name", "channel", "is_active", "team", "token", "app_id", "app_secret",
               "encoding_aes_key", "phone_number_id", "template_name",
-              "template_language", "saved_token", "webhook", "webhook_registered_at",
-              "created_at"]  # fmt: skip
+              "template_language", "template_parameters", "saved_token", "webhook",
+              "webhook_registered_at", "created_at"]  # fmt: skip
     actions = ["test_connection", "register_webhook", "rotate_secret"]
 
     class Media:
@@ -164,6 +192,8 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         }
         if wechat:
             obj.set_secrets(**wechat)
+        if obj.channel == "whatsapp":  # cleared when emptied: a template without parameters
+            obj.set_secrets(template_parameters=form.cleaned_data.get("template_parameters") or [])
         if not change:
             secret = services.new_webhook_secret(obj.channel)
             obj.set_secrets(webhook_secret=secret)

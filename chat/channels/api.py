@@ -34,8 +34,11 @@ class WhatsappTemplateView(AgentView):
         responses=MessageSerializer,
         operation_id="conversations_whatsapp_template",
         summary="Send the WhatsApp account's template (the 24-hour window is closed)",
-        description="The account's approved template (name and language set in the admin), "
-        "sent like a reply. 409 `not_whatsapp` for another channel's conversation.",
+        description="The account's approved template (name, language and parameters set in "
+        "the admin; `{{customer.name}}` and `{{agent.name}}` in a parameter are filled for this "
+        "conversation), sent like a reply. 409 `not_whatsapp` for another channel's "
+        "conversation, 409 `template_parameter_missing` when a parameter's value is empty here "
+        "(nothing is sent).",
     )
     def post(self, request: Request, pk: int) -> Response:
         conversation = self.conversation(pk)

@@ -12,6 +12,8 @@ from chat.channels.models import ChannelAccount, InboundEvent, new_webhook_secre
 from chat.models import Conversation, ConversationStatus, SenderType
 from chat.services import MessageResult, conversation_update_fields, message_create
 from desk.kernel.errors import DomainError
+from desk.kernel.variables import fill_variables
+from routing.selectors import agent_display_name
 
 __all__ = [
     "channel_account_check",
@@ -102,20 +104,65 @@ class NotWhatsapp(DomainError):
     default_message = _("Only a WhatsApp conversation takes a template.")
 
 
+TEMPLATE_PARAMETERS_MAX = 10
+TEMPLATE_PARAMETER_CHARS = 200
+TEMPLATE_VARIABLES = ("customer.name", "agent.name")
+
+
+class TemplateParameterMissing(DomainError):
+    code = "template_parameter_missing"
+    status = 409
+
+
+def template_parameters_check(lines: list[str]) -> str | None:
+    """Why a supervisor's template parameters cannot be saved (None: they can)."""
+    if len(lines) > TEMPLATE_PARAMETERS_MAX:
+        return _("At most %(count)d parameters.") % {"count": TEMPLATE_PARAMETERS_MAX}
+    for line in lines:
+        if len(line) > TEMPLATE_PARAMETER_CHARS:
+            return _("A parameter has at most %(count)d characters.") % {
+                "count": TEMPLATE_PARAMETER_CHARS
+            }
+        unknown = [
+            name for name in fill_variables(line, {}).unfilled if name not in TEMPLATE_VARIABLES
+        ]
+        if unknown:
+            return _("Unknown variable {{%(name)s}}: use {{customer.name}} or {{agent.name}}.") % {
+                "name": unknown[0]
+            }
+    return None
+
+
 def whatsapp_template_send(
     *, actor: AbstractBaseUser, conversation: Conversation, client_msg_id: str
 ) -> MessageResult:
     """The account's approved template, the only thing WhatsApp takes once 24 hours have passed
-    since the customer's last message (the agent's way to reopen the conversation)."""
+    since the customer's last message (the agent's way to reopen the conversation), with its
+    parameters filled for this customer and agent (a value that cannot be filled, say a customer
+    without a name, is a 409 that names it, and nothing is sent)."""
     account = conversation.channel_account
     if account is None or account.channel != "whatsapp":
         raise NotWhatsapp()
     name = account.secrets.get("template_name", "")
+    values = {
+        "customer.name": conversation.customer.display_name.strip(),
+        "agent.name": agent_display_name(actor),
+    }
+    parameters = []
+    for line in account.secrets.get("template_parameters") or []:
+        filled = fill_variables(line, values)
+        if filled.unfilled:
+            raise TemplateParameterMissing(
+                _("The template needs {{%(name)s}}, which is empty here.")
+                % {"name": filled.unfilled[0]}
+            )
+        parameters.append(filled.body)
+    shown = f"[template] {name}".strip() + (f": {' · '.join(parameters)}" if parameters else "")
     return message_create(
         conversation=conversation,
         sender_type=SenderType.AGENT,
         sender_user=actor,
-        body=f"[template] {name}".strip(),
-        payload={"whatsapp_template": True},
+        body=shown,
+        payload={"whatsapp_template": True, "whatsapp_template_parameters": parameters},
         client_msg_id=client_msg_id,
     )

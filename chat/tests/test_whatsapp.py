@@ -26,6 +26,7 @@ from chat.tests.whatsapp_stub import (
     webhook,
 )
 from desk.kernel import http
+from routing.selectors import agent_display_name
 
 pytestmark = pytest.mark.django_db
 graph_api = whatsapp_stub.graph_api
@@ -257,3 +258,67 @@ def test_early_statuses_nobody_claims_are_dropped_after_a_while(deliver, convers
     EarlyReceipt.objects.update(received_at=timezone.now() - EARLY_RECEIPT_KEEP)
     channel_sweep()
     assert not EarlyReceipt.objects.exists()
+
+
+def test_the_template_goes_with_its_parameters_filled_for_the_customer_and_agent(
+    conversation, graph_api, run_commits, supervisor
+):
+    account = conversation.channel_account
+    account.set_secrets(template_parameters=["{{customer.name}}", "{{ agent.name }} · SO-1"])
+    account.save()
+    Message.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    result = run_commits(
+        whatsapp_template_send, actor=supervisor.user, conversation=conversation,
+        client_msg_id="tpl-p",
+    )  # fmt: skip
+    agent = agent_display_name(supervisor.user)
+    assert result.message.body == f"[template] hello_world: 李雷 · {agent} · SO-1"
+    assert graph_api.sends()[-1]["template"]["components"] == [
+        {"type": "body", "parameters": [{"type": "text", "text": "李雷"},
+                                        {"type": "text", "text": f"{agent} · SO-1"}]}
+    ]  # fmt: skip
+
+
+def test_a_parameter_that_cannot_be_filled_is_409_and_sends_nothing(
+    conversation, graph_api, supervisor_client
+):
+    account = conversation.channel_account
+    account.set_secrets(template_parameters=["{{customer.name}}"])
+    account.save()
+    Customer.objects.update(display_name="")
+    before = Message.objects.count()
+    response = supervisor_client.post(
+        f"/api/v1/conversations/{conversation.pk}/whatsapp-template/",
+        {"client_msg_id": "tpl-x"}, content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "template_parameter_missing"
+    assert "{{customer.name}}" in response.json()["error"]["message"]
+    assert Message.objects.count() == before and graph_api.sends() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("{{customer.name}}\n\n  {{agent.name}}  ", None),
+        ("{{ticket.number}}", "Unknown variable {{ticket.number}}"),
+        ("\n".join(["x"] * 11), "At most 10 parameters."),
+        ("x" * 201, "at most 200 characters"),
+    ],
+)
+def test_the_admin_keeps_the_parameters_one_a_line(supervisor_client, typed, error):
+    account = make_account()
+    url = f"/admin/chat/channelaccount/{account.pk}/change/"
+    form = {"name": account.name, "channel": "whatsapp", "is_active": "on",
+            "template_parameters": typed}  # fmt: skip
+    response = supervisor_client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
+    account.refresh_from_db()
+    if error is None:
+        assert response.status_code == 302
+        assert account.secrets["template_parameters"] == ["{{customer.name}}", "{{agent.name}}"]
+        page = supervisor_client.get(url).content.decode()
+        assert "{{customer.name}}\n{{agent.name}}</textarea>" in page
+    else:
+        assert response.status_code == 200 and error in response.content.decode()
+        assert "template_parameters" not in account.secrets

@@ -1,4 +1,5 @@
-"""A canned reply's body with its variables filled, as plain text for the composer.
+"""A canned reply's body with its variables filled (desk.kernel.variables), as plain text for
+the composer.
 
 `{{customer.name}}`, `{{customer.email}}`, `{{ticket.number}}`, `{{ticket.subject}}`,
 `{{agent.name}}` (spaces inside the braces are allowed). A variable that is unknown, or whose
@@ -7,37 +8,12 @@ fills it in before sending; nothing here raises. The result is never HTML: the c
 in a textarea's value, and every message is shown as text.
 """
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from chat.models import IdentityKind
 from desk.canned.topics import ReplyContext
+from desk.kernel.variables import Rendered, fill_variables
 from routing.selectors import agent_display_name
 
-VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}")
 VARIABLES = ("customer.name", "customer.email", "ticket.number", "ticket.subject", "agent.name")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    body: str
-    unfilled: list[str]  # the variables left as written (unknown or without a value), in order
-
-
-def fill_variables(template: str, values: Mapping[str, str]) -> Rendered:
-    """Replace each `{{name}}` whose value is known and not empty; leave the others."""
-    unfilled: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        value = values.get(match.group(1), "")
-        if value:
-            return value
-        if match.group(1) not in unfilled:
-            unfilled.append(match.group(1))
-        return match.group(0)
-
-    return Rendered(body=VARIABLE.sub(replace, template), unfilled=unfilled)
 
 
 def context_values(context: ReplyContext) -> dict[str, str]:
