@@ -13,7 +13,8 @@ A provider adapter (`chat/adapters/telegram.py` is the model to copy) has:
   not the provider's shape (400, nothing stored);
 - `parse_event(account, body)`: later, in a task, the stored event as `InboundMessage`s (media
   downloaded through `desk.kernel.http`); an update the desk does not show gives `[]`;
-- `ack_response()`: what the provider wants to hear once the raw event is stored;
+- `ack_response(request, account, body)`: what the provider wants to hear once the raw event is
+  stored (WeChat: `success`, or a passive reply);
 - `send(account, message, recipient)`: one reply out; the provider's message id, or `SendFailed`
   saying whether trying again may help;
 - `check_connection(account)` and `register_webhook(account, url)`: the admin's actions; they
@@ -104,7 +105,10 @@ class ProviderAdapter(ABC):
         hub.challenge); none by default."""
         return HttpResponseNotAllowed(["POST"])
 
-    def ack_response(self) -> HttpResponse:
+    def ack_response(
+        self, request: HttpRequest, account: ChannelAccount, body: Any
+    ) -> HttpResponse:
+        """The answer once the raw event is stored (WeChat may put a passive reply in it)."""
         return JsonResponse({"ok": True})
 
     @abstractmethod

@@ -171,7 +171,7 @@ class ProviderWebhookView(APIView):
             if name in http_request.headers
         }
         inbound_event_store(account=account, provider_event_id=event_id, body=body, headers=headers)
-        return adapter.ack_response()
+        return adapter.ack_response(http_request, account, body)
 
     @extend_schema(exclude=True)
     def get(self, request: Request, channel: str, key: str):

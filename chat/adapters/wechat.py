@@ -15,7 +15,9 @@ do not play those; the recognised text when WeChat gives it); video and short vi
 API answers with the video's address, which is downloaded: an MP4); location (the label and
 coordinates); link (title, description, URL); a menu `CLICK` as a customer message
 `[menu] <EventKey>` with `payload.wechat.menu_key`, so the agent sees what was tapped. Subscribe,
-unsubscribe and other events are kept raw only.
+unsubscribe and other events are kept raw only; a subscribe is answered with the account's
+welcome message, when it has one, as a passive reply (the webhook's own answer, encrypted in safe
+mode).
 
 Outbound: `/cgi-bin/message/custom/send` with an access_token from `/cgi-bin/token`, cached until
 shortly before it expires and fetched again once on 40001 / 42001 / 40014. WeChat lets an account
@@ -170,8 +172,35 @@ class WechatAdapter(ProviderAdapter):
             return body["MsgId"][:191]
         return f"{body['FromUserName']}:{body['CreateTime']}:{body.get('Event', '')}"[:191]
 
-    def ack_response(self) -> HttpResponse:
-        return HttpResponse("success", content_type="text/plain")
+    def ack_response(
+        self, request: HttpRequest, account: ChannelAccount, body: Any
+    ) -> HttpResponse:
+        """`success`; for a new follower (`subscribe`) the account's welcome message instead, as
+        a passive reply (被动回复: the answer to the webhook itself, encrypted in safe mode), the
+        one moment WeChat lets an account speak without the customer-service API."""
+        welcome = (account.secrets.get("welcome_message") or "").strip()
+        subscribed = body.get("MsgType") == "event" and body.get("Event") == "subscribe"
+        if not welcome or not subscribed:
+            return HttpResponse("success", content_type="text/plain")
+        reply = _xml(
+            ToUserName=body["FromUserName"],
+            FromUserName=body["ToUserName"],
+            CreateTime=int(timezone.now().timestamp()),
+            MsgType="text",
+            Content=welcome,
+        )
+        if request.GET.get("encrypt_type") == "aes":
+            reply = self._passive_encrypted(request, account, reply)
+        return HttpResponse(reply, content_type="application/xml")
+
+    def _passive_encrypted(self, request: HttpRequest, account: ChannelAccount, reply: str) -> str:
+        secrets = account.secrets
+        encrypted = crypto.encrypt(
+            secrets.get("encoding_aes_key", ""), reply.encode(), secrets.get("app_id", "")
+        )
+        timestamp, nonce = request.GET.get("timestamp", ""), request.GET.get("nonce", "")
+        signature = crypto.signature(secrets.get("webhook_secret", ""), timestamp, nonce, encrypted)
+        return _xml(Encrypt=encrypted, MsgSignature=signature, TimeStamp=timestamp, Nonce=nonce)
 
     def parse_event(self, account: ChannelAccount, body: dict[str, Any]) -> list[InboundMessage]:
         kind = body.get("MsgType", "")
@@ -430,6 +459,17 @@ class WechatAdapter(ProviderAdapter):
             raise problem from exc
         except http.OutboundError as exc:
             raise _network_problem(exc) from exc
+
+
+def _xml(**fields: str | int) -> str:
+    """A WeChat XML message: numbers as they are, text in CDATA (a `]]>` inside is split)."""
+    inner = "".join(
+        f"<{name}>{value}</{name}>"
+        if isinstance(value, int)
+        else f"<{name}><![CDATA[{value.replace(']]>', ']]]]><![CDATA[>')}]]></{name}>"
+        for name, value in fields.items()
+    )
+    return f"<xml>{inner}</xml>"
 
 
 def _app_id(account: ChannelAccount) -> str:

@@ -78,14 +78,24 @@ class ChannelAccountForm(forms.ModelForm):
         ),
     )  # fmt: skip
 
+    welcome_message = forms.CharField(
+        label=_("welcome message (WeChat)"), required=False, strip=True, max_length=600,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Sent to each new follower the moment they follow the account (a passive reply). "
+            "Empty: none."
+        ),
+    )  # fmt: skip
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:  # not a secret: shown as saved
+        if self.instance.pk:  # not secrets: shown as saved
             try:
-                saved = self.instance.secrets.get("template_parameters") or []
+                saved = self.instance.secrets
             except SecretsUnreadable:  # the saved-token field says so
-                saved = []
-            self.initial["template_parameters"] = "\n".join(saved)
+                saved = {}
+            self.initial["template_parameters"] = "\n".join(saved.get("template_parameters") or [])
+            self.initial["welcome_message"] = saved.get("welcome_message", "")
 
     def clean_template_parameters(self) -> list[str]:
         from chat.channels.services import template_parameters_check
@@ -141,7 +151,8 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     readonly_fields = ["saved_token", "webhook", "webhook_registered_at", "created_at"]
     fields = ["name", "channel", "is_active", "team", "token", "app_id", "app_secret",
               "encoding_aes_key", "phone_number_id", "template_name",
-              "template_language", "template_parameters", "saved_token", "webhook",
+              "template_language", "template_parameters", "welcome_message", "saved_token",
+              "webhook",
               "webhook_registered_at", "created_at"]  # fmt: skip
     actions = ["test_connection", "register_webhook", "rotate_secret"]
 
@@ -194,6 +205,8 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             obj.set_secrets(**wechat)
         if obj.channel == "whatsapp":  # cleared when emptied: a template without parameters
             obj.set_secrets(template_parameters=form.cleaned_data.get("template_parameters") or [])
+        if obj.channel == "wechat":  # cleared when emptied: no welcome
+            obj.set_secrets(welcome_message=form.cleaned_data.get("welcome_message") or "")
         if not change:
             secret = services.new_webhook_secret(obj.channel)
             obj.set_secrets(webhook_secret=secret)

@@ -74,3 +74,17 @@ def test_whatsapp_test_connection_names_the_number_or_the_refused_token(
     account.save()
     said = act(supervisor_client, "test_connection", account)[0]
     assert "refused the access token (401)" in said
+
+
+def test_the_welcome_message_is_saved_shown_and_cleared(supervisor_client):
+    account = wechat_stub.make_account()
+    url = f"{CHANGELIST}{account.pk}/change/"
+    form = {"name": account.name, "channel": "wechat", "is_active": "on"}
+    response = supervisor_client.post(url, {**form, "welcome_message": "  欢迎关注！ "})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.secrets["welcome_message"] == "欢迎关注！"
+    assert "欢迎关注！</textarea>" in supervisor_client.get(url).content.decode()
+    assert supervisor_client.post(url, {**form, "welcome_message": ""}).status_code == 302
+    account.refresh_from_db()
+    assert account.secrets["welcome_message"] == ""

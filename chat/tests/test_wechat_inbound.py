@@ -4,6 +4,8 @@ signatures, dedupe, malformed bodies, and what each message type becomes (docs/c
 
 import pytest
 
+from chat.adapters import wechat_crypto as crypto
+from chat.adapters.wechat import xml_fields
 from chat.channels.models import InboundEvent
 from chat.models import (
     Attachment,
@@ -15,9 +17,12 @@ from chat.models import (
 )
 from chat.tests import wechat_stub
 from chat.tests.wechat_stub import (
+    AES_KEY,
     AMR,
+    APP_ID,
     JPEG,
     MP4,
+    OFFICIAL,
     OPENID,
     TOKEN,
     encrypt,
@@ -243,3 +248,42 @@ def test_one_person_writing_to_two_accounts_is_one_customer_through_the_unionid(
     }
     conversations = Conversation.objects.filter(customer=person)
     assert {c.channel_account_id for c in conversations} == {first.pk, second.pk}
+
+
+def test_a_new_follower_gets_the_welcome_as_an_encrypted_passive_reply(deliver):
+    account = make_account()
+    account.set_secrets(welcome_message="欢迎关注！回复“订单”查询进度 ]]> 😀")
+    account.save()
+    response = deliver(account, message_xml("event", msg_id=None, Event="subscribe"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    outer = xml_fields(response.content)
+    assert outer["TimeStamp"] == "1409304348" and outer["Nonce"] == "xxxxxx"
+    assert outer["MsgSignature"] == sha1_sorted(TOKEN, "1409304348", "xxxxxx", outer["Encrypt"])
+    reply = xml_fields(crypto.decrypt(AES_KEY, outer["Encrypt"], APP_ID))
+    assert reply["ToUserName"] == OPENID and reply["FromUserName"] == OFFICIAL
+    assert (reply["MsgType"], reply["Content"]) == ("text", "欢迎关注！回复“订单”查询进度 ]]> 😀")
+    assert InboundEvent.objects.count() == 1 and not Message.objects.exists()  # kept raw only
+
+
+def test_without_a_welcome_or_for_other_messages_the_answer_is_success(deliver):
+    account = make_account()
+    assert deliver(account, message_xml("event", msg_id=None, Event="subscribe")).content == (
+        b"success"
+    )
+    account.set_secrets(welcome_message="欢迎")
+    account.save()
+    assert deliver(account, message_xml("text")).content == b"success"
+
+
+def test_the_welcome_in_plaintext_mode_is_plain_xml(client, settings):
+    settings.WECHAT_PLAINTEXT_ALLOWED = True
+    account = make_account(aes_key=None)
+    account.set_secrets(welcome_message="Welcome")
+    account.save()
+    response = client.post(
+        f"{url(account)}?{plain_query()}",
+        message_xml("event", msg_id=None, Event="subscribe"),
+        content_type="text/xml",
+    )
+    reply = xml_fields(response.content)
+    assert (reply["ToUserName"], reply["Content"]) == (OPENID, "Welcome")
