@@ -91,16 +91,24 @@ def _spelling(terms: list[str], matched: set[str]) -> list[str]:
     return fixes
 
 
-def kb_search(
+@dataclass(frozen=True)
+class Ranking:
+    ranked: list[tuple[float, int]]  # (score, article id), best first
+    terms: list[str]  # the query's terms, with the words a misspelt one may have meant
+    prefixes: frozenset[str]  # the word being typed
+
+
+def kb_rank(
     query: str, *, audience: Audience, language: str | None = None, limit: int = 10
-) -> list[Hit]:
-    """The articles `audience` may read that match `query`, best first, at most `limit`. An
-    empty query (or one of stop words only) finds nothing. Three queries (one more for a word
-    being typed, two more when a word is misspelt), whatever the size of the knowledge base."""
+) -> Ranking:
+    """The ids of the articles `audience` may read that match `query`, best first, at most
+    `limit`, with their scores: the search without loading the articles. Two queries (one more
+    for a word being typed, two more when a word is misspelt), whatever the size of the
+    knowledge base."""
     query = query[:MAX_QUERY]
     terms = query_terms(query)
     if not terms or limit <= 0:
-        return []
+        return Ranking([], terms, frozenset())
     prefixes = typed_prefixes(query, terms)
     scope = {"statuses": Audience(audience).statuses, "language": language}
     words = _words(terms, prefixes)
@@ -113,21 +121,47 @@ def kb_search(
         flat += [term_index.term_key(fix) for fix in fixes]
         scores, matched = _first_scores(words, term_index.best_postings(flat, **scope))
     if not scores:
-        return []
+        return Ranking([], terms, prefixes)
     pool = sorted(scores, key=lambda pk: (-scores[pk], pk))[: max(CANDIDATES, limit)]
-    return _ranked(pool, scores, words, terms, prefixes, limit)
+    return Ranking(_reranked(pool, scores, words, terms, prefixes)[:limit], terms, prefixes)
 
 
-def _ranked(
+def kb_search(
+    query: str, *, audience: Audience, language: str | None = None, limit: int = 10
+) -> list[Hit]:
+    """The articles `audience` may read that match `query`, best first, at most `limit`, each
+    with a snippet. An empty query (or one of stop words only) finds nothing. Three queries
+    (one more for a word being typed, two more when a word is misspelt), whatever the size of
+    the knowledge base."""
+    ranking = kb_rank(query, audience=audience, language=language, limit=limit)
+    if not ranking.ranked:
+        return []
+    articles = (
+        KbArticle.objects.select_related("category")
+        .defer("body", "body_html", "search_title", "search_body")  # long, and not shown
+        .in_bulk([pk for _, pk in ranking.ranked])
+    )
+    return [
+        Hit(
+            article=articles[pk],
+            score=round(score, 4),
+            snippet_html=snippet_html(
+                articles[pk].body_text, ranking.terms, prefixes=ranking.prefixes
+            ),
+        )
+        for score, pk in ranking.ranked
+        if pk in articles
+    ]
+
+
+def _reranked(
     pool: list[int],
     scores: dict[int, float],
     words: dict[str, list[str]],
     terms: list[str],
     prefixes: frozenset[str],
-    limit: int,
-) -> list[Hit]:
-    """The candidates ranked again (see the module's docstring), the best `limit` with their
-    snippets. Two queries."""
+) -> list[tuple[float, int]]:
+    """The candidates ranked again (see the module's docstring), best first. One query."""
     term_of = {word: term for term, matched in words.items() for word in matched}
     has: dict[int, set[str]] = defaultdict(set)
     in_title: dict[int, set[str]] = defaultdict(set)
@@ -154,18 +188,4 @@ def _ranked(
         )
         ranked.append((score, pk))
     ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-    top = ranked[:limit]
-    articles = (
-        KbArticle.objects.select_related("category")
-        .defer("body", "body_html", "search_title", "search_body")  # long, and not shown
-        .in_bulk([pk for _, pk in top])
-    )
-    return [
-        Hit(
-            article=articles[pk],
-            score=round(score, 4),
-            snippet_html=snippet_html(articles[pk].body_text, terms, prefixes=prefixes),
-        )
-        for score, pk in top
-        if pk in articles
-    ]
+    return ranked
