@@ -7,6 +7,7 @@ chat/channels/outbound.py): the provider's webhook can overtake its own answer t
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from chat.channels.models import EarlyReceipt
@@ -14,6 +15,7 @@ from chat.channels.outbound import publish_message_update
 from chat.models import DeliveryState, Message
 
 EARLY_RECEIPT_KEEP = timedelta(hours=1)  # then a status nobody claimed is dropped
+SWEEP_BATCH = 200
 
 RANK = {DeliveryState.PENDING: 0, DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2,
         DeliveryState.READ: 3, DeliveryState.FAILED: 1}  # fmt: skip
@@ -88,7 +90,26 @@ def early_receipts_apply(*, channel: str, provider_message_id: str) -> int:
     return len(early)
 
 
-def early_receipts_prune() -> int:
-    """Drop the kept statuses no reply claimed within EARLY_RECEIPT_KEEP."""
+def early_receipts_sweep() -> int:
+    """The beat's pass: statuses whose reply has its id by now (one kept in the moment between
+    the send reading the kept statuses and its commit) are applied; those no reply claimed
+    within EARLY_RECEIPT_KEEP are dropped. Returns how many went."""
+    claimed = (
+        EarlyReceipt.objects.filter(
+            Exists(
+                Message.objects.filter(
+                    channel=OuterRef("channel"), provider_message_id=OuterRef("provider_message_id")
+                ).exclude(provider_message_id="")  # the partial unique index's condition
+            )
+        )
+        .values_list("channel", "provider_message_id")
+        .distinct()
+    )
+    applied = 0
+    for channel, provider_message_id in list(claimed[:SWEEP_BATCH]):
+        with transaction.atomic():
+            applied += early_receipts_apply(
+                channel=channel, provider_message_id=provider_message_id
+            )
     cutoff = timezone.now() - EARLY_RECEIPT_KEEP
-    return EarlyReceipt.objects.filter(received_at__lte=cutoff).delete()[0]
+    return applied + EarlyReceipt.objects.filter(received_at__lte=cutoff).delete()[0]

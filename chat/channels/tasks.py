@@ -21,9 +21,9 @@ def delivery_send(delivery_id: int) -> str | None:
 def channel_sweep() -> int:
     """Every CHANNEL_EVENT_SWEEP_SECONDS: raw events not processed yet (a failure's backoff, a
     lost task), replies whose next attempt is due, and delivery statuses kept for a reply
-    that never claimed them."""
+    (applied once it has its id, dropped when none claimed them)."""
     from chat.channels.inbound import inbound_events_sweep
     from chat.channels.outbound import deliveries_sweep
-    from chat.channels.receipts import early_receipts_prune
+    from chat.channels.receipts import early_receipts_sweep
 
-    return inbound_events_sweep() + deliveries_sweep() + early_receipts_prune()
+    return inbound_events_sweep() + deliveries_sweep() + early_receipts_sweep()

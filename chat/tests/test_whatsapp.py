@@ -322,3 +322,15 @@ def test_the_admin_keeps_the_parameters_one_a_line(supervisor_client, typed, err
     else:
         assert response.status_code == 200 and error in response.content.decode()
         assert "template_parameters" not in account.secrets
+
+
+def test_a_status_kept_in_the_moment_before_the_send_committed_is_applied_by_the_sweep(
+    conversation, graph_api, run_commits, supervisor
+):
+    message = reply(run_commits, conversation, supervisor.user)
+    EarlyReceipt.objects.create(
+        channel="whatsapp", provider_message_id=message.provider_message_id, state="read"
+    )
+    channel_sweep()
+    message.refresh_from_db()
+    assert message.delivery_state == "read" and not EarlyReceipt.objects.exists()
