@@ -18,7 +18,7 @@ article that names its subject often is preferred, never one that only repeats a
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 from desk.models import KbArticle, KbTerm
 
@@ -51,8 +51,12 @@ def weights(search_title: str, search_body: str) -> dict[str, tuple[float, bool]
     }
 
 
+@transaction.atomic
 def article_terms_write(article: KbArticle) -> None:
-    """Replace the article's rows in the term index with those of its current text."""
+    """Replace the article's rows in the term index with those of its current text, at once
+    for a search (one transaction) and one save after the other (the article's row locked: two
+    supervisors saving it together would otherwise insert the same terms twice)."""
+    KbArticle.objects.select_for_update().filter(pk=article.pk).values_list("pk").first()
     KbTerm.objects.filter(article_id=article.pk).delete()
     KbTerm.objects.bulk_create(
         KbTerm(article_id=article.pk, term=term, weight=weight, in_title=in_title)
