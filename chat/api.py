@@ -145,7 +145,7 @@ class ConversationListView(AgentView):
             rows, next_offset = selectors.conversations_search(
                 request.user, query, limit=data["limit"], offset=data.get("search_offset", 0)
             )
-            cursor = search_cursor(next_offset) if next_offset is not None else None
+            cursor = search_cursor(next_offset)
         else:
             rows, next_key = selectors.conversations_page(
                 selectors.conversations_inbox(request.user, query),

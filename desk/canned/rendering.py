@@ -13,8 +13,6 @@ from desk.canned.topics import ReplyContext
 from desk.kernel.variables import Rendered, fill_variables
 from routing.selectors import agent_display_name
 
-VARIABLES = ("customer.name", "customer.email", "ticket.number", "ticket.subject", "agent.name")
-
 
 def context_values(context: ReplyContext) -> dict[str, str]:
     """The variables' values for where the reply is written ("" when unknown)."""

@@ -39,8 +39,11 @@ _SEARCH_CURSOR = "search"
 CURSOR_UNKNOWN = _("This cursor is not one the server gave out.")
 
 
-def search_cursor(offset: int) -> str:
-    """The cursor of a search's page that starts at `offset` (opaque to clients)."""
+def search_cursor(offset: int | None) -> str | None:
+    """The cursor of a search's page that starts at `offset` (opaque to clients); None for no
+    page (the last one was given)."""
+    if offset is None:
+        return None
     raw = json.dumps([_SEARCH_CURSOR, offset]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -57,7 +57,7 @@ class TicketListView(AgentView):
             rows, next_offset = list_selectors.tickets_search(
                 request.user, query, limit=data["limit"], offset=data.get("search_offset", 0)
             )
-            cursor = search_cursor(next_offset) if next_offset is not None else None
+            cursor = search_cursor(next_offset)
         else:
             rows, next_key = list_selectors.tickets_page(
                 list_selectors.tickets_list(request.user, query),

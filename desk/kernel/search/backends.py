@@ -97,7 +97,6 @@ class FullTextIndex:
             f"{fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
             f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
         )
-        execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts}_vocab USING fts5vocab({fts}, 'row')")
         execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
 
     def uninstall(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -110,7 +109,7 @@ class FullTextIndex:
         elif schema_editor.connection.vendor == "sqlite":
             for suffix in ("ai", "ad", "au"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {self.name}_{suffix}")
-            schema_editor.execute(f"DROP TABLE IF EXISTS {self.name}_vocab")
+            schema_editor.execute(f"DROP TABLE IF EXISTS {self.name}_vocab")  # made before 0011
             schema_editor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
     # ---- ranking ---------------------------------------------------------------------------
