@@ -188,15 +188,22 @@ def publish_message(message: Message) -> None:
     )
     realtime.publish(inbox_groups(conversation), event)
     if not message.is_internal:
-        realtime.publish(
-            [conversation_customer(conversation.pk)],
-            frame(
-                push_events.MESSAGE_NEW,
-                conversation_id=conversation.pk,
-                seq=message.seq,
-                message=customer_message_json(message),
-            ),
-        )
+        publish_message_to_customer(message)
+
+
+def publish_message_to_customer(message: Message) -> None:
+    """A public message to the customer's sockets of its conversation (the widget's): after
+    commit, what the customer may see of it. How a reply reaches the web widget
+    (chat/adapters/web.py, its `send`)."""
+    realtime.publish(
+        [conversation_customer(message.conversation_id)],
+        frame(
+            push_events.MESSAGE_NEW,
+            conversation_id=message.conversation_id,
+            seq=message.seq,
+            message=customer_message_json(message),
+        ),
+    )
 
 
 def publish_conversation(

@@ -1,5 +1,8 @@
-"""The one way a message from a provider (the app backend; WeChat, WhatsApp, Telegram, email next)
-enters a conversation.
+"""The common envelope of a customer's message from any channel (`InboundMessage`), and the one way
+a message from a provider (the app backend; WeChat, WhatsApp, Telegram, email next) enters a
+conversation. The web widget's envelope (chat/adapters/web.py) is stored by the widget's own
+service instead, `chat.widget.services.widget_message_send`: its customer is the token's visitor
+and its dedupe key the `client_msg_id` per visitor.
 
 A channel adapter (`chat/adapters/<name>.py`) verifies the request and normalises each message
 into an `InboundMessage`; `inbound_message_receive` finds the customer behind the channel identity
@@ -29,6 +32,7 @@ from django.db import transaction
 
 from chat import services
 from chat.context import ConversationContext
+from chat.frames import MAX_ATTACHMENTS
 from chat.models import (
     Attachment,
     Channel,
@@ -41,6 +45,7 @@ from chat.models import (
     SenderType,
 )
 from chat.services import IdentityRef, MessageResult
+from desk.kernel.ids import is_db_int
 from routing.models import Team
 
 OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.OPEN)
@@ -69,14 +74,18 @@ class InboundMessage:
     `account_id` is the provider account it came through (chat/channels: a Telegram bot): the
     customer's conversation is the one on that account, and a new one is given the account's
     `team_id`. `linked` are the sender's other identities (a WeChat UnionID): a sender new to
-    this account who is known through one of them is that customer."""
+    this account who is known through one of them is that customer. `files` come with the
+    message (stored as its attachments); `attachment_ids` were uploaded before it, into the
+    conversation by this customer (the widget's `attachment_ids`, at most `MAX_ATTACHMENTS`).
+    `content_type` None: a message of only attachments, of the first one's kind (decided when
+    it is stored, `chat.services.message_create`)."""
 
     channel: str
     provider_message_id: str
     identity: IdentityRef
     display_name: str = ""
     body: str = ""
-    content_type: str = ContentType.TEXT
+    content_type: str | None = ContentType.TEXT
     payload: Mapping[str, Any] = field(default_factory=dict)
     sent_at: datetime | None = None
     context: ConversationContext | None = None
@@ -84,6 +93,7 @@ class InboundMessage:
     team_id: int | None = None
     files: tuple[InboundFile, ...] = ()
     linked: tuple[IdentityRef, ...] = ()  # the same person's other ids (a WeChat UnionID)
+    attachment_ids: tuple[int, ...] = ()  # uploads already stored (the widget's)
 
     def __post_init__(self) -> None:
         if self.channel not in Channel.values:
@@ -95,7 +105,16 @@ class InboundMessage:
             or not 0 < len(self.identity.external_id) <= EXTERNAL_ID_MAX_LENGTH
         ):
             raise ValueError("identity needs a kind and an external id of 1 to 255 characters")
-        if self.content_type not in ContentType.values:
+        if not isinstance(self.attachment_ids, tuple) or len(self.attachment_ids) > (
+            MAX_ATTACHMENTS
+        ):
+            raise ValueError(f"attachment_ids must be a tuple of at most {MAX_ATTACHMENTS} ids")
+        if not all(is_db_int(pk, min_value=1) for pk in self.attachment_ids):
+            raise ValueError("attachment_ids must be ids (whole numbers from 1)")
+        if self.content_type is None:
+            if not (self.files or self.attachment_ids) or self.body.strip():
+                raise ValueError("content_type None is for a message of only attachments")
+        elif self.content_type not in ContentType.values:
             raise ValueError(f"unknown content type {self.content_type!r}")
 
 
@@ -197,6 +216,7 @@ def _store(conversation_id: int, message: InboundMessage) -> MessageResult:
         ).pk
         for file in message.files
     ]  # a redelivery leaves its copies unsent: the unsent-uploads sweep deletes them
+    attachment_ids.extend(message.attachment_ids)
     return services.message_create(
         conversation=Conversation(pk=conversation_id),
         sender_type=SenderType.CUSTOMER,

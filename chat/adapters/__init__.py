@@ -1,5 +1,7 @@
-"""Channel adapters: one module per channel with the same shape (`base.ChannelAdapter`).
+"""Channel adapters: one module per channel with the same four parts (`base.AdapterShape`:
+verify, parse into `chat.inbound.InboundMessage`, send, delivery status).
 
-An adapter verifies a provider's request and normalises it into `chat.inbound.InboundMessage`s;
-`chat.adapters.views.ChannelWebhookView` is the one HTTP entry for all of them (docs/channels.md).
+`web.py` is the web widget's (its socket and REST API go through it); `app.py` the mobile app
+backend's webhook and `telegram.py`, `wechat.py`, `whatsapp.py` the messaging providers', whose
+HTTP entry is `chat.adapters.views` (docs/channels.md).
 """

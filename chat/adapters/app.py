@@ -12,9 +12,10 @@ is harmless (each message is stored once per `id`). Without a secret the channel
 `channel_disabled`). The customer is the app user (`IdentityKind.APP_USER`, verified: the
 backend vouches for it). Message and error formats: docs/channels.md.
 
-Inbound only: the agent's reply going back out to the app (and delivery/read receipts) comes
-with the outbound side of the channel framework (issue 14); until then the app reads replies
-the way it shows the conversation to its user.
+Of the four parts every adapter has (`chat.adapters.base.AdapterShape`) the app channel has two:
+`verify` and `parse`. Nothing goes out (`outbound` NONE, `send` None): the app's backend reads
+the agent's replies the way it shows the conversation to its user; and it reports no delivery
+status (`delivery_status` None).
 """
 
 import hashlib
@@ -32,6 +33,7 @@ from chat.adapters.base import (
     ChannelDisabled,
     InvalidJson,
     InvalidPayload,
+    Outbound,
     SignatureExpired,
     SignatureInvalid,
     SignatureMissing,
@@ -146,6 +148,10 @@ class AppWebhookSerializer(serializers.Serializer):
 
 class AppAdapter(ChannelAdapter):
     channel = Channel.APP
+    identity_kind = IdentityKind.APP_USER
+    outbound = Outbound.NONE
+    send = None  # the app's backend reads replies itself: nothing goes out
+    delivery_status = None  # and it reports none
 
     def secret(self) -> str:
         return settings.APP_CHANNEL_SECRET
@@ -184,7 +190,7 @@ class AppAdapter(ChannelAdapter):
             channel=self.channel,
             provider_message_id=item["id"],
             identity=IdentityRef(
-                kind=IdentityKind.APP_USER, external_id=item["user_id"], verified=True
+                kind=self.identity_kind, external_id=item["user_id"], verified=True
             ),
             display_name=item.get("user_name", ""),
             body=item["text"],

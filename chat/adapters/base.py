@@ -1,8 +1,22 @@
 """The shape every channel adapter has, and the typed refusals it raises.
 
-An adapter is one module per channel (`chat/adapters/app.py` is the model to copy) with:
+Every channel is one module `chat/adapters/<channel>.py` whose adapter is an `AdapterShape`: the
+same four parts (issue 14), each taking what its transport brings, plus `channel`,
+`identity_kind` and `outbound`:
 
-- `channel`: the `chat.models.Channel` value its messages carry;
+- `verify`: proves who is calling (a signature, a shared token, a visitor token) or raises a
+  `WebhookRejected`; nothing unverified is read;
+- `parse`: the verified input as the common envelope, `chat.inbound.InboundMessage`;
+- `send`: one reply out to the customer, the way `outbound` says (`None`: the channel has none);
+- `delivery_status`: what the channel reports about a message's delivery (`None`: nothing).
+
+Three families share it: `ChannelAdapter` below (a webhook stored in the request: the app
+channel, `chat/adapters/app.py`), `chat.adapters.provider.ProviderAdapter` (messaging providers
+per channel account: Telegram, WeChat, WhatsApp) and the web widget (`chat/adapters/web.py`, its
+socket and REST API). docs/channels.md has the table of the four parts per channel.
+
+A `ChannelAdapter` (`chat/adapters/app.py` is the model to copy) has:
+
 - `verify(request)`: raises a `WebhookRejected` (the channel is not configured, the signature is
   missing, wrong or too old) and reads nothing it has not verified;
 - `parse(request)`: the verified body as a list of `chat.inbound.InboundMessage` (a provider may
@@ -17,6 +31,7 @@ the API's error shape like any other (docs/channels.md).
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -84,10 +99,46 @@ class InvalidPayload(WebhookRejected):
         return invalid_fields(self.fields, self.status)
 
 
-class ChannelAdapter(ABC):
-    """One channel's inbound side (outbound sends and delivery status come with issue 14)."""
+class Outbound(StrEnum):
+    """How an agent's reply reaches the customer on a channel."""
+
+    PROVIDER = "provider"  # an `OutboundDelivery` row, sent by a task (chat/channels/outbound.py)
+    PUSH = "push"  # the realtime push after commit is the send (the widget's sockets)
+    NONE = "none"  # nothing goes out (the app backend shows the conversation itself)
+
+
+ADAPTER_PARTS = ("verify", "parse", "send", "delivery_status")
+
+
+class AdapterShape(ABC):
+    """The four parts of every channel adapter (`ADAPTER_PARTS`; the module docstring). Each
+    family's arguments are its transport's, so the parts are named here, not typed: a subclass
+    that lacks one cannot be made, and one whose channel has no such part sets it to `None`
+    (chat/tests/test_adapter_shape.py checks every adapter module)."""
 
     channel: ClassVar[str]
+    identity_kind: ClassVar[str]
+    outbound: ClassVar[Outbound]
+
+    @abstractmethod
+    def verify(self, *args: Any, **kwargs: Any) -> Any:
+        """Prove who is calling, or raise a `WebhookRejected`."""
+
+    @abstractmethod
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        """The verified input as `InboundMessage` envelopes."""
+
+    @abstractmethod
+    def send(self, *args: Any, **kwargs: Any) -> Any:
+        """One reply out to the customer (how: `outbound`)."""
+
+    @abstractmethod
+    def delivery_status(self, *args: Any, **kwargs: Any) -> Any:
+        """What the channel reports about a message's delivery."""
+
+
+class ChannelAdapter(AdapterShape):
+    """A webhook whose messages are stored in the request (the app channel)."""
 
     @abstractmethod
     def verify(self, request: HttpRequest) -> None:

@@ -1,6 +1,11 @@
-"""The shape of a messaging provider's adapter (Telegram now; WeChat and WhatsApp next): what
-`chat.adapters.base.ChannelAdapter` has for the inbound side, per channel account, plus the
-outbound side and the admin's checks.
+"""The shape of a messaging provider's adapter (Telegram, WeChat, WhatsApp): the four parts of
+`chat.adapters.base.AdapterShape` per channel account, and the admin's checks.
+
+The four parts: `verify(request, account)`; `parse(account, body)` (= `parse_event`, from the
+stored raw event); `send(account, message, recipient)`, run by chat/channels/outbound.py for a
+reply's `OutboundDelivery` (`outbound` PROVIDER); `delivery_status(...)`, a receipt the provider
+reports (WhatsApp's `statuses`: chat/channels/receipts.py). Telegram and WeChat report none: a
+reply's state there is its send's outcome, `sent` or `failed`.
 
 A provider adapter (`chat/adapters/telegram.py` is the model to copy) has:
 
@@ -21,13 +26,13 @@ A provider adapter (`chat/adapters/telegram.py` is the model to copy) has:
   raise `ConnectionProblem` with the reason in plain words.
 """
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
-from chat.adapters.base import InvalidJson
+from chat.adapters.base import AdapterShape, InvalidJson, Outbound
 from chat.channels.models import ChannelAccount
 from chat.inbound import InboundMessage
 from chat.models import Message
@@ -77,9 +82,10 @@ class ConnectionProblem(Exception):
         self.retry_after = retry_after
 
 
-class ProviderAdapter(ABC):
+class ProviderAdapter(AdapterShape):
     channel: ClassVar[str]
     identity_kind: ClassVar[str]
+    outbound = Outbound.PROVIDER
     kept_headers: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
@@ -92,6 +98,26 @@ class ProviderAdapter(ABC):
     def parse_event(
         self, account: ChannelAccount, body: dict[str, Any]
     ) -> list[InboundMessage]: ...
+
+    def parse(self, account: ChannelAccount, body: dict[str, Any]) -> list[InboundMessage]:
+        """The parse part: the stored raw event as envelopes (`parse_event`)."""
+        return self.parse_event(account, body)
+
+    def delivery_status(
+        self, *, provider_message_id: str, state: str, code: str = "", reason: str = ""
+    ) -> Message | None:
+        """The provider's report on a reply it took: the reply's `delivery_state` moves forward
+        only (chat/channels/receipts.py; None while no reply has the id yet, the report is
+        kept for it)."""
+        from chat.channels.receipts import delivery_receipt_apply
+
+        return delivery_receipt_apply(
+            channel=self.channel,
+            provider_message_id=provider_message_id,
+            state=state,
+            code=code,
+            reason=reason,
+        )
 
     def decode_body(self, request: HttpRequest, account: ChannelAccount) -> Any:
         """The verified body as data to store (JSON here; WeChat reads and decrypts XML)."""

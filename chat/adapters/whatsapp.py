@@ -121,8 +121,6 @@ class WhatsappAdapter(ProviderAdapter):
         return "sha256:" + hashlib.sha256("\n".join(basis).encode()).hexdigest()
 
     def parse_event(self, account: ChannelAccount, body: dict[str, Any]) -> list[InboundMessage]:
-        from chat.channels.receipts import delivery_receipt_apply
-
         found: list[InboundMessage] = []
         for value in _values(body):
             names = {
@@ -138,8 +136,7 @@ class WhatsappAdapter(ProviderAdapter):
                 if state is None:
                     continue
                 errors = status.get("errors") or [{}]
-                delivery_receipt_apply(
-                    channel=self.channel,
+                self.delivery_status(
                     provider_message_id=f"{account.pk}:{status['id']}",
                     state=state,
                     code="reply_window_closed"

@@ -49,9 +49,13 @@ def _is_reply(event: domain_events.Event) -> bool:
 
 
 def _sending_channels() -> set[str]:
+    """The channels whose replies go out through `OutboundDelivery`: the providers'. The web
+    widget's replies reach it by the realtime push after commit (`Outbound.PUSH`,
+    chat/adapters/web.py), the app's not at all; neither is in the registry."""
+    from chat.adapters.base import Outbound
     from chat.channels.registry import ADAPTERS
 
-    return set(ADAPTERS)
+    return {channel for channel, a in ADAPTERS.items() if a.outbound == Outbound.PROVIDER}
 
 
 @domain_events.takes(_is_reply)

@@ -1,4 +1,6 @@
-"""Each provider channel's adapter (`chat/adapters/<name>.py`): one line per channel."""
+"""Each provider channel's adapter (`chat/adapters/<name>.py`): one line per channel. Only the
+providers: their replies go out through `OutboundDelivery` (chat/channels/outbound.py), which
+the web widget's (a realtime push) and the app's (none) never do."""
 
 from chat.adapters.provider import ProviderAdapter
 from chat.adapters.telegram import TelegramAdapter

@@ -1,7 +1,8 @@
 """The widget's HTTP endpoints under /api/widget/v1/ (no session: the visitor token is the key).
 
 `WidgetView` is how every widget endpoint authenticates, here and in the apps above chat (the
-ticket, rating and menu endpoints are tickets': tickets/widget/api.py).
+ticket, rating and menu endpoints are tickets': tickets/widget/api.py), through the web
+channel's adapter: `chat.adapters.web.web_adapter.verify`.
 
 Views parse input, resolve the visitor from the token, call one service or selector, serialise.
 A missing or bad token is 403 `invalid_token`; another visitor's conversation or ticket is 404, like
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import events
+from chat.adapters.web import web_adapter
 from chat.attachments import MAX_UPLOAD_BODY
 from chat.models import WidgetSite, WidgetVisitor
 from chat.widget import selectors as widget_selectors
@@ -50,11 +52,8 @@ class WidgetView(APIView):
     permission_classes = [AllowAny]
 
     def visitor(self, request: Request, *, form_token: object = None) -> WidgetVisitor:
-        token = request.headers.get(TOKEN_HEADER) or form_token
-        visitor = widget_sessions.visitor_from_token(token)
-        if visitor is None:
-            raise ApiError(403, "invalid_token", _("The visitor token is missing or not valid."))
-        return visitor
+        """The token's visitor; `InvalidToken` (403 `invalid_token`) answers for itself."""
+        return web_adapter.verify(request.headers.get(TOKEN_HEADER) or form_token)
 
 
 def _client_ip(request: Request) -> str | None:
@@ -130,11 +129,9 @@ class SignOutView(WidgetView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        visitor = widget_sessions.visitor_from_token(
+        visitor = web_adapter.verify(
             request.headers.get(TOKEN_HEADER), max_age=widget_sessions.RESUME_MAX_AGE
         )
-        if visitor is None:
-            raise ApiError(403, "invalid_token", _("The visitor token is missing or not valid."))
         widget_sessions.widget_visitor_sign_out(actor=visitor, visitor=visitor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

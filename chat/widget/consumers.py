@@ -4,6 +4,11 @@ The first frame is `{"type": "auth", "token": <visitor token>}` (never the URL, 
 log); the token names one visitor (site + customer). The socket hears that visitor's group (new
 conversations from any tab) and the customer group of each of the visitor's conversations it
 knows; it never joins anything else, so it never hears internal notes or other customers.
+
+The socket is the web channel's adapter at work (chat/adapters/web.py): the token is verified by
+its `verify`, a `message.send` becomes the common envelope by its `parse` and is stored by its
+`receive`, `read` is its `delivery_status`; replies come as the customer group's pushes (its
+`send`).
 """
 
 import asyncio
@@ -12,11 +17,11 @@ import time
 from typing import Any
 
 from chat import events
-from chat.frames import message_send_fields, typing_state
+from chat.adapters.web import InvalidToken, web_adapter
+from chat.frames import MessageSend, message_send_fields, typing_state
 from chat.models import WidgetVisitor
 from chat.widget import selectors as widget_selectors
 from chat.widget import services as widget_services
-from chat.widget import sessions as widget_sessions
 from desk.kernel import push_events, ratelimit, realtime
 from desk.kernel.db import db_async
 from desk.kernel.groups import GroupMembership
@@ -79,8 +84,9 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         if content.get("type") != "auth":
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        visitor = await db_async(widget_sessions.visitor_from_token)(content.get("token"))
-        if visitor is None:
+        try:
+            visitor = await db_async(web_adapter.verify)(content.get("token"))
+        except InvalidToken:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         if not await ratelimit.socket_claim("visitor", visitor.pk, self.channel_name):
@@ -145,36 +151,21 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         await self.send_json(frame(push_events.PONG, ref=content.get("ref")))
 
     async def frame_message_send(self, content):
-        send = message_send_fields(content)
+        fields = message_send_fields(content)
         await ratelimit.aenforce(("message.visitor", self.visitor.pk))
-        result = await db_async(self._send)(send.client_msg_id, send.body, send.attachment_ids)
+        ack = await db_async(self._send)(fields, content.get("ref"))
         # The service's transaction has committed: the ack never runs ahead of the row. It goes
         # out before we subscribe to a new conversation's pushes, so a Redis outage (pushes are
         # only hints) never withholds the ack of a stored message.
-        await self.send_json(
-            frame(
-                push_events.ACK,
-                ref=content.get("ref"),
-                client_msg_id=send.client_msg_id,
-                message_id=result["id"],
-                seq=result["seq"],
-                conversation_id=result["conversation_id"],
-                message=result,
-            )
-        )
-        await self.follow(result["conversation_id"])
+        await self.send_json(ack)
+        await self.follow(ack["conversation_id"])
 
-    def _send(self, client_msg_id: str, body: str, attachment_ids: list[int]) -> dict[str, Any]:
+    def _send(self, fields: MessageSend, ref: Any) -> dict[str, Any]:
         # Refusals (closed, attachment, pre-chat form) are answered from the one error table
         # (desk/kernel/errors.py, chat/errors.py).
-        result = widget_services.widget_message_send(
-            visitor=self.visitor,
-            client_msg_id=client_msg_id,
-            body=body,
-            attachment_ids=attachment_ids,
-            conversation_id=self.current_id,
-        )
-        return events.customer_message_json(result.message)
+        message = web_adapter.parse(self.visitor, fields)
+        result = web_adapter.receive(self.visitor, message, conversation_id=self.current_id)
+        return web_adapter.ack(message, result, ref=ref)
 
     async def frame_sync(self, content):
         conversation_id = frame_integer(content, "conversation_id")
@@ -217,8 +208,8 @@ class WidgetConsumer(GroupMembership, JsonFrameConsumer):
         if conversation_id is None:
             raise FrameError("not_found", "No conversation yet.")
         conversation_id = frame_integer({"conversation_id": conversation_id}, "conversation_id")
-        done = await db_async(widget_services.widget_mark_read)(
-            visitor=self.visitor, conversation_id=conversation_id, seq=seq
+        done = await db_async(web_adapter.delivery_status)(
+            self.visitor, conversation_id=conversation_id, seq=seq
         )
         if done is None:
             raise FrameError("not_found", "No such conversation.")

@@ -34,7 +34,8 @@ from typing import Any
 
 from django.core import signing
 from django.db import transaction
-from django.db.models import F
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from chat import context as context_fields
@@ -126,6 +127,7 @@ def visitor_from_token(token: object, *, max_age: int = TOKEN_MAX_AGE) -> Widget
     site_id, customer_id, version = [*payload, 0][:3]  # tokens made before versions: 0
     return (
         WidgetVisitor.objects.select_related("site", "customer")
+        .annotate(web_identity=Subquery(_web_identities(OuterRef("customer_id"))[:1]))
         .filter(
             site_id=site_id,
             customer_id=customer_id,
@@ -134,6 +136,37 @@ def visitor_from_token(token: object, *, max_age: int = TOKEN_MAX_AGE) -> Widget
         )
         .first()
     )
+
+
+def _web_identities(customer_id: object) -> QuerySet[CustomerIdentity]:
+    """The customer's identities a visitor is known by on the web, as "<kind> <external id>":
+    the site user's (verified) first, else the anonymous visitor's."""
+    return (
+        CustomerIdentity.objects.filter(
+            Q(kind=IdentityKind.SITE_USER, verified=True) | Q(kind=IdentityKind.WEB_VISITOR),
+            customer_id=customer_id,
+        )
+        .order_by("-verified", "pk")
+        .annotate(ref=Concat("kind", Value(" "), "external_id", output_field=CharField()))
+        .values_list("ref", flat=True)
+    )
+
+
+def visitor_identity(visitor: WidgetVisitor) -> services.IdentityRef:
+    """Who the visitor is on the web channel: the signed-in site user (`site_user`, verified),
+    else the anonymous visitor (`web_visitor` "<site key>:<uuid>"). A visitor from
+    `visitor_from_token` carries it (read in the same query); another costs one query. One
+    whose identity row is gone (deleted in the admin) is named by its customer id."""
+    if hasattr(visitor, "web_identity"):
+        ref = visitor.web_identity
+    else:
+        ref = _web_identities(visitor.customer_id).first()
+    if ref is None:
+        return services.IdentityRef(
+            IdentityKind.WEB_VISITOR, f"{visitor.site.key}:customer-{visitor.customer_id}"
+        )
+    kind, external_id = ref.split(" ", 1)
+    return services.IdentityRef(kind, external_id, verified=kind == IdentityKind.SITE_USER)
 
 
 @transaction.atomic
