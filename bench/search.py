@@ -1,30 +1,31 @@
 # ruff: noqa: S608  (table and column names come from this file; the words are parameters)
 """Search at scale (issue 13): knowledge-base articles and chat messages in Chinese and English,
-searched through their indexes (messages: the full-text index of desk.kernel.search; articles:
-the term index of desk/kb/terms.py) against a sequential `ILIKE '%word%'` scan of the same rows,
-in the same run.
+searched through their term indexes (messages: chat/search/terms.py; articles:
+desk/kb/terms.py) against a sequential `ILIKE '%word%'` scan of the same rows, in the same run.
 
 It makes its own PostgreSQL database (`unidesk_search_bench`, dropped and migrated at the start)
 and fills it in bulk (COPY): `--articles` KB articles and `--messages` messages in conversations
 of about `--per-conversation` messages, their text drawn from a vocabulary of customer-service
 words with a Zipf-like frequency (some words are in many messages, most in few), realistic
 lengths, and an order number in some messages. The search rows are the application's own
-segmentation (`index_text`) of each text. Then, for a fixed set of queries (Chinese words,
+segmentation (`index_text`, `terms`) of each text. Then, for a fixed set of queries (Chinese words,
 English words, order numbers), it prints per query and overall:
 
 - latency p50 / p95 of the search as the workspace runs it: `chat.search.conversation_hits`
   (the best 30 conversations by their best message, with snippets) and `desk.kb.search.kb_search`
   (the best 10 articles), against `SELECT … WHERE body ILIKE '%word%'` over the same table; and
-  of the ranking alone (the ids of the best, as the scan gives ids: `rank_groups`, `kb_rank`),
-  without loading the rows and making their snippets;
+  of the ranking alone (the ids of the best, as the scan gives ids: `conversation_ranks`,
+  `kb_rank`), without loading the rows and making their snippets;
 - recall: the share of the rows the ILIKE scan finds for the word that the index finds too (its
-  full match set: `@@`, or every article with a posting of the word; not only the first page);
+  full match set: every message or article with a posting of the word; not only the first
+  page);
   where they differ is segmentation (ILIKE finds `退款` inside 退款单 when jieba cut it whole,
   or `order` inside `reorder`);
 - the speed-up at p95 (target ≥ 100×) and overall recall (target ≥ 0.98).
 
     .venv/bin/python bench/search.py                                    # 1,000,000 / 50,000
     .venv/bin/python bench/search.py --messages 100000 --articles 5000  # smaller
+    .venv/bin/python bench/search.py --reuse   # measure again the database an earlier run made
 """
 
 import argparse
@@ -107,10 +108,24 @@ def percentile(values: list[float], share: float) -> float:
 
 def prepare(args) -> None:
     env = unidesk_fixtures.environment(args.database_url, args.redis_url)
-    unidesk_fixtures.recreate_database(args.database_url)
+    if not args.reuse:
+        unidesk_fixtures.recreate_database(args.database_url)
     unidesk_fixtures.flush_redis(args.redis_url)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     os.environ.update(env)
+
+
+def stored_orders(count: int, seed: int) -> list[str]:
+    """`--reuse`: order numbers the messages of the earlier fill mention."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT substring(body from '[0-9]{12}') FROM chat_message "
+            "WHERE body ~ '[0-9]{12}' ORDER BY id LIMIT 2000"
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    return random.Random(seed).sample(found, min(count, len(found)))
 
 
 class Text:
@@ -173,7 +188,8 @@ def fill(args, text: Text) -> None:
 
     from chat.models import Conversation, Customer
     from desk.kb.terms import weights
-    from desk.kernel.search.text import index_text
+    from desk.kernel.search.text import index_text, terms
+    from desk.kernel.search.vocabulary import term_key
     from desk.models import KbCategory
 
     now = timezone.now()
@@ -214,7 +230,9 @@ def fill(args, text: Text) -> None:
                     (next_id, conv.pk, n // len(convs) + 1, "web", sender, "text", body, "{}",
                      False, "", "", "sent", now)
                 )  # fmt: skip
-                search.append((next_id, conv.pk, index_text(body)))
+                search.extend(
+                    (next_id, conv.pk, term) for term in dict.fromkeys(map(term_key, terms(body)))
+                )
                 next_id += 1
             copy(
                 cursor,
@@ -224,7 +242,7 @@ def fill(args, text: Text) -> None:
                  "delivery_state", "created_at"],
                 messages,
             )  # fmt: skip
-            copy(cursor, "chat_messagesearch", ["id", "conversation_id", "search_body"], search)
+            copy(cursor, "chat_messageterm", ["message_id", "conversation_id", "term"], search)
             log(f"  {n + 1} messages")
         cursor.execute("SELECT setval('chat_message_id_seq', %s)", [next_id])
     log(f"{args.messages} messages in {time.monotonic() - started:.0f} s")
@@ -238,13 +256,14 @@ def fill(args, text: Text) -> None:
             title = text.sentence(text.random.randint(3, 8))
             body = "\n\n".join(text.sentence(text.random.randint(8, 30)) for _ in range(6))
             search_title, search_body = index_text(title), index_text(body)
+            language = "zh-hans" if n % 2 else "en"
             rows.append(
                 (n + 1, category.pk, title[:200], body, body, body, search_title, search_body,
-                 "zh-hans" if n % 2 else "en", "published", "", "", now, now)
+                 language, "published", "", "", now, now)
             )  # fmt: skip
             terms.extend(
-                (n + 1, term, weight, in_title)
-                for term, (weight, in_title) in weights(search_title, search_body).items()
+                (n + 1, term, weight, share, "published", language)
+                for term, (weight, share) in weights(search_title, search_body).items()
             )
         copy(
             cursor,
@@ -254,9 +273,14 @@ def fill(args, text: Text) -> None:
             rows,
         )  # fmt: skip
         cursor.execute("SELECT setval('desk_kbarticle_id_seq', %s)", [args.articles + 1])
-        copy(cursor, "desk_kbterm", ["article_id", "term", "weight", "in_title"], terms)
+        copy(
+            cursor,
+            "desk_kbterm",
+            ["article_id", "term", "weight", "title_share", "status", "language"],
+            terms,
+        )
         log(f"  {len(terms)} article terms")
-        tables = ("chat_message", "chat_messagesearch", "desk_kbarticle", "desk_kbterm",
+        tables = ("chat_message", "chat_messageterm", "desk_kbarticle", "desk_kbterm",
                   "chat_conversation")  # fmt: skip
         for table in tables:  # as autovacuum leaves them: statistics, the visibility map
             cursor.execute(f"VACUUM ANALYZE {table}")
@@ -277,11 +301,9 @@ def measure(args, queries: list[tuple[str, str]]) -> dict:
     from django.db import connection
 
     from chat.models import Conversation
-    from chat.search.models import MESSAGE_SEARCH_INDEX
-    from chat.search.selectors import RECENT, conversation_hits
+    from chat.search.selectors import conversation_hits, conversation_ranks
     from desk.kb.search import kb_rank, kb_search
-    from desk.kernel.search.backends import _tsquery
-    from desk.kernel.search.text import query_terms, typed_prefixes
+    from desk.kernel.search.text import query_terms
     from desk.models import Audience
 
     def scan(table: str, column: str, word: str):
@@ -289,46 +311,32 @@ def measure(args, queries: list[tuple[str, str]]) -> dict:
             cursor.execute(f"SELECT id FROM {table} WHERE {column} ILIKE %s", [f"%{word}%"])
             return {row[0] for row in cursor.fetchall()}
 
-    def matched(word: str, index_sql: str) -> set[int]:
-        with connection.cursor() as cursor:
-            cursor.execute(index_sql, [_tsquery(query_terms(word), frozenset())])
-            return {row[0] for row in cursor.fetchall()}
-
-    def articles_matched(word: str, _sql: str) -> set[int]:
+    def matched(word: str, table: str, column: str) -> set[int]:
+        """Every row with a posting of the word's terms: the index's full match set."""
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT article_id FROM desk_kbterm WHERE term = ANY(%s)",
-                [query_terms(word)],
+                f"SELECT DISTINCT {column} FROM {table} WHERE term = ANY(%s)", [query_terms(word)]
             )
             return {row[0] for row in cursor.fetchall()}
 
-    message_match = (
-        f"SELECT id FROM chat_messagesearch WHERE {MESSAGE_SEARCH_INDEX._vector()} "
-        "@@ CAST(%s AS tsquery)"
-    )
     everything = Conversation.objects.all()
     results = {"messages": [], "articles": []}
     for kind, word in queries:
         for target in ("messages", "articles"):
             if target == "messages":
                 search = partial(conversation_hits, everything, word, limit=30)
-                terms = query_terms(word)
-                rank = partial(
-                    MESSAGE_SEARCH_INDEX.rank_groups, terms, group="conversation_id",
-                    within=None, limit=30, recent=RECENT,
-                    prefixes=typed_prefixes(word, terms),
-                )  # fmt: skip
-                table, column, index_sql = "chat_message", "body", message_match
-                found_by_index = matched
+                rank = partial(conversation_ranks, None, word, limit=30)
+                table, column = "chat_message", "body"
+                postings = ("chat_messageterm", "message_id")
             else:
                 search = partial(kb_search, word, audience=Audience.AGENT, limit=10)
                 rank = partial(kb_rank, word, audience=Audience.AGENT, limit=10)
-                table, column, index_sql = "desk_kbarticle", "body_text", ""
-                found_by_index = articles_matched
+                table, column = "desk_kbarticle", "body_text"
+                postings = ("desk_kbterm", "article_id")
             search_ms, hits = timed(search, args.repeat)
             rank_ms, _ = timed(rank, args.repeat)
             scan_ms, found = timed(partial(scan, table, column, word), args.scan_repeat)
-            index_ids = found_by_index(word, index_sql)
+            index_ids = matched(word, *postings)
             recall = len(found & index_ids) / len(found) if found else 1.0
             row = {
                 "kind": kind,
@@ -380,10 +388,13 @@ def run(args) -> None:
     import django
 
     django.setup()
-    text = Text(args.seed)
-    fill(args, text)
-    picker = random.Random(args.seed + 1)
-    orders = picker.sample(text.message_orders, min(args.orders, len(text.message_orders)))
+    if args.reuse:
+        orders = stored_orders(args.orders, args.seed + 1)
+    else:
+        text = Text(args.seed)
+        fill(args, text)
+        picker = random.Random(args.seed + 1)
+        orders = picker.sample(text.message_orders, min(args.orders, len(text.message_orders)))
     queries = (
         [("zh", w) for w in QUERIES_ZH]
         + [("en", w) for w in QUERIES_EN]
@@ -416,6 +427,11 @@ def main() -> None:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/unidesk_search_bench"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database an earlier run filled (migrated, not filled again)",
+    )
     args = parser.parse_args()
     prepare(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "desk.settings")

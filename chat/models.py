@@ -393,7 +393,7 @@ from chat.assignment.models import OfferDecline, OfferDeclineReason  # noqa: E40
 from chat.channels.models import ChannelAccount, InboundEvent, OutboundDelivery  # noqa: E402
 
 # The search row of a message lives with the search feature.
-from chat.search.models import MessageSearch  # noqa: E402
+from chat.search.models import MessageTerm  # noqa: E402
 
 # The embeddable widget's sites and visitors live in their own module.
 from chat.widget.models import (  # noqa: E402
@@ -419,7 +419,7 @@ __all__ = [
     "IdentityKind",
     "InboundEvent",
     "Message",
-    "MessageSearch",
+    "MessageTerm",
     "OfferDecline",
     "OfferDeclineReason",
     "OutboundDelivery",

@@ -66,8 +66,8 @@ class Language(models.TextChoices):
 class KbArticle(models.Model):
     """An article in Markdown. Its HTML, plain text and search terms (and its rows in the term
     index, `KbTerm`) are derived on save (the row's own rule: whoever saves it, they agree with
-    the body; a `QuerySet.update()` of the title, body, tags or keywords skips `save()`, so
-    write those through `save()`; the status and language are read from the article). The
+    the body; a `QuerySet.update()` of the title, body, tags, keywords, status or language
+    skips `save()`, so write those through `save()`). The
     Chinese and English versions of one article form a group: each translation points at the
     original."""
 
@@ -213,15 +213,31 @@ class KbTerm(models.Model):
     # PostgreSQL: collation "C" (migration 0011), so a prefix's terms are one range of the index
     term = models.CharField(_("term"), max_length=64)
     weight = models.FloatField(_("weight"))
-    in_title = models.BooleanField(_("in the title"), default=False)
+    # the part of the title's terms this term makes (0: not in the title)
+    title_share = models.FloatField(_("share of the title"), default=0.0)
+    # the article's, copied when its rows are written (every save): a search reads who may see
+    # a posting from the index alone, never the article's row
+    status = models.CharField(_("status"), max_length=10, choices=ArticleStatus.choices)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices)
 
     class Meta:
         verbose_name = _("knowledge base term")
         verbose_name_plural = _("knowledge base terms")
+        # PostgreSQL: the rest of a posting in each index too (a search reads no table rows)
         constraints = [
-            models.UniqueConstraint(fields=["article", "term"], name="kb_term_once_per_article")
+            models.UniqueConstraint(
+                fields=["article", "term"],
+                include=["weight", "title_share"],
+                name="kb_term_once_per_article_covering",
+            )
         ]
-        indexes = [models.Index(fields=["term", "-weight", "article"], name="kb_term_best")]
+        indexes = [
+            models.Index(
+                fields=["term", "-weight", "article"],
+                include=["title_share", "status", "language"],
+                name="kb_term_best_covering",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.term} · {self.article_id}"

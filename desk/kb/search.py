@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (the SQL names tables from code; every value is a parameter)
 """Knowledge base search: `kb_search(query, audience=…, language=…, limit=…)`.
 
 The query is cut into terms like the articles were (desk.kernel.search.text); a word being typed
@@ -11,18 +12,24 @@ text with the matched terms in <mark>, all else escaped. The same on PostgreSQL 
 """
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from desk.kb import terms as term_index
 from desk.kernel.search.snippets import snippet_html
 from desk.kernel.search.text import corrections, is_cjk, query_terms, typed_prefixes
-from desk.models import Audience, KbArticle
+from desk.kernel.search.vocabulary import term_key
+from desk.models import Audience, KbArticle, KbCategory
 
 MAX_QUERY = 200  # characters of a query an interface accepts
 CANDIDATES = 50  # articles ranked again after the term index's first scores
+# the fields of a hit's article (desk/kb/serializers.py shows them, with its category's name)
+HIT_FIELDS = frozenset(
+    ["id", "title", "language", "status", "tags", "body_text", "translation_of", "category"]
+)
 
 # The final score: the first score (scaled to the best candidate's), the share of the query's
 # terms found in the article and in its title, and the share of the title the query's terms make
@@ -44,39 +51,6 @@ def kb_articles_for(audience: Audience, language: str | None = None) -> QuerySet
     if language:
         articles = articles.filter(language=language)
     return articles
-
-
-def _words(terms: list[str], prefixes: frozenset[str]) -> dict[str, list[str]]:
-    """`{query term: the indexed words it matches}`: itself, and for the word being typed the
-    words it starts."""
-    words = {term: [term_index.term_key(term)] for term in terms}
-    for term in prefixes:
-        longer = term_index.words_from(term, limit=term_index.PREFIX_WORDS + 1)
-        words[term] = list(dict.fromkeys([term_index.term_key(term), *longer]))
-    return words
-
-
-def _first_scores(
-    words: dict[str, list[str]], postings: list[term_index.Posting]
-) -> tuple[dict[int, float], set[str]]:
-    """Each article's first score: over the query's terms, the weight of its best word there
-    times the term's rarity (1 for a term with a full list of best articles, more for one that
-    fewer articles have); and the query terms that matched something."""
-    term_of = {word: term for term, matched in words.items() for word in matched}
-    best: dict[tuple[str, int], float] = {}
-    listed: dict[str, int] = defaultdict(int)
-    for word, pk, weight, _title in postings:
-        term = term_of[word]
-        listed[term] += 1
-        best[term, pk] = max(best.get((term, pk), 0.0), weight)
-    rarity = {
-        term: 1 + math.log(term_index.PER_TERM / min(count, term_index.PER_TERM))
-        for term, count in listed.items()
-    }
-    scores: dict[int, float] = defaultdict(float)
-    for (term, pk), weight in best.items():
-        scores[pk] += weight * rarity[term]
-    return scores, set(listed)
 
 
 def _spelling(terms: list[str], matched: set[str]) -> list[str]:
@@ -102,45 +76,103 @@ def kb_rank(
     query: str, *, audience: Audience, language: str | None = None, limit: int = 10
 ) -> Ranking:
     """The ids of the articles `audience` may read that match `query`, best first, at most
-    `limit`, with their scores: the search without loading the articles. Two queries (one more
-    for a word being typed, two more when a word is misspelt), whatever the size of the
-    knowledge base."""
+    `limit`, with their scores: the search without loading the articles. One query for a
+    query's words (one more to look up the best candidates' other words when a word is common;
+    two more for a word being typed that finds fewer than `limit` articles itself; two more
+    when a word is misspelt), whatever the size of the knowledge base."""
     query = query[:MAX_QUERY]
     terms = query_terms(query)
     if not terms or limit <= 0:
         return Ranking([], terms, frozenset())
     prefixes = typed_prefixes(query, terms)
     scope = {"statuses": Audience(audience).statuses, "language": language}
-    words = _words(terms, prefixes)
-    flat = [word for matched in words.values() for word in matched]
-    scores, matched = _first_scores(words, term_index.best_postings(flat, **scope))
-    fixes = _spelling(terms, matched)
-    if fixes:  # a misspelt word: search again with the words it may have meant
+    words = {term_key(term): term for term in terms}
+    postings = term_index.best_postings(list(words), **scope)
+    found = Counter(word for word, *_ in postings)
+    longer: dict[str, str] = {}
+    for term in prefixes:  # the word being typed, when it is not a word of its own yet
+        if found[term_key(term)] < limit:
+            starts = term_index.words_from(term, limit=term_index.PREFIX_WORDS + 1)
+            longer.update((word, term) for word in starts if word not in words)
+    if longer:
+        words.update(longer)
+        postings += term_index.best_postings(list(longer), **scope)
+    fixes = _spelling(terms, {words[word] for word, *_ in postings})
+    if fixes:  # a misspelt word: its likely meanings are searched too
         terms = [*terms, *fixes]
-        words.update({fix: [term_index.term_key(fix)] for fix in fixes})
-        flat += [term_index.term_key(fix) for fix in fixes]
-        scores, matched = _first_scores(words, term_index.best_postings(flat, **scope))
-    if not scores:
+        fixed = {term_key(fix): fix for fix in fixes if term_key(fix) not in words}
+        words.update(fixed)
+        postings += term_index.best_postings(list(fixed), **scope)
+    if not postings:
         return Ranking([], terms, prefixes)
+    return Ranking(_ranked(postings, words, terms, limit), terms, prefixes)
+
+
+def _ranked(
+    postings: list[term_index.Posting], words: dict[str, str], terms: list[str], limit: int
+) -> list[tuple[float, int]]:
+    """`(score, article id)`, best first, at most `limit` (the module's docstring): first
+    scores from the terms' best postings, then the best `CANDIDATES` ranked again. A candidate
+    that lacks a term whose list of best articles was full may have it all the same (less
+    heavily): those are looked up in one query."""
+    listed = Counter(words[word] for word, *_ in postings)
+    rarity = {
+        term: 1 + math.log(term_index.PER_TERM / min(count, term_index.PER_TERM))
+        for term, count in listed.items()
+    }
+    weight_of: dict[tuple[str, int], float] = {}
+    for word, pk, weight, _share in postings:
+        key = (words[word], pk)
+        weight_of[key] = max(weight_of.get(key, 0.0), weight)
+    scores: dict[int, float] = defaultdict(float)
+    for (term, pk), weight in weight_of.items():
+        scores[pk] += weight * rarity[term]
     pool = sorted(scores, key=lambda pk: (-scores[pk], pk))[: max(CANDIDATES, limit)]
-    return Ranking(_reranked(pool, scores, words, terms, prefixes)[:limit], terms, prefixes)
+    full = Counter(word for word, *_ in postings)
+    unsure = [word for word, count in full.items() if count >= term_index.PER_TERM]
+    lacking = [pk for pk in pool if any((words[word], pk) not in weight_of for word in unsure)]
+    seen = {(word, pk) for word, pk, *_ in postings}
+    more = [
+        posting
+        for posting in term_index.article_postings(lacking, unsure)
+        if (posting[0], posting[1]) not in seen
+    ]
+    has: dict[int, set[str]] = defaultdict(set)
+    in_title: dict[int, set[str]] = defaultdict(set)
+    focus: dict[int, float] = defaultdict(float)
+    wanted = set(pool)
+    for word, pk, _weight, share in [*postings, *more]:
+        if pk not in wanted:
+            continue
+        has[pk].add(words[word])
+        if share:
+            in_title[pk].add(words[word])
+            focus[pk] += share
+    best = max(scores[pk] for pk in pool) or 1.0
+    ranked = [
+        (
+            W_DATABASE * scores[pk] / best
+            + W_COVERAGE * len(has[pk]) / len(terms)
+            + W_TITLE * len(in_title[pk]) / len(terms)
+            + W_FOCUS * min(focus[pk], 1.0),
+            pk,
+        )
+        for pk in pool
+    ]
+    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    return ranked[:limit]
 
 
 def kb_search(
     query: str, *, audience: Audience, language: str | None = None, limit: int = 10
 ) -> list[Hit]:
     """The articles `audience` may read that match `query`, best first, at most `limit`, each
-    with a snippet. An empty query (or one of stop words only) finds nothing. Three queries
-    (one more for a word being typed, two more when a word is misspelt), whatever the size of
-    the knowledge base."""
+    with a snippet. An empty query (or one of stop words only) finds nothing. `kb_rank`'s
+    queries and one more, whatever the size of the knowledge base."""
     ranking = kb_rank(query, audience=audience, language=language, limit=limit)
     if not ranking.ranked:
         return []
-    articles = (
-        KbArticle.objects.select_related("category")
-        .defer("body", "body_html", "search_title", "search_body")  # long, and not shown
-        .in_bulk([pk for _, pk in ranking.ranked])
-    )
+    articles = _hit_articles([pk for _, pk in ranking.ranked])
     return [
         Hit(
             article=articles[pk],
@@ -154,38 +186,24 @@ def kb_search(
     ]
 
 
-def _reranked(
-    pool: list[int],
-    scores: dict[int, float],
-    words: dict[str, list[str]],
-    terms: list[str],
-    prefixes: frozenset[str],
-) -> list[tuple[float, int]]:
-    """The candidates ranked again (see the module's docstring), best first. One query."""
-    term_of = {word: term for term, matched in words.items() for word in matched}
-    has: dict[int, set[str]] = defaultdict(set)
-    in_title: dict[int, set[str]] = defaultdict(set)
-    titles, postings = term_index.pool_postings(pool, list(term_of))
-    for word, pk, _weight, title in postings:
-        has[pk].add(term_of[word])
-        if title:
-            in_title[pk].add(term_of[word])
-    best = max(scores[pk] for pk in pool) or 1.0
-    words_typed = set(term_of)
-    ranked = []
-    for pk in pool:
-        if pk not in titles:  # deleted since it was found
-            continue
-        title_words = titles[pk].split()
-        focus = sum(
-            word in words_typed or any(word.startswith(p) for p in prefixes) for word in title_words
-        ) / max(len(title_words), 1)
-        score = (
-            W_DATABASE * scores[pk] / best
-            + W_COVERAGE * len(has[pk]) / len(terms)
-            + W_TITLE * len(in_title[pk]) / len(terms)
-            + W_FOCUS * focus
-        )
-        ranked.append((score, pk))
-    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-    return ranked
+def _hit_articles(ids: list[int]) -> dict[int, KbArticle]:
+    """The articles of these ids with what a hit shows (`HIT_FIELDS`; the rest deferred) and
+    their category's name, in one plain query: ten model instances cost the ORM's query
+    building more than the read (bench/search.py)."""
+    fields = [field for field in KbArticle._meta.concrete_fields if field.name in HIT_FIELDS]
+    columns = ", ".join(f"a.{field.column}" for field in fields)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT {columns}, c.name FROM desk_kbarticle a "
+        f"JOIN desk_kbcategory c ON c.id = a.category_id WHERE a.id IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    names = [field.attname for field in fields]
+    articles = {}
+    for *values, category_name in rows:
+        article = KbArticle.from_db(connection.alias, names, values)
+        article.category = KbCategory(pk=article.category_id, name=category_name)
+        articles[article.pk] = article
+    return articles

@@ -29,8 +29,8 @@ NOT_IN_ADMIN = {
     "tickets.categorykeywords",
     "routing.agentchannelcapacity",
     "desk.handledevent",
-    "chat.messagesearch",  # the search index's rows (chat/search, tickets/search)
-    "tickets.ticketsearch",
+    "chat.messageterm",  # the message term index (chat/search)
+    "tickets.ticketsearch",  # a ticket's search row (tickets/search)
     "desk.kbterm",  # the knowledge base's term index (desk/kb/terms.py)
     "chat.earlyreceipt",  # statuses waiting for their reply's id (chat/channels/receipts.py)
 }

@@ -15,10 +15,11 @@ on PostgreSQL or on SQLite, with the same ranking call.
 
 `simple` and `unicode61` both read the stored text as exactly the terms of
 `desk.kernel.search.text` (runs of Chinese, of letters, of digits separated by spaces), so both
-databases find the same rows. `rank` ranks rows; `rank_groups` ranks groups of rows (a
-conversation by its best message). A migration installs an index with `FullTextIndex.install`;
-a later migration that rebuilds the table on SQLite (Django remakes a table for most field
-changes there) must call it again, as the triggers go with the old table.
+databases find the same rows. `rank` ranks rows (tickets; the knowledge base and messages have
+term indexes of their own: desk/kb/terms.py, chat/search/terms.py). A migration installs an
+index with `FullTextIndex.install`; a later migration that rebuilds the table on SQLite (Django
+remakes a table for most field changes there) must call it again, as the triggers go with the
+old table.
 """
 
 from dataclasses import dataclass
@@ -150,74 +151,6 @@ class FullTextIndex:
 
     def _bm25(self) -> str:
         return f"bm25({self.name}, 10.0, 1.0)" if self.title else f"bm25({self.name})"
-
-    def rank_groups(
-        self,
-        terms: list[str],
-        *,
-        group: str,
-        within: QuerySet | None,
-        limit: int,
-        recent: int = 20000,
-        newest: int = 2000,
-        prefixes: frozenset[str] = frozenset(),
-    ) -> list[tuple[int, float, int]]:
-        """`(group id, score, id of its best row)` for the values of column `group` (a
-        conversation of many message rows) whose rows match any of `terms`, a group scored by
-        its best row, best first, at most `limit`. `within`: a queryset whose primary keys are
-        the groups allowed (None: all).
-
-        A large table is searched newest first: the matching rows among the latest `recent`
-        ids (PostgreSQL intersects the word's index entries with that id range, so a common
-        word costs what its recent rows cost); only when they make fewer than `limit` groups
-        are the older matches ranked too. SQLite (small desks) ranks the latest `newest`
-        matches. One query (two on PostgreSQL: the latest id first)."""
-        if not terms:
-            return []
-        sub_sql, sub_params = "", []
-        if within is not None:
-            inner, sub_params = within.order_by().values("pk").query.sql_with_params()
-            sub_sql = f" AND {group} IN ({inner})"
-        t, vector = self.table, self._vector()
-        if connection.vendor == "postgresql":
-            score = f"ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {vector}, q, 0)"
-            matches = (
-                f"SELECT id, {group}, {score} AS score FROM {t}, CAST(%s AS tsquery) AS q "
-                f"WHERE {vector} @@ q{sub_sql}"
-            )
-            # the bound as a number, not a subquery: the planner then knows the range is small
-            # and plans no parallel workers (whose start alone costs more than the search)
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT coalesce(max(id), 0) FROM {t}")
-                bound = int(cursor.fetchone()[0]) - int(recent)
-            # each group's best row (DISTINCT ON: one sort), then the best groups; the older
-            # rows' scan runs only when the recent ones made too few groups (a one-time filter)
-            sql = (
-                f"WITH recent AS MATERIALIZED ({matches} AND id > {bound}), "
-                f"older AS (SELECT * FROM ({matches} AND id <= {bound}) AS o "
-                f"WHERE (SELECT count(DISTINCT {group}) FROM recent) < %s) "
-                f"SELECT {group}, score, id FROM (SELECT DISTINCT ON ({group}) {group}, score, id "
-                f"FROM (SELECT * FROM recent UNION ALL SELECT * FROM older) AS hits "
-                f"ORDER BY {group}, score DESC) AS best ORDER BY 2 DESC, 1 DESC LIMIT %s"
-            )
-            query = _tsquery(terms, prefixes)
-            params = [query, *sub_params, query, *sub_params, limit, limit]
-        else:
-            fts = self.name
-            # bm25 is computed before grouping (a materialised CTE: the function refuses an
-            # aggregate's context); SQLite's max() makes the bare column `id` that of the row
-            # with the maximum
-            sql = (
-                f"WITH hits AS MATERIALIZED (SELECT t.id AS id, t.{group} AS {group}, "
-                f"-{self._bm25()} AS score FROM {fts} JOIN {t} AS t ON t.id = {fts}.rowid "
-                f"WHERE {fts} MATCH %s{sub_sql} ORDER BY t.id DESC LIMIT {int(newest)}) "
-                f"SELECT {group}, max(score), id FROM hits "
-                f"GROUP BY {group} ORDER BY 2 DESC, 1 DESC LIMIT %s"
-            )
-            params = [_fts5_query(terms, prefixes), *sub_params, limit]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [(int(g), float(score), int(pk)) for g, score, pk in cursor.fetchall()]
 
 
 def _tsquery(terms: list[str], prefixes: frozenset[str]) -> str:

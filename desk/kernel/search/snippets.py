@@ -8,6 +8,22 @@ from desk.kernel.search.text import CJK, is_cjk, normalize, word_term
 
 _NON_CJK_WORD = re.compile(rf"[^\W\d_{CJK}]+|\d+")
 
+# Snowball keeps a word's first two letters in its stem, but for three words it spells anew
+# (dying → die, lying → lie, tying → tie).
+_RESPELT = {"di": "dy", "li": "ly", "ti": "ty"}
+
+
+def _starts(terms: list[str], prefixes: frozenset[str]) -> frozenset[str]:
+    """How a word that may stand for one of the terms begins: a term's first two letters (one
+    for a one-letter term), or the whole of a number. Only those words are stemmed."""
+    starts: set[str] = set()
+    for term in (*terms, *prefixes):
+        if term.isdigit():
+            starts.add(term)
+        elif not is_cjk(term):
+            starts.update((term[:2], _RESPELT.get(term[:2], term[:2])))
+    return frozenset(starts)
+
 
 def match_spans(
     text: str, terms: list[str], prefixes: frozenset[str] = frozenset()
@@ -21,9 +37,18 @@ def match_spans(
     wanted = set(terms)
     for term in terms:
         if is_cjk(term) and same_length:
-            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(term), lowered))
-    for match in _NON_CJK_WORD.finditer(text):
-        term = word_term(match.group())
+            at = lowered.find(term)
+            while at != -1:
+                spans.append((at, at + len(term)))
+                at = lowered.find(term, at + len(term))
+    starts = _starts(terms, prefixes)
+    for match in _NON_CJK_WORD.finditer(lowered if same_length else text):
+        word = match.group()
+        if same_length and not (
+            word in starts if word[0].isdigit() else word[:2] in starts or word[:1] in starts
+        ):
+            continue  # cannot be one of the terms: not stemmed
+        term = word_term(word)
         if term in wanted or any(term.startswith(prefix) for prefix in prefixes):
             spans.append(match.span())
     spans.sort()
