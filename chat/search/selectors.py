@@ -42,7 +42,7 @@ def _ranked(
         listed[words[word]] += count
     rarity = {term: 1 + math.log(per_term / min(count, per_term)) for term, count in listed.items()}
     if len(rarity) == 1:  # every match scores the same: the newest conversations
-        score = next(iter(rarity.values()))
+        score = round(next(iter(rarity.values())), 4)
         best: dict[int, int] = {}
         for _, message_id, conversation_id in sorted(postings, key=lambda p: -p[1]):
             best.setdefault(conversation_id, message_id)
