@@ -188,8 +188,8 @@ def fill(args, text: Text) -> None:
 
     from chat.models import Conversation, Customer
     from desk.kb.terms import weights
+    from desk.kernel.search.postings import term_key
     from desk.kernel.search.text import index_text, terms
-    from desk.kernel.search.vocabulary import term_key
     from desk.models import KbCategory
 
     now = timezone.now()

@@ -10,8 +10,8 @@ from django.db.models import Exists, OuterRef
 from chat.models import ContentType, Message
 from chat.search.models import MessageTerm
 from desk.kernel import domain_events
+from desk.kernel.search.postings import term_key
 from desk.kernel.search.text import terms
-from desk.kernel.search.vocabulary import term_key
 
 BATCH = 2000
 

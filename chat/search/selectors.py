@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 
 from chat.models import Conversation
 from chat.search import terms as term_index
+from desk.kernel.search.postings import term_key
 from desk.kernel.search.snippets import snippet_html
 from desk.kernel.search.text import query_terms, typed_prefixes
-from desk.kernel.search.vocabulary import term_key
 
 MAX_QUERY = 200  # characters of a query that are searched
 # Each word's newest PER_TERM messages are read; only when they make fewer conversations than

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import QuerySet
 
-from desk.kernel.search import vocabulary
-from desk.kernel.search.vocabulary import term_key
+from desk.kernel.search import postings as term_postings
+from desk.kernel.search.postings import term_key
 
 TABLE = "chat_messageterm"
 PREFIX_WORDS = 8  # the words a typed prefix stands for, at most (alphabetical)
@@ -23,7 +23,7 @@ Posting = tuple[str, int, int]  # (term, message id, conversation id)
 
 
 def words_from(prefix: str, *, limit: int = PREFIX_WORDS) -> list[str]:
-    return vocabulary.words_from(TABLE, prefix, limit=limit)
+    return term_postings.words_from(TABLE, prefix, limit=limit)
 
 
 def _scope(within: QuerySet | None) -> tuple[str, list]:
@@ -38,21 +38,16 @@ def newest_postings(
 ) -> list[Posting]:
     """For each of `words`, its `per_term` newest postings in the conversations of `within`
     (None: all). One query."""
-    words = list(dict.fromkeys(term_key(word) for word in words))
-    if not words:
-        return []
     scope, scope_params = _scope(within)
-    branch = (
-        "SELECT * FROM (SELECT term, message_id, conversation_id FROM chat_messageterm "
-        f"WHERE term = %s{scope} ORDER BY message_id DESC LIMIT %s) AS b{{n}}"
+    return term_postings.per_term_rows(
+        TABLE,
+        "term, message_id, conversation_id",
+        list(dict.fromkeys(term_key(word) for word in words)),
+        where=scope,
+        params=scope_params,
+        order="message_id DESC",
+        per_term=per_term,
     )
-    sql = " UNION ALL ".join(branch.format(n=n) for n in range(len(words)))
-    params: list = []
-    for word in words:
-        params += [word, *scope_params, per_term]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def message_terms(message_ids: list[int], words: Iterable[str]) -> list[tuple[int, str]]:

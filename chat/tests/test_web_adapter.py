@@ -2,10 +2,7 @@
 socket and REST API use them (their own tests drive those end to end: test_widget_socket.py,
 test_widget_api.py, test_widget_tokens.py)."""
 
-import time
-
 import pytest
-from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -28,6 +25,7 @@ from chat.models import (
     SenderType,
 )
 from chat.tests.factories import WidgetSiteFactory
+from chat.tests.tokens import token_made_ago
 from chat.widget import sessions as widget_sessions
 from desk.kernel import realtime
 from desk.kernel.errors import error_answer
@@ -62,15 +60,6 @@ def session(site, pushed):
 
 def frame(client_msg_id="c-1", body="hello", **extra):
     return message_send_fields({"client_msg_id": client_msg_id, "body": body, **extra})
-
-
-def token_made_ago(visitor, seconds):
-    real = time.time
-    signing.time.time = lambda: real() - seconds
-    try:
-        return widget_sessions.visitor_token(visitor)
-    finally:
-        signing.time.time = real
 
 
 # ---- verify -------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ tests.
 """
 
 import json
-import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -17,6 +16,7 @@ from django.test import Client
 
 from chat.models import Customer, WidgetVisitor
 from chat.tests.factories import WidgetSiteFactory
+from chat.tests.tokens import token_made_ago
 from chat.widget import consumers
 from chat.widget import sessions as widget_sessions
 from desk.asgi import application
@@ -51,16 +51,6 @@ def history_status(token, conversation_id=1):
         HTTP_X_VISITOR_TOKEN=token,
     )
     return response.status_code, response.json()["error"]["code"]
-
-
-def token_made_ago(visitor, seconds):
-    """A token of `visitor` signed `seconds` ago."""
-    real = time.time
-    signing.time.time = lambda: real() - seconds
-    try:
-        return widget_sessions.visitor_token(visitor)
-    finally:
-        signing.time.time = real
 
 
 async def socket_answer(token, *, query="", auth=True):

@@ -19,9 +19,9 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from desk.kb import terms as term_index
+from desk.kernel.search.postings import term_key
 from desk.kernel.search.snippets import snippet_html
 from desk.kernel.search.text import corrections, is_cjk, query_terms, typed_prefixes
-from desk.kernel.search.vocabulary import term_key
 from desk.models import Audience, KbArticle, KbCategory
 
 MAX_QUERY = 200  # characters of a query an interface accepts

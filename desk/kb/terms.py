@@ -22,8 +22,8 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from desk.kernel.search import vocabulary
-from desk.kernel.search.vocabulary import term_key
+from desk.kernel.search import postings as term_postings
+from desk.kernel.search.postings import term_key
 from desk.models import KbArticle, KbTerm
 
 PER_TERM = 100  # best articles read per term
@@ -74,7 +74,7 @@ def article_terms_write(article: KbArticle) -> None:
 
 def _scope(statuses: Iterable[str], language: str | None) -> tuple[str, list]:
     statuses = list(statuses)
-    sql = f"status IN ({', '.join(['%s'] * len(statuses))})"
+    sql = f" AND status IN ({', '.join(['%s'] * len(statuses))})"
     params: list = list(statuses)
     if language:
         sql += " AND language = %s"
@@ -87,20 +87,16 @@ def best_postings(
 ) -> list[Posting]:
     """For each of `terms`, the `PER_TERM` heaviest postings among the articles of these
     statuses (and language): on PostgreSQL from the index alone. One query."""
-    if not terms:
-        return []
     scope, scope_params = _scope(statuses, language)
-    branch = (
-        "SELECT * FROM (SELECT term, article_id, weight, title_share FROM desk_kbterm "
-        f"WHERE term = %s AND {scope} ORDER BY weight DESC, article_id LIMIT %s) AS b{{n}}"
+    return term_postings.per_term_rows(
+        "desk_kbterm",
+        "term, article_id, weight, title_share",
+        terms,
+        where=scope,
+        params=scope_params,
+        order="weight DESC, article_id",
+        per_term=PER_TERM,
     )
-    sql = " UNION ALL ".join(branch.format(n=n) for n in range(len(terms)))
-    params: list = []
-    for term in terms:
-        params += [term_key(term), *scope_params, PER_TERM]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def article_postings(article_ids: list[int], terms: list[str]) -> list[Posting]:
@@ -121,4 +117,4 @@ def article_postings(article_ids: list[int], terms: list[str]) -> list[Posting]:
 
 def words_from(prefix: str, *, limit: int) -> list[str]:
     """The indexed terms starting with `prefix`, in code-point order, at most `limit`."""
-    return vocabulary.words_from("desk_kbterm", prefix, limit=limit)
+    return term_postings.words_from("desk_kbterm", prefix, limit=limit)
