@@ -2,6 +2,7 @@
 else escaped: the snippet is safe to put into a page as HTML whatever the text or the query."""
 
 import re
+from collections.abc import Iterator
 from html import escape
 
 from desk.kernel.search.text import CJK, is_cjk, normalize, word_term
@@ -25,6 +26,23 @@ def _starts(terms: list[str], prefixes: frozenset[str]) -> frozenset[str]:
     return frozenset(starts)
 
 
+def _words_starting(text: str, starts: frozenset[str]) -> Iterator[re.Match]:
+    """The words of `text` (runs of letters or of digits, as `_NON_CJK_WORD` cuts them) that
+    begin with one of `starts`: found as plain strings (a pattern of literals compiles fast)
+    where no letter or digit of the same run comes before."""
+    if not starts:
+        return
+    finder = re.compile("|".join(re.escape(start) for start in sorted(starts, key=len)[::-1]))
+    for found in finder.finditer(text):
+        at = found.start()
+        before = _NON_CJK_WORD.match(text, at - 1, at + 1) if at else None
+        if before is not None and before.end() == at + 1:
+            continue  # inside a word (or a number)
+        word = _NON_CJK_WORD.match(text, at)
+        if word is not None:
+            yield word
+
+
 def match_spans(
     text: str, terms: list[str], prefixes: frozenset[str] = frozenset()
 ) -> list[tuple[int, int]]:
@@ -41,14 +59,12 @@ def match_spans(
             while at != -1:
                 spans.append((at, at + len(term)))
                 at = lowered.find(term, at + len(term))
-    starts = _starts(terms, prefixes)
-    for match in _NON_CJK_WORD.finditer(lowered if same_length else text):
-        word = match.group()
-        if same_length and not (
-            word in starts if word[0].isdigit() else word[:2] in starts or word[:1] in starts
-        ):
-            continue  # cannot be one of the terms: not stemmed
-        term = word_term(word)
+    if same_length:
+        words = _words_starting(lowered, _starts(terms, prefixes))
+    else:
+        words = _NON_CJK_WORD.finditer(text)
+    for match in words:
+        term = word_term(match.group())
         if term in wanted or any(term.startswith(prefix) for prefix in prefixes):
             spans.append(match.span())
     spans.sort()
