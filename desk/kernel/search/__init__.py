@@ -1,5 +1,5 @@
-"""Full-text search shared by every feature that searches text: segmentation of Chinese and
-English into index terms (`text.py`), highlighted snippets (`snippets.py`), and one index on
-either database (`backends.py`: PostgreSQL full-text search or SQLite FTS5, chosen by vendor).
-The knowledge base (`desk.kb.search`) is the first user; message and ticket search reuse it with
-their own `FullTextIndex`. docs/architecture.md, "Knowledge base search"."""
+"""Search shared by every feature that searches text: segmentation of Chinese and English into
+index terms (`text.py`), highlighted snippets (`snippets.py`), reading a term index of postings
+(`postings.py`: the knowledge base's and the messages'), and a full-text index on either
+database (`backends.py`: PostgreSQL full-text search or SQLite FTS5, chosen by vendor; tickets).
+docs/architecture.md, "Knowledge base search" and "Message and ticket search"."""
