@@ -2,7 +2,8 @@
 """Knowledge base search: `kb_search(query, audience=…, language=…, limit=…)`.
 
 The query is cut into terms like the articles were (desk.kernel.search.text); a word being typed
-stands for the indexed words it starts. Each term's best articles come from the term index
+stands for the indexed words it starts when it finds fewer articles than asked for itself. Each
+term's best articles come from the term index
 (desk/kb/terms.py: a bounded read per term, however large the knowledge base), among those the
 audience may read; an article's first score is its terms' weights, a rarer term counting more
 (fewer articles have it). The best candidates are ranked again: that score with how many of the
