@@ -4,11 +4,12 @@
 The query is cut into terms like the articles were (desk.kernel.search.text); a word being typed
 stands for the indexed words it starts when it finds fewer articles than asked for itself. Each
 term's best articles come from the term index (desk/kb/terms.py: a bounded read per term,
-however large the knowledge base), among those the audience may read; an article's first score is its terms' weights, a rarer term counting more
-(fewer articles have it). The best candidates are ranked again: that score with how many of the
-query's terms the article and its title have, and how much of the title the query names. A
-misspelt English word is corrected from the index's words. Each hit carries a snippet of its
-text with the matched terms in <mark>, all else escaped. The same on PostgreSQL and SQLite.
+however large the knowledge base), among those the audience may read; an article's first score
+is its terms' weights, a rarer term counting more (fewer articles have it). The best candidates
+are ranked again: that score with how many of the query's terms the article and its title have,
+and how much of the title the query names. A misspelt English word is corrected from the
+index's words. Each hit carries a snippet of its text with the matched terms in <mark>, all else
+escaped. The same on PostgreSQL and SQLite.
 """
 
 import math
